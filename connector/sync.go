@@ -1,0 +1,79 @@
+package connector
+
+// Cursor is a connector's opaque position in a mailbox's change stream: an
+// IMAP UIDVALIDITY + UID (+ MODSEQ) per folder, a Gmail historyId, a set
+// of Graph delta links. Callers store it and hand it back; they never look
+// inside. The zero Cursor means "from the beginning".
+type Cursor string
+
+// IsZero reports whether c is the zero Cursor.
+func (c Cursor) IsZero() bool { return c == "" }
+
+// Batch is one unit of a Sync: new or changed messages, other changes, and
+// the cursor that covers them. A caller that commits Messages, Changes and
+// Cursor atomically can crash at any point without losing or repeating
+// work.
+type Batch struct {
+	// Messages are messages the provider reports as new or changed, in the
+	// order the provider reports them. The same message can appear in more
+	// than one batch (providers repeat changes); callers upsert by
+	// ProviderID.
+	Messages []*Message
+
+	// Changes are the changes that are not new mail: deletions, flag and
+	// label changes, resync markers. They apply after Messages.
+	Changes []Change
+
+	// Cursor covers this batch and every earlier one. It is never zero.
+	Cursor Cursor
+}
+
+// Len returns the number of messages and changes in b.
+func (b *Batch) Len() int { return len(b.Messages) + len(b.Changes) }
+
+// ChangeKind says what a Change is.
+type ChangeKind uint8
+
+// The kinds of Change.
+const (
+	// ChangeDeleted: the message with ProviderID is gone (expunged,
+	// deleted, moved out of every synced folder).
+	ChangeDeleted ChangeKind = iota + 1
+	// ChangeFlags: the message's flags and labels are now Flags and
+	// Labels (the full new sets, not a delta).
+	ChangeFlags
+	// ChangeResync: the connector could not continue from the cursor and
+	// started over for Folder ("" means the whole mailbox). Messages that
+	// follow may have been reported before; messages the caller holds for
+	// that scope and does not see again in this pass may be gone.
+	ChangeResync
+)
+
+// String returns the kind's name, e.g. "deleted".
+func (k ChangeKind) String() string {
+	switch k {
+	case ChangeDeleted:
+		return "deleted"
+	case ChangeFlags:
+		return "flags"
+	case ChangeResync:
+		return "resync"
+	default:
+		return "unknown"
+	}
+}
+
+// Change is a change to a mailbox other than new mail.
+type Change struct {
+	Kind ChangeKind `json:"kind"`
+	// ProviderID identifies the message (ChangeDeleted, ChangeFlags).
+	ProviderID string `json:"provider_id,omitempty"`
+	// Folder is the scope of a ChangeResync ("" for the whole mailbox).
+	Folder string `json:"folder,omitempty"`
+	// Flags and Labels are the message's new flags and labels
+	// (ChangeFlags).
+	Flags  []string `json:"flags,omitempty"`
+	Labels []string `json:"labels,omitempty"`
+	// Reason says why, for logs and events (e.g. "uidvalidity changed").
+	Reason string `json:"reason,omitempty"`
+}

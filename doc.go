@@ -1,0 +1,53 @@
+// Package integration is the integration layer of a customer-service
+// platform, as a Go SDK with one reference server: it connects a tenant's
+// mailboxes (Gmail, Outlook / Microsoft 365, any IMAP + SMTP server,
+// custom webhook sources), brings every inbound message in exactly once,
+// sends every reply out once, and tells the rest of the platform what
+// happened.
+//
+// This root package holds no code. Import the package you need; each one
+// stands alone, and a provider package never pulls in another provider's
+// SDK.
+//
+// # Packages
+//
+//   - connector: the abstraction every mailbox implements (Connector,
+//     Message, Cursor, Credentials, error kinds, a Registry value).
+//   - connector/connectortest: the conformance suite every connector
+//     passes, and an in-memory mailbox for tests.
+//   - gmail: the Gmail API connector and the Google OAuth flow.
+//   - outlook: the Microsoft Graph connector and the Microsoft OAuth flow.
+//   - imap: the IMAP connector (UID/CONDSTORE sync, IDLE).
+//   - smtp: the SMTP sender (password and XOAUTH2).
+//   - queue: a reliable Redis job queue with an in-memory twin.
+//   - ratelimit: one-round-trip Redis rate limiting, tiers, HTTP middleware.
+//   - store: what the service persists; store/memory, store/postgres,
+//     store/storetest (the contract), store/secrets (sealed secrets).
+//   - webhook: verifying inbound webhooks, signing outbound events.
+//   - health: liveness, readiness and detailed health checks.
+//   - cmd/integration-service: the reference server.
+//   - examples: small programs, one per folder.
+//
+// # Example
+//
+// Sync a mailbox into a store, committing each batch with its cursor so
+// that a crash at any point neither loses nor duplicates a message:
+//
+//	st, _ := memory.New(memory.Options{})
+//	state, _ := st.SyncState(ctx, tenant, id)
+//	version := state.Version
+//	err := conn.Sync(ctx, state.Cursor, func(ctx context.Context, b *connector.Batch) error {
+//		res, err := st.CommitSync(ctx, &store.SyncCommit{
+//			TenantID: tenant, IntegrationID: id, Version: version,
+//			Cursor: b.Cursor, Messages: b.Messages, Changes: b.Changes,
+//		})
+//		if err != nil {
+//			return err
+//		}
+//		version = res.Version
+//		for _, m := range res.Inserted {
+//			fmt.Println("new:", m.Subject)
+//		}
+//		return nil
+//	})
+package integration

@@ -1,0 +1,48 @@
+// Package store declares what the integration service persists and the
+// rules every implementation follows: integrations and their sealed
+// credentials, sync cursors, stored messages, the outbox of messages to
+// send, outbound events and pending OAuth states.
+//
+// Two implementations exist: store/memory for embedded mode and tests, and
+// store/postgres for production. store/storetest is the contract suite
+// both pass; a new implementation runs it too.
+//
+// # Tenancy
+//
+// Every read and write of a tenant's data names the tenant. Another
+// tenant's id behaves exactly like a missing one: ErrNotFound.
+//
+// # Syncing exactly once
+//
+// [SyncStore.CommitSync] writes one connector.Batch (messages, changes, the
+// events they cause, and the cursor that covers them) in one transaction.
+// Messages are unique per integration and provider id, and only the commit
+// that first stores a message reports it as inserted, so a sync that
+// crashes and runs again, or two syncs that race, never announce a message
+// twice. A version number fences off a syncer whose job was taken over.
+//
+// # Secrets
+//
+// Credentials and PKCE verifiers are sealed with AES-256-GCM by a
+// store/secrets Keyring before they reach storage, with the key id beside
+// the ciphertext so that keys can rotate. They never appear in an
+// Integration value.
+//
+// # Pagination
+//
+// Listings return a [Page] with an opaque NextCursor. Paging is stable
+// under concurrent inserts: no row is returned twice and no existing row
+// is skipped.
+//
+// # Values
+//
+// Stores copy what they are given and what they return: changing a value
+// after a call does not change what is stored. Times are kept to the
+// microsecond.
+//
+// # Errors
+//
+// Implementations return [ErrNotFound], [ErrConflict],
+// [ErrIdempotencyConflict], [ErrInvalid] (as an [InvalidError] naming the
+// field) and [ErrInvalidCursor], wrapped so that errors.Is finds them.
+package store

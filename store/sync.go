@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/ucsp/integration/connector"
+)
+
+// SyncState is an integration's stored position in its mailbox.
+type SyncState struct {
+	// Cursor is the connector cursor of the last committed batch; zero
+	// before the first.
+	Cursor connector.Cursor `json:"cursor,omitempty"`
+	// Version counts commits; CommitSync checks it to fence off a stale
+	// syncer (one whose job was taken over after its lease ran out).
+	Version int64 `json:"version"`
+	// UpdatedAt is when the cursor was last committed.
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+// SyncCommit is one batch of a sync, committed atomically by CommitSync.
+type SyncCommit struct {
+	TenantID      string
+	IntegrationID string
+	// Version is the SyncState.Version this commit follows: the one
+	// SyncState returned, or the one the previous CommitSync returned. A
+	// different stored version means another syncer moved on: ErrConflict,
+	// and nothing is written.
+	Version int64
+	// Cursor is the batch's cursor, stored if everything else succeeds.
+	// It is required (ErrInvalid).
+	Cursor connector.Cursor
+	// Messages are upserted by ProviderID (required, ErrInvalid): a new
+	// one is inserted, a known
+	// one has its thread, flags, labels and folders updated (and is no
+	// longer deleted).
+	Messages []*connector.Message
+	// Changes are applied after Messages: ChangeDeleted marks the message
+	// deleted, ChangeFlags sets its flags and labels. ChangeResync is
+	// recorded in the result only; unknown provider ids are ignored.
+	Changes []connector.Change
+	// Events, when set, is called inside the transaction after the
+	// messages are written and before the cursor is, with the messages
+	// this commit inserted (those no earlier commit stored), in the order
+	// given. The events it returns are stored in the same transaction. An
+	// error from it rolls everything back and is returned.
+	Events func(inserted []*Message) ([]*Event, error)
+}
+
+// SyncResult says what a CommitSync did.
+type SyncResult struct {
+	// Inserted are the messages this commit stored for the first time.
+	Inserted []*Message
+	// Updated counts known messages whose stored state changed.
+	Updated int
+	// Deleted counts messages newly marked deleted.
+	Deleted int
+	// Resync reports a ChangeResync in the batch.
+	Resync bool
+	// Events are the events stored with the batch.
+	Events []*Event
+	// Version is the new SyncState.Version, for the next commit.
+	Version int64
+}
+
+// SyncStore keeps sync cursors and commits sync batches.
+type SyncStore interface {
+	// SyncState returns the integration's stored cursor and version (the
+	// zero SyncState before the first commit), or ErrNotFound for an
+	// unknown integration.
+	SyncState(ctx context.Context, tenantID, integrationID string) (SyncState, error)
+	// CommitSync writes a batch's messages, changes, events and cursor in
+	// one transaction, and sets the integration's LastSyncAt: either all
+	// of it is stored or none is. Messages
+	// are unique per integration and provider id, so committing the same
+	// batch twice (with the new version) stores nothing twice and reports
+	// nothing as inserted twice, even when committers race.
+	CommitSync(ctx context.Context, c *SyncCommit) (*SyncResult, error)
+}
