@@ -113,15 +113,18 @@ func ParseAddress(s string) (Address, error) {
 // Attachment describes one attachment or inline part of a Message.
 type Attachment struct {
 	// ID identifies the attachment within its message for
-	// AttachmentFetcher: a MIME part path such as "2.1", a Gmail
-	// attachmentId, a Graph attachment id.
+	// AttachmentFetcher: a MIME part number such as "2.1" (RFC 3501
+	// numbering, so an attachment inside an attached message/rfc822 "2"
+	// is "2.2"), a Gmail attachmentId, a Graph attachment id.
 	ID          string `json:"id"`
 	Filename    string `json:"filename,omitempty"`
 	ContentType string `json:"content_type,omitempty"`
 	// ContentID is the Content-ID without angle brackets (for inline
 	// images referenced as cid: from the HTML body).
 	ContentID string `json:"content_id,omitempty"`
-	// Inline reports Content-Disposition: inline.
+	// Inline reports Content-Disposition: inline, or a part without a
+	// disposition that has a Content-ID (an image of a multipart/related
+	// HTML body).
 	Inline bool `json:"inline,omitempty"`
 	// Size is the decoded size in bytes, if known.
 	Size int64 `json:"size,omitempty"`

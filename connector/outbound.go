@@ -43,7 +43,8 @@ type OutboundMessage struct {
 	ReplyToProviderID string `json:"reply_to_provider_id,omitempty"`
 
 	// Headers are extra headers to set. Address, threading, MIME and
-	// Message-ID headers cannot be set this way.
+	// Message-ID headers cannot be set this way. Several values of one
+	// name are sent as one comma-separated field.
 	Headers Header `json:"headers,omitempty"`
 }
 

@@ -136,7 +136,35 @@ func requireSameMessage(t *testing.T, want *connector.Message, got *store.Messag
 	w.Date, g.Date, w.ReceivedAt, g.ReceivedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	w.Attachments = withoutContent(w.Attachments)
 	g.Attachments = withoutContent(g.Attachments)
-	require.Equal(t, w, g)
+	require.Equal(t, normalize(w), normalize(g))
+}
+
+// normalize makes empty slices and maps nil, so that a store may return
+// either for "none".
+func normalize(m connector.Message) connector.Message {
+	m.InReplyTo = nilIfEmpty(m.InReplyTo)
+	m.References = nilIfEmpty(m.References)
+	m.From = nilIfEmpty(m.From)
+	m.To = nilIfEmpty(m.To)
+	m.Cc = nilIfEmpty(m.Cc)
+	m.Bcc = nilIfEmpty(m.Bcc)
+	m.ReplyTo = nilIfEmpty(m.ReplyTo)
+	m.Attachments = nilIfEmpty(m.Attachments)
+	m.Folders = nilIfEmpty(m.Folders)
+	m.Labels = nilIfEmpty(m.Labels)
+	m.Flags = nilIfEmpty(m.Flags)
+	m.Problems = nilIfEmpty(m.Problems)
+	if len(m.Headers) == 0 {
+		m.Headers = nil
+	}
+	return m
+}
+
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
 func withoutContent(in []connector.Attachment) []connector.Attachment {

@@ -24,7 +24,7 @@ var oauthTests = map[string]func(*testing.T, *Harness){
 		ctx := ctxFor(t)
 		now := time.Now().UTC()
 		s := oauthState("state-1", now.Add(10*time.Minute))
-		s.IntegrationID = store.NewID()
+		s.IntegrationID = mustIntegration(t, h.Store, tenantA).ID
 		require.NoError(t, h.Store.CreateOAuthState(ctx, s))
 		require.False(t, s.CreatedAt.IsZero())
 

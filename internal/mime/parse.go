@@ -1,0 +1,198 @@
+package mime
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ucsp/integration/connector"
+)
+
+// ErrNoHeader is returned by Parse for input that has no header field at
+// all (empty input, or input whose first line, after an optional mbox
+// "From " line, is not a header field): there is nothing to make a
+// message of.
+var ErrNoHeader = errors.New("mime: no header field: not a message")
+
+// Parse reads raw, an RFC 5322 message, into a connector.Message. It fills
+// the fields a message carries itself (addresses, subject, date,
+// Message-ID and threading ids, bodies, attachments, selected headers,
+// Size); ProviderID, ThreadID, ReceivedAt, folders, labels and flags are
+// the connector's to fill.
+//
+// Parse fails only when raw has no header field ([ErrNoHeader]) or opts is
+// invalid (a negative limit, an empty header name). Anything else that
+// cannot be read cleanly is read as well as it can be and described in
+// Message.Problems; see the package documentation. Parse does not keep a
+// reference to raw.
+//
+// Bodies: the text/plain and text/html parts that are not attachments
+// (no "attachment" disposition, no file name) and not inside an attached
+// message become Text and HTML, decoded to UTF-8 with LF line ends;
+// several parts of one kind are joined with a line break.
+//
+// Attachments: every other leaf part, and every message/rfc822 part
+// (whose own parts are then listed too, numbered below it). Attachment.ID
+// is the part's IMAP body section number (RFC 3501 §6.4.5), so
+// BODY.PEEK[ID] fetches it; ContentType is the lower-cased media type
+// without parameters; Inline reports an "inline" disposition, or no
+// disposition and a Content-ID; Size is the decoded size; Content is set
+// when Size is at most ParseOptions.MaxAttachmentContent. An attached
+// message without a file name is named after its subject.
+func Parse(raw []byte, opts ParseOptions) (*connector.Message, error) {
+	o, err := opts.resolve()
+	if err != nil {
+		return nil, err
+	}
+	msg := bytes.TrimPrefix(raw, []byte("\xEF\xBB\xBF")) // a BOM from a Windows .eml file
+	hb := readHeader(msg)
+	if len(hb.fields) == 0 {
+		return nil, ErrNoHeader
+	}
+	p := &parser{opts: o, msg: &connector.Message{Size: int64(len(raw))}}
+	if hb.badLines > 0 {
+		p.problem("header", "skipped %d line(s) that are not header fields", hb.badLines)
+	}
+	if hb.unterminated {
+		p.problem("header", "not ended by a blank line")
+	}
+	if hb.dropped > 0 {
+		p.problem("header", "more than %d fields, %d ignored", maxFields, hb.dropped)
+	}
+	p.envelope(hb.fields)
+	p.message(hb.fields, msg[hb.body:], "", 0, false)
+	p.finish()
+	return p.msg, nil
+}
+
+// parser holds the state of one Parse call.
+type parser struct {
+	opts     resolved
+	msg      *connector.Message
+	entities int  // MIME entities looked at
+	full     bool // opts.maxParts reached
+	texts    []string
+	htmls    []string
+}
+
+// problem records a problem, once, up to maxProblems.
+func (p *parser) problem(where, format string, args ...any) {
+	n := len(p.msg.Problems)
+	if n >= maxProblems {
+		return
+	}
+	s := cleanLine(where + ": " + fmt.Sprintf(format, args...))
+	if slices.Contains(p.msg.Problems, s) {
+		return
+	}
+	if n == maxProblems-1 {
+		s = "more problems not listed"
+	}
+	p.msg.Problems = append(p.msg.Problems, s)
+}
+
+// count counts one more entity and reports whether it may be looked at.
+func (p *parser) count() bool {
+	if p.entities >= p.opts.maxParts {
+		if !p.full {
+			p.full = true
+			p.problem("message", "more than %d parts, the rest skipped", p.opts.maxParts)
+		}
+		return false
+	}
+	p.entities++
+	return true
+}
+
+// envelope fills the fields that come from the top-level header.
+func (p *parser) envelope(h header) {
+	m := p.msg
+	if v, ok := h.get("Message-Id"); ok {
+		if ids := msgIDs(p.headerText("Message-ID", v)); len(ids) > 0 {
+			m.MessageID = cleanLine(ids[0])
+		} else if v != "" {
+			p.problem("Message-ID", "no message id in %q", excerpt(v))
+		}
+	}
+	m.InReplyTo = p.msgIDList(h, "In-Reply-To")
+	m.References = p.msgIDList(h, "References")
+	m.From = p.addressList(h, "From")
+	m.To = p.addressList(h, "To")
+	m.Cc = p.addressList(h, "Cc")
+	m.Bcc = p.addressList(h, "Bcc")
+	m.ReplyTo = p.addressList(h, "Reply-To")
+	m.Subject = p.headerValue(h, "Subject", "Subject")
+	if v, ok := h.get("Date"); ok && v != "" {
+		if t, ok := parseDate(p.headerText("Date", v)); ok {
+			m.Date = t
+		} else {
+			p.problem("Date", "cannot parse %q", excerpt(v))
+		}
+	}
+	m.Headers = p.selectHeaders(h)
+}
+
+func (p *parser) msgIDList(h header, name string) []string {
+	var ids []string
+	for _, v := range h.all(name) {
+		for _, id := range msgIDs(p.headerText(name, v)) {
+			ids = append(ids, cleanLine(id))
+		}
+	}
+	return ids
+}
+
+// selectHeaders keeps the fields named in opts.headers.
+func (p *parser) selectHeaders(h header) connector.Header {
+	var out connector.Header
+	for i := range h {
+		for _, name := range p.opts.headers {
+			if !equalFold(h[i].name, name) {
+				continue
+			}
+			if out == nil {
+				out = make(connector.Header)
+			}
+			v := cleanLine(p.decodeWords(name, p.headerText(name, unfold(h[i].value))))
+			out[name] = append(out[name], v)
+			break
+		}
+	}
+	return out
+}
+
+// finish joins the bodies and makes sure every string is clean.
+func (p *parser) finish() {
+	m := p.msg
+	m.Text = joinBodies(p.texts)
+	m.HTML = joinBodies(p.htmls)
+	sanitizeMessage(m)
+}
+
+func joinBodies(parts []string) string {
+	switch len(parts) {
+	case 0:
+		return ""
+	case 1:
+		return parts[0]
+	}
+	var b strings.Builder
+	for i, s := range parts {
+		if i > 0 && !strings.HasSuffix(parts[i-1], "\n") {
+			b.WriteByte('\n')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// excerpt shortens s for a problem message.
+func excerpt(s string) string {
+	const limit = 80
+	if len(s) <= limit {
+		return s
+	}
+	return s[:limit] + "..."
+}

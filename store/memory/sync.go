@@ -1,0 +1,162 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/store"
+)
+
+// SyncState returns the cursor and version of the tenant's integration
+// (the zero SyncState before its first commit), or store.ErrNotFound.
+func (s *Store) SyncState(ctx context.Context, tenantID, integrationID string) (store.SyncState, error) {
+	if err := requireTenant(tenantID); err != nil {
+		return store.SyncState{}, err
+	}
+	var st store.SyncState
+	err := s.read(ctx, func(t *tables) error {
+		row := t.integration(tenantID, integrationID)
+		if row == nil {
+			return notFound("integration")
+		}
+		st = row.sync
+		return nil
+	})
+	return st, err
+}
+
+// CommitSync stores a batch's messages, changes, events and cursor, all
+// or nothing, as store.SyncStore says.
+//
+// It works on copies until everything has succeeded: it checks the
+// version (store.ErrConflict when another commit moved on), upserts the
+// messages (deduplicated by provider id, the last copy in the batch
+// winning, at the place of the first) and applies the changes to staged
+// copies, calls c.Events with copies of the messages it inserts, in batch
+// order, then stores the messages, the events, the cursor and the new
+// version at once, and sets the integration's LastSyncAt. Commits of one
+// integration run one after the other.
+//
+// c.Events runs without the store's lock: it may read the store, and sees
+// it as it was before this commit (neither this commit's messages nor its
+// cursor); it must not commit a sync of the same integration. Its error
+// is returned as it is. The events it returns are stored as InsertEvents
+// stores them; an empty TenantID or IntegrationID is filled with the
+// commit's, another tenant is store.ErrInvalid, and the events are filled
+// in place (ID, Status, NextAttemptAt, CreatedAt). SyncResult.Events
+// holds those the commit stored, leaving out ids already stored.
+func (s *Store) CommitSync(ctx context.Context, c *store.SyncCommit) (*store.SyncResult, error) {
+	if err := validateCommit(c); err != nil {
+		return nil, err
+	}
+	row, err := s.lookupIntegration(ctx, c.TenantID, c.IntegrationID)
+	if err != nil {
+		return nil, err
+	}
+	if err := row.commit.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer row.commit.unlock()
+
+	var plan *syncPlan
+	err = s.read(ctx, func(t *tables) error {
+		if err := checkVersion(t, row, c.Version); err != nil {
+			return err
+		}
+		plan = planSync(&row.msgs, c, s.now())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	var events []*store.Event
+	if c.Events != nil {
+		inserted := make([]*store.Message, len(plan.inserted))
+		for i, m := range plan.inserted {
+			inserted[i] = cloneMessage(m)
+		}
+		if events, err = c.Events(inserted); err != nil {
+			return nil, err
+		}
+	}
+
+	// UpdateIntegration must not overwrite the LastSyncAt set here with
+	// the value its fn saw.
+	if err := row.update.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer row.update.unlock()
+
+	res := &store.SyncResult{Updated: plan.updated, Deleted: plan.deleted, Resync: plan.resync, Version: c.Version + 1}
+	err = s.write(ctx, func(t *tables) error {
+		if err := checkVersion(t, row, c.Version); err != nil {
+			return err
+		}
+		now := s.now()
+		batch, err := t.prepareEvents(events, eventScope{tenantID: row.in.TenantID, integrationID: row.in.ID}, now)
+		if err != nil {
+			return err
+		}
+		for _, m := range plan.writes {
+			row.msgs.put(m)
+		}
+		res.Events = t.storeEvents(batch)
+		row.sync = store.SyncState{Cursor: c.Cursor, Version: c.Version + 1, UpdatedAt: now}
+		row.in.LastSyncAt = now
+		for _, m := range plan.inserted {
+			res.Inserted = append(res.Inserted, cloneMessage(m))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// checkVersion checks that row is still stored at version.
+func checkVersion(t *tables, row *integrationRow, version int64) error {
+	if !t.current(row) {
+		return notFound("integration")
+	}
+	if row.sync.Version != version {
+		return fmt.Errorf("memory: sync of integration %s from version %d, but version %d is stored: %w",
+			row.in.ID, version, row.sync.Version, store.ErrConflict)
+	}
+	return nil
+}
+
+func validateCommit(c *store.SyncCommit) error {
+	switch {
+	case c == nil:
+		return invalid("commit", "is required")
+	case c.TenantID == "":
+		return invalid("tenant_id", "is required")
+	case c.IntegrationID == "":
+		return invalid("integration_id", "is required")
+	case c.Cursor.IsZero():
+		return invalid("cursor", "is required: a batch always carries the cursor that covers it")
+	}
+	for i, m := range c.Messages {
+		switch {
+		case m == nil:
+			return invalid(fmt.Sprintf("messages[%d]", i), "is nil")
+		case m.ProviderID == "":
+			return invalid(fmt.Sprintf("messages[%d].provider_id", i), "is required")
+		}
+	}
+	for i, ch := range c.Changes {
+		switch ch.Kind {
+		case connector.ChangeDeleted, connector.ChangeFlags:
+			if ch.ProviderID == "" {
+				return invalid(fmt.Sprintf("changes[%d].provider_id", i), "is required")
+			}
+		case connector.ChangeResync:
+		default:
+			return invalid(fmt.Sprintf("changes[%d].kind", i), fmt.Sprintf("%d is not a known change kind", ch.Kind))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,134 @@
+package memory
+
+import (
+	"slices"
+	"time"
+
+	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/store"
+)
+
+// syncPlan is what a CommitSync will write, computed on copies before
+// anything is written.
+type syncPlan struct {
+	// writes are the messages to store: the new ones and changed copies
+	// of known ones.
+	writes []*store.Message
+	// inserted are the new messages, in batch order.
+	inserted []*store.Message
+	updated  int
+	deleted  int
+	resync   bool
+}
+
+// planSync applies c's messages and changes to copies of the messages
+// they touch in msgs, and counts what changed. A known message counts as
+// updated when its thread, flags, labels or folders (compared as sets)
+// changed or it is no longer deleted; as deleted when it was not deleted
+// before. A message both undeleted and deleted again by the batch keeps
+// the time it was first deleted.
+func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan {
+	p := &syncPlan{}
+	staged := map[string]*store.Message{}
+	var order []string
+	stage := func(providerID string) *store.Message {
+		if m, ok := staged[providerID]; ok {
+			return m
+		}
+		old := msgs.byProvider[providerID]
+		if old == nil {
+			return nil
+		}
+		m := cloneMessage(old)
+		staged[providerID] = m
+		order = append(order, providerID)
+		return m
+	}
+
+	for _, in := range dedupeMessages(c.Messages) {
+		if m := stage(in.ProviderID); m != nil {
+			m.ThreadID = in.ThreadID
+			m.Flags = slices.Clone(in.Flags)
+			m.Labels = slices.Clone(in.Labels)
+			m.Folders = slices.Clone(in.Folders)
+			m.DeletedAt = time.Time{}
+			continue
+		}
+		m := &store.Message{
+			ID:            store.NewID(),
+			TenantID:      c.TenantID,
+			IntegrationID: normID(c.IntegrationID),
+			Message:       storedConnectorMessage(in),
+			CreatedAt:     now,
+			UpdatedAt:     now,
+		}
+		staged[in.ProviderID] = m
+		order = append(order, in.ProviderID)
+		p.inserted = append(p.inserted, m)
+	}
+
+	for _, ch := range c.Changes {
+		switch ch.Kind {
+		case connector.ChangeResync:
+			p.resync = true
+		case connector.ChangeDeleted:
+			if m := stage(ch.ProviderID); m != nil && m.DeletedAt.IsZero() {
+				m.DeletedAt = now
+			}
+		case connector.ChangeFlags:
+			if m := stage(ch.ProviderID); m != nil {
+				m.Flags = slices.Clone(ch.Flags)
+				m.Labels = slices.Clone(ch.Labels)
+			}
+		}
+	}
+
+	for _, providerID := range order {
+		m := staged[providerID]
+		old := msgs.byProvider[providerID]
+		if old == nil {
+			if !m.DeletedAt.IsZero() {
+				p.deleted++
+			}
+			p.writes = append(p.writes, m)
+			continue
+		}
+		wasDeleted, isDeleted := !old.DeletedAt.IsZero(), !m.DeletedAt.IsZero()
+		if wasDeleted && isDeleted {
+			m.DeletedAt = old.DeletedAt
+		}
+		changed := m.ThreadID != old.ThreadID ||
+			!sameSet(m.Flags, old.Flags) ||
+			!sameSet(m.Labels, old.Labels) ||
+			!sameSet(m.Folders, old.Folders) ||
+			(wasDeleted && !isDeleted)
+		newlyDeleted := !wasDeleted && isDeleted
+		if changed {
+			p.updated++
+		}
+		if newlyDeleted {
+			p.deleted++
+		}
+		if changed || newlyDeleted {
+			m.UpdatedAt = now
+			p.writes = append(p.writes, m)
+		}
+	}
+	return p
+}
+
+// dedupeMessages keeps one message per provider id: the last copy in the
+// batch, at the place of the first.
+func dedupeMessages(msgs []*connector.Message) []*connector.Message {
+	at := make(map[string]int, len(msgs))
+	out := make([]*connector.Message, 0, len(msgs))
+	for _, m := range msgs {
+		if i, ok := at[m.ProviderID]; ok {
+			out[i] = m
+			continue
+		}
+		at[m.ProviderID] = len(out)
+		out = append(out, m)
+	}
+	return out
+}
