@@ -14,7 +14,8 @@ type OAuthState struct {
 	State    string `json:"-"`
 	TenantID string `json:"tenant_id"`
 	// IntegrationID is the integration being (re)authorised, if it exists
-	// already.
+	// already. It need not name a stored integration; when it does,
+	// deleting that integration deletes the state.
 	IntegrationID string `json:"integration_id,omitempty"`
 	Provider      string `json:"provider"`
 	// CodeVerifier is the PKCE verifier; sealed at rest.

@@ -45,8 +45,10 @@ var (
 
 type idempotencyConflict struct{}
 
+// Error describes the conflict.
 func (*idempotencyConflict) Error() string {
 	return "store: idempotency key reused with a different request"
 }
 
+// Is makes ErrIdempotencyConflict an ErrConflict too.
 func (*idempotencyConflict) Is(target error) bool { return target == ErrConflict }

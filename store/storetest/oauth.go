@@ -57,6 +57,20 @@ var oauthTests = map[string]func(*testing.T, *Harness){
 		_, err = h.Store.ConsumeOAuthState(ctx, "fresh", now)
 		require.NoError(t, err)
 	},
+	"DeletedWithItsIntegration": func(t *testing.T, h *Harness) {
+		ctx := ctxFor(t)
+		now := time.Now().UTC()
+		in := mustIntegration(t, h.Store, tenantA)
+		s := oauthState("reauth", now.Add(time.Hour))
+		s.IntegrationID = in.ID
+		require.NoError(t, h.Store.CreateOAuthState(ctx, s))
+		require.NoError(t, h.Store.CreateOAuthState(ctx, oauthState("unrelated", now.Add(time.Hour))))
+		require.NoError(t, h.Store.DeleteIntegration(ctx, tenantA, in.ID))
+		_, err := h.Store.ConsumeOAuthState(ctx, "reauth", now)
+		require.ErrorIs(t, err, store.ErrNotFound)
+		_, err = h.Store.ConsumeOAuthState(ctx, "unrelated", now)
+		require.NoError(t, err)
+	},
 	"Validates": func(t *testing.T, h *Harness) {
 		ctx := ctxFor(t)
 		exp := time.Now().Add(time.Hour)

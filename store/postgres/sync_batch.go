@@ -1,0 +1,206 @@
+package postgres
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/store"
+)
+
+// messageBatch is a SyncCommit's messages, checked, cleaned and
+// deduplicated.
+type messageBatch struct {
+	// msgs are the distinct messages in the order their provider ids
+	// first appear; byProviderID indexes them.
+	msgs         []connector.Message
+	byProviderID map[string]int
+}
+
+// newMessageBatch checks and cleans msgs and folds repeats of a provider
+// id into one message, as upserting them one after the other would: the
+// first occurrence's content with the last one's thread, flags, labels
+// and folders.
+func newMessageBatch(msgs []*connector.Message) (*messageBatch, error) {
+	b := &messageBatch{byProviderID: make(map[string]int, len(msgs))}
+	for i, m := range msgs {
+		if err := checkMessage(i, m); err != nil {
+			return nil, err
+		}
+		c := cleanMessage(m)
+		if j, seen := b.byProviderID[m.ProviderID]; seen {
+			first := &b.msgs[j]
+			first.ThreadID, first.Flags, first.Labels, first.Folders = c.ThreadID, c.Flags, c.Labels, c.Folders
+			continue
+		}
+		b.byProviderID[m.ProviderID] = len(b.msgs)
+		b.msgs = append(b.msgs, c)
+	}
+	return b, nil
+}
+
+// checkMessage refuses what cleaning cannot mend: a missing or
+// unstorable provider id (cleaning a key could merge two messages), and
+// times JSON cannot hold.
+func checkMessage(i int, m *connector.Message) error {
+	field := func(name string) string { return fmt.Sprintf("messages[%d]%s", i, name) }
+	switch {
+	case m == nil:
+		return store.Invalid(field(""), "is nil")
+	case m.ProviderID == "":
+		return store.Invalid(field(".provider_id"), "is required")
+	case !storable(m.ProviderID):
+		return store.Invalid(field(".provider_id"), badText)
+	case !jsonYear(m.Date):
+		return store.Invalid(field(".date"), "must be within the years 0 to 9999")
+	case !jsonYear(m.ReceivedAt):
+		return store.Invalid(field(".received_at"), "must be within the years 0 to 9999")
+	}
+	return nil
+}
+
+// jsonYear reports whether encoding/json can encode t.
+func jsonYear(t time.Time) bool { return t.Year() >= 0 && t.Year() <= 9999 }
+
+// providerIDs returns the provider ids of b's messages.
+func (b *messageBatch) providerIDs() []string {
+	ids := make([]string, len(b.msgs))
+	for i := range b.msgs {
+		ids[i] = b.msgs[i].ProviderID
+	}
+	return ids
+}
+
+// messageCopyColumns are the columns COPY writes, in the order of the
+// values copyRows makes.
+var messageCopyColumns = []string{
+	"integration_id", "id", "provider_id", "thread_id", "message_id", "subject", "from_email",
+	"sent_at", "received_at", "flags", "labels", "folders", "body_text", "body_html", "data",
+	"created_at", "updated_at",
+}
+
+// copyRows returns a source for COPY of the messages b.msgs[i] for i in
+// which, each given a new id, recorded in ids (one per entry of which).
+// Ids travel as pgtype.UUID: a uuid.UUID would go through its
+// driver.Valuer, as text, several times slower.
+func (b *messageBatch) copyRows(integrationID pgtype.UUID, t time.Time, which []int, ids []pgtype.UUID) pgx.CopyFromSource {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	return pgx.CopyFromSlice(len(which), func(j int) ([]any, error) {
+		m := &b.msgs[which[j]]
+		ids[j] = pgtype.UUID{Bytes: uuid.Must(uuid.NewV7()), Valid: true}
+		fromEmail := ""
+		if len(m.From) > 0 {
+			fromEmail = strings.ToLower(m.From[0].Email)
+		}
+		// buf is reused: pgx encodes a row before it asks for the next.
+		buf.Reset()
+		if err := enc.Encode(messageData(m)); err != nil {
+			return nil, fmt.Errorf("encode message %d: %w", which[j], err) // checkMessage rules this out
+		}
+		return []any{
+			integrationID, ids[j], m.ProviderID, m.ThreadID, m.MessageID, m.Subject, fromEmail,
+			nullTime(m.Date), nullTime(m.ReceivedAt), notNil(m.Flags), notNil(m.Labels), notNil(m.Folders),
+			m.Text, m.HTML, bytes.TrimRight(buf.Bytes(), "\n"), t, t,
+		}, nil
+	})
+}
+
+// notNil stores a nil list as an empty array, not NULL.
+func notNil(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
+}
+
+// knownRows are the columns of updateMessagesSQL's unnest: the state
+// of a known message that a sync may change.
+type knownRows struct {
+	providerIDs, threadIDs, flags, labels, folders []string
+}
+
+// knownRows returns the mutable columns of the messages b.msgs[i] for i
+// in which.
+func (b *messageBatch) knownRows(which []int) *knownRows {
+	n := len(which)
+	r := &knownRows{
+		providerIDs: make([]string, n), threadIDs: make([]string, n),
+		flags: make([]string, n), labels: make([]string, n), folders: make([]string, n),
+	}
+	for j, i := range which {
+		m := &b.msgs[i]
+		r.providerIDs[j], r.threadIDs[j] = m.ProviderID, m.ThreadID
+		r.flags[j], r.labels[j], r.folders[j] = textArray(m.Flags), textArray(m.Labels), textArray(m.Folders)
+	}
+	return r
+}
+
+// messageData is what the data column keeps of m: all but the fields
+// that have columns of their own, which hold them exactly.
+func messageData(m *connector.Message) *connector.Message {
+	d := *m
+	d.ProviderID, d.ThreadID, d.MessageID, d.Subject = "", "", "", ""
+	d.Flags, d.Labels, d.Folders = nil, nil, nil
+	d.Text, d.HTML = "", ""
+	return &d
+}
+
+// changeSet is a SyncCommit's changes, ready for the bulk updates.
+type changeSet struct {
+	// deleted are the distinct provider ids to mark deleted.
+	deleted []string
+	// flagged are the provider ids whose flags and labels change (the
+	// last change of each wins), with the new sets as array literals.
+	flagged, flags, labels []string
+	// flagsOf holds each flagged id's new flags and labels.
+	flagsOf map[string]connector.Change
+	resync  bool
+}
+
+// newChangeSet sorts changes by kind. A provider id no stored message
+// can have (empty, or text PostgreSQL cannot hold) is ignored, as unknown
+// ids are.
+func newChangeSet(changes []connector.Change) (*changeSet, error) {
+	cs := &changeSet{flagsOf: make(map[string]connector.Change)}
+	seen := make(map[string]bool)
+	for i, ch := range changes {
+		switch ch.Kind {
+		case connector.ChangeResync:
+			cs.resync = true
+			continue
+		case connector.ChangeDeleted, connector.ChangeFlags:
+		default:
+			return nil, store.Invalid(fmt.Sprintf("changes[%d].kind", i), fmt.Sprintf("%d is not a change kind", ch.Kind))
+		}
+		if ch.ProviderID == "" || !storable(ch.ProviderID) {
+			continue
+		}
+		if ch.Kind == connector.ChangeDeleted {
+			if !seen[ch.ProviderID] {
+				seen[ch.ProviderID] = true
+				cs.deleted = append(cs.deleted, ch.ProviderID)
+			}
+			continue
+		}
+		ch.Flags, ch.Labels = cleanTexts(ch.Flags), cleanTexts(ch.Labels)
+		cs.flagsOf[ch.ProviderID] = ch
+	}
+	for _, id := range slices.Sorted(maps.Keys(cs.flagsOf)) {
+		ch := cs.flagsOf[id]
+		cs.flagged = append(cs.flagged, id)
+		cs.flags = append(cs.flags, textArray(ch.Flags))
+		cs.labels = append(cs.labels, textArray(ch.Labels))
+	}
+	return cs, nil
+}
