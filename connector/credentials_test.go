@@ -74,3 +74,34 @@ func TestCredentialsKind(t *testing.T) {
 	require.Equal(t, connector.CredentialsOAuth2, connector.Credentials{OAuth2: &oauth2.Token{RefreshToken: "r"}, Password: "p"}.Kind())
 	require.Equal(t, connector.CredentialsNone, connector.Credentials{OAuth2: &oauth2.Token{}}.Kind())
 }
+
+func TestCloneIsDeep(t *testing.T) {
+	t.Parallel()
+	m := &connector.Message{
+		From: []connector.Address{{Email: "a@b.c"}}, Flags: []string{"x"}, References: []string{"r@x"},
+		Headers:     connector.Header{"List-Id": {"l"}},
+		Attachments: []connector.Attachment{{ID: "2", Content: []byte("abc")}},
+	}
+	c := m.Clone()
+	c.From[0].Email = "changed"
+	c.Flags[0] = "changed"
+	c.References[0] = "changed"
+	c.Headers["List-Id"][0] = "changed"
+	c.Attachments[0].Content[0] = 'Z'
+	require.Equal(t, "a@b.c", m.From[0].Email)
+	require.Equal(t, "x", m.Flags[0])
+	require.Equal(t, "r@x", m.References[0])
+	require.Equal(t, "l", m.Headers.Get("List-Id"))
+	require.Equal(t, "abc", string(m.Attachments[0].Content))
+
+	o := &connector.OutboundMessage{To: []connector.Address{{Email: "a@b.c"}}, Headers: connector.Header{"X-A": {"1"}},
+		Attachments: []connector.OutboundAttachment{{Filename: "f", Content: []byte("abc")}}}
+	oc := o.Clone()
+	oc.To[0].Email = "changed"
+	oc.Headers["X-A"][0] = "changed"
+	oc.Attachments[0].Content[0] = 'Z'
+	require.Equal(t, "a@b.c", o.To[0].Email)
+	require.Equal(t, "1", o.Headers.Get("X-A"))
+	require.Equal(t, "abc", string(o.Attachments[0].Content))
+	require.Nil(t, connector.Header(nil).Clone())
+}

@@ -1,8 +1,10 @@
 package connector
 
 import (
+	"bytes"
 	"net/mail"
 	"net/textproto"
+	"slices"
 	"time"
 )
 
@@ -149,4 +151,39 @@ func (h Header) Get(key string) string {
 func (h Header) Add(key, value string) {
 	k := textproto.CanonicalMIMEHeaderKey(key)
 	h[k] = append(h[k], value)
+}
+
+// Clone returns a deep copy of m: changing the copy's slices, maps or
+// attachment content does not change m.
+func (m *Message) Clone() *Message {
+	c := *m
+	c.InReplyTo = slices.Clone(m.InReplyTo)
+	c.References = slices.Clone(m.References)
+	c.From = slices.Clone(m.From)
+	c.To = slices.Clone(m.To)
+	c.Cc = slices.Clone(m.Cc)
+	c.Bcc = slices.Clone(m.Bcc)
+	c.ReplyTo = slices.Clone(m.ReplyTo)
+	c.Attachments = slices.Clone(m.Attachments)
+	for i := range c.Attachments {
+		c.Attachments[i].Content = bytes.Clone(c.Attachments[i].Content)
+	}
+	c.Folders = slices.Clone(m.Folders)
+	c.Labels = slices.Clone(m.Labels)
+	c.Flags = slices.Clone(m.Flags)
+	c.Headers = m.Headers.Clone()
+	c.Problems = slices.Clone(m.Problems)
+	return &c
+}
+
+// Clone returns a deep copy of h (nil for nil).
+func (h Header) Clone() Header {
+	if h == nil {
+		return nil
+	}
+	c := make(Header, len(h))
+	for k, v := range h {
+		c[k] = slices.Clone(v)
+	}
+	return c
 }

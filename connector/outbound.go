@@ -1,8 +1,10 @@
 package connector
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -180,4 +182,21 @@ func validHeaderName(k string) bool {
 		}
 	}
 	return true
+}
+
+// Clone returns a deep copy of m: changing the copy's slices, maps or
+// attachment content does not change m.
+func (m *OutboundMessage) Clone() *OutboundMessage {
+	c := *m
+	c.To = slices.Clone(m.To)
+	c.Cc = slices.Clone(m.Cc)
+	c.Bcc = slices.Clone(m.Bcc)
+	c.ReplyTo = slices.Clone(m.ReplyTo)
+	c.Attachments = slices.Clone(m.Attachments)
+	for i := range c.Attachments {
+		c.Attachments[i].Content = bytes.Clone(c.Attachments[i].Content)
+	}
+	c.References = slices.Clone(m.References)
+	c.Headers = m.Headers.Clone()
+	return &c
 }

@@ -23,26 +23,7 @@ func cloneMessage(m *store.Message) *store.Message {
 	return &c
 }
 
-func cloneConnectorMessage(m *connector.Message) connector.Message {
-	c := *m
-	c.InReplyTo = slices.Clone(m.InReplyTo)
-	c.References = slices.Clone(m.References)
-	c.From = slices.Clone(m.From)
-	c.To = slices.Clone(m.To)
-	c.Cc = slices.Clone(m.Cc)
-	c.Bcc = slices.Clone(m.Bcc)
-	c.ReplyTo = slices.Clone(m.ReplyTo)
-	c.Attachments = slices.Clone(m.Attachments)
-	for i := range c.Attachments {
-		c.Attachments[i].Content = bytes.Clone(c.Attachments[i].Content)
-	}
-	c.Folders = slices.Clone(m.Folders)
-	c.Labels = slices.Clone(m.Labels)
-	c.Flags = slices.Clone(m.Flags)
-	c.Headers = cloneHeader(m.Headers)
-	c.Problems = slices.Clone(m.Problems)
-	return c
-}
+func cloneConnectorMessage(m *connector.Message) connector.Message { return *m.Clone() }
 
 // storedConnectorMessage copies m as a store keeps it: without attachment
 // content, which connector.Attachment does not serialise and store/postgres
@@ -51,17 +32,6 @@ func storedConnectorMessage(m *connector.Message) connector.Message {
 	c := cloneConnectorMessage(m)
 	for i := range c.Attachments {
 		c.Attachments[i].Content = nil
-	}
-	return c
-}
-
-func cloneHeader(h connector.Header) connector.Header {
-	if h == nil {
-		return nil
-	}
-	c := make(connector.Header, len(h))
-	for k, v := range h {
-		c[k] = slices.Clone(v)
 	}
 	return c
 }
@@ -76,20 +46,7 @@ func cloneOutbox(e *store.OutboxEntry) *store.OutboxEntry {
 	return &c
 }
 
-func cloneOutbound(m *connector.OutboundMessage) connector.OutboundMessage {
-	c := *m
-	c.To = slices.Clone(m.To)
-	c.Cc = slices.Clone(m.Cc)
-	c.Bcc = slices.Clone(m.Bcc)
-	c.ReplyTo = slices.Clone(m.ReplyTo)
-	c.Attachments = slices.Clone(m.Attachments)
-	for i := range c.Attachments {
-		c.Attachments[i].Content = bytes.Clone(c.Attachments[i].Content)
-	}
-	c.References = slices.Clone(m.References)
-	c.Headers = cloneHeader(m.Headers)
-	return c
-}
+func cloneOutbound(m *connector.OutboundMessage) connector.OutboundMessage { return *m.Clone() }
 
 func cloneEvent(e *store.Event) *store.Event {
 	c := *e
