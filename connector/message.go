@@ -18,6 +18,13 @@ type Message struct {
 	// syncs (Gmail message id, Graph message id, IMAP folder + UIDVALIDITY
 	// + UID). Unique within one mailbox.
 	ProviderID string `json:"provider_id"`
+	// ProviderRef is the message's current address at the provider when
+	// that differs from its identity and may change: an IMAP folder +
+	// UIDVALIDITY + UID, which a UIDVALIDITY change renumbers while
+	// ProviderID stays. Empty when ProviderID is the address. Callers
+	// store it beside ProviderID, so that a Change naming a message by
+	// its ref alone can be resolved.
+	ProviderRef string `json:"provider_ref,omitempty"`
 	// ThreadID is the provider's conversation id, if it has one.
 	ThreadID string `json:"thread_id,omitempty"`
 

@@ -67,7 +67,12 @@ func (k ChangeKind) String() string {
 type Change struct {
 	Kind ChangeKind `json:"kind"`
 	// ProviderID identifies the message (ChangeDeleted, ChangeFlags).
-	ProviderID string `json:"provider_id,omitempty"`
+	// When a connector knows only the message's current address (an IMAP
+	// UID of an expunged message), ProviderID is empty and ProviderRef
+	// names the message by the Message.ProviderRef it was last reported
+	// with.
+	ProviderID  string `json:"provider_id,omitempty"`
+	ProviderRef string `json:"provider_ref,omitempty"`
 	// Folder is the scope of a ChangeResync ("" for the whole mailbox).
 	Folder string `json:"folder,omitempty"`
 	// Flags and Labels are the message's new flags and labels
