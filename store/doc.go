@@ -21,6 +21,13 @@
 // crashes and runs again, or two syncs that race, never announce a message
 // twice. A version number fences off a syncer whose job was taken over.
 //
+// A message may also carry a ProviderRef, its current address at the
+// provider (an IMAP folder, UIDVALIDITY and UID), which changes while its
+// provider id stays. The store keeps the latest ref of each message, at
+// most one message per ref, and resolves a change that names a message by
+// its ref alone; a batch that only moves refs inserts and announces
+// nothing.
+//
 // # Secrets
 //
 // Credentials and PKCE verifiers are sealed with AES-256-GCM by a

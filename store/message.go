@@ -19,6 +19,9 @@ type Message struct {
 	// exists.
 	DeletedAt time.Time `json:"deleted_at,omitzero"`
 	CreatedAt time.Time `json:"created_at"`
+	// UpdatedAt is when a sync last changed the message's thread, flags,
+	// labels, folders or deletion; a new ProviderRef alone does not move
+	// it.
 	UpdatedAt time.Time `json:"updated_at"`
 }
 

@@ -32,13 +32,32 @@ type SyncCommit struct {
 	// It is required (ErrInvalid).
 	Cursor connector.Cursor
 	// Messages are upserted by ProviderID (required, ErrInvalid): a new
-	// one is inserted, a known
-	// one has its thread, flags, labels and folders updated (and is no
-	// longer deleted).
+	// one is inserted, a known one has its thread, flags, labels, folders
+	// and ProviderRef replaced (and is no longer deleted). When the same
+	// ProviderID appears more than once, the last copy's thread, flags,
+	// labels, folders and ref win.
+	//
+	// ProviderRef, the message's current address at the provider, is
+	// stored and may change: a resync after an IMAP UIDVALIDITY change
+	// reports the same ProviderIDs with new refs, and stores the new refs
+	// without inserting or announcing anything. A ref names at most one
+	// message of an integration: a message that takes a ref another
+	// message holds takes it from that message, whose ref becomes empty
+	// (as if the messages were upserted one after the other, in the order
+	// given, so the last one given with a ref holds it). A change of ref,
+	// or a ref taken away, is bookkeeping: it counts in neither
+	// SyncResult.Updated nor a message's UpdatedAt.
 	Messages []*connector.Message
-	// Changes are applied after Messages: ChangeDeleted marks the message
-	// deleted, ChangeFlags sets its flags and labels. ChangeResync is
-	// recorded in the result only; unknown provider ids are ignored.
+	// Changes are applied after Messages, in the order given:
+	// ChangeDeleted marks the message deleted, ChangeFlags sets its flags
+	// and labels. ChangeResync is recorded in the result only.
+	//
+	// A change names its message by ProviderID. One with an empty
+	// ProviderID and a ProviderRef names the message (deleted or not) that
+	// holds that ref once Messages are applied, so a ref the batch's
+	// messages set, or take, is the one it finds. A change that carries
+	// both uses ProviderID and ignores the ref. Unknown provider ids and
+	// refs are ignored.
 	Changes []connector.Change
 	// Events, when set, is called inside the transaction after the
 	// messages are written and before the cursor is, with the messages
@@ -52,7 +71,9 @@ type SyncCommit struct {
 type SyncResult struct {
 	// Inserted are the messages this commit stored for the first time.
 	Inserted []*Message
-	// Updated counts known messages whose stored state changed.
+	// Updated counts known messages whose thread, flags, labels or
+	// folders changed, or that are no longer deleted. A new ProviderRef
+	// alone does not count.
 	Updated int
 	// Deleted counts messages newly marked deleted.
 	Deleted int
@@ -72,9 +93,10 @@ type SyncStore interface {
 	SyncState(ctx context.Context, tenantID, integrationID string) (SyncState, error)
 	// CommitSync writes a batch's messages, changes, events and cursor in
 	// one transaction, and sets the integration's LastSyncAt: either all
-	// of it is stored or none is. Messages
-	// are unique per integration and provider id, so committing the same
-	// batch twice (with the new version) stores nothing twice and reports
-	// nothing as inserted twice, even when committers race.
+	// of it is stored or none is. Messages are unique per integration and
+	// provider id, so committing the same batch twice (with the new
+	// version) stores nothing twice and reports nothing as inserted twice,
+	// even when committers race. Provider refs are unique per integration
+	// among the messages that have one (see SyncCommit.Messages).
 	CommitSync(ctx context.Context, c *SyncCommit) (*SyncResult, error)
 }

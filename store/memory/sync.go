@@ -32,8 +32,9 @@ func (s *Store) SyncState(ctx context.Context, tenantID, integrationID string) (
 // It works on copies until everything has succeeded: it checks the
 // version (store.ErrConflict when another commit moved on), upserts the
 // messages (deduplicated by provider id, the last copy in the batch
-// winning, at the place of the first) and applies the changes to staged
-// copies, calls c.Events with copies of the messages it inserts, in batch
+// winning, at the place of the first; a ref taken from the message that
+// held it) and applies the changes to staged copies, resolving refs
+// against the messages as the batch leaves them, calls c.Events with copies of the messages it inserts, in batch
 // order, then stores the messages, the events, the cursor and the new
 // version at once, and sets the integration's LastSyncAt. Commits of one
 // integration run one after the other.
@@ -150,8 +151,8 @@ func validateCommit(c *store.SyncCommit) error {
 	for i, ch := range c.Changes {
 		switch ch.Kind {
 		case connector.ChangeDeleted, connector.ChangeFlags:
-			if ch.ProviderID == "" {
-				return invalid(fmt.Sprintf("changes[%d].provider_id", i), "is required")
+			if ch.ProviderID == "" && ch.ProviderRef == "" {
+				return invalid(fmt.Sprintf("changes[%d].provider_id", i), "is required, or provider_ref")
 			}
 		case connector.ChangeResync:
 		default:

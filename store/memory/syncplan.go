@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -26,7 +27,8 @@ type syncPlan struct {
 // updated when its thread, flags, labels or folders (compared as sets)
 // changed or it is no longer deleted; as deleted when it was not deleted
 // before. A message both undeleted and deleted again by the batch keeps
-// the time it was first deleted.
+// the time it was first deleted. A new provider ref, or one taken away, is
+// written without counting and without moving UpdatedAt.
 func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan {
 	p := &syncPlan{}
 	staged := map[string]*store.Message{}
@@ -45,8 +47,14 @@ func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan 
 		return m
 	}
 
+	holders := refHolders(c.Messages)
 	for _, in := range dedupeMessages(c.Messages) {
+		ref := in.ProviderRef
+		if holders[ref] != in.ProviderID {
+			ref = "" // a later message of the batch took it
+		}
 		if m := stage(in.ProviderID); m != nil {
+			m.ProviderRef = ref
 			m.ThreadID = in.ThreadID
 			m.Flags = slices.Clone(in.Flags)
 			m.Labels = slices.Clone(in.Labels)
@@ -62,9 +70,43 @@ func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan 
 			CreatedAt:     now,
 			UpdatedAt:     now,
 		}
+		m.ProviderRef = ref
 		staged[in.ProviderID] = m
 		order = append(order, in.ProviderID)
 		p.inserted = append(p.inserted, m)
+	}
+	// A ref the batch gives is taken from the stored message holding it.
+	for _, ref := range slices.Sorted(maps.Keys(holders)) {
+		if old := msgs.byRef[ref]; old != nil && old.ProviderID != holders[ref] {
+			if m := stage(old.ProviderID); m.ProviderRef == ref {
+				m.ProviderRef = ""
+			}
+		}
+	}
+	// byRef finds the message holding ref once the batch's messages are
+	// applied.
+	byRef := func(ref string) *store.Message {
+		if holder, ok := holders[ref]; ok {
+			if holder == "" {
+				return nil
+			}
+			return stage(holder)
+		}
+		if old := msgs.byRef[ref]; old != nil {
+			if m := stage(old.ProviderID); m.ProviderRef == ref {
+				return m
+			}
+		}
+		return nil
+	}
+	target := func(ch connector.Change) *store.Message {
+		switch {
+		case ch.ProviderID != "":
+			return stage(ch.ProviderID)
+		case ch.ProviderRef != "":
+			return byRef(ch.ProviderRef)
+		}
+		return nil
 	}
 
 	for _, ch := range c.Changes {
@@ -72,11 +114,11 @@ func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan 
 		case connector.ChangeResync:
 			p.resync = true
 		case connector.ChangeDeleted:
-			if m := stage(ch.ProviderID); m != nil && m.DeletedAt.IsZero() {
+			if m := target(ch); m != nil && m.DeletedAt.IsZero() {
 				m.DeletedAt = now
 			}
 		case connector.ChangeFlags:
-			if m := stage(ch.ProviderID); m != nil {
+			if m := target(ch); m != nil {
 				m.Flags = slices.Clone(ch.Flags)
 				m.Labels = slices.Clone(ch.Labels)
 			}
@@ -109,12 +151,34 @@ func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan 
 		if newlyDeleted {
 			p.deleted++
 		}
-		if changed || newlyDeleted {
+		switch {
+		case changed || newlyDeleted:
 			m.UpdatedAt = now
+			p.writes = append(p.writes, m)
+		case m.ProviderRef != old.ProviderRef:
 			p.writes = append(p.writes, m)
 		}
 	}
 	return p
+}
+
+// refHolders says where the batch msgs leaves each provider ref it
+// gives, as upserting the messages one after the other would: the ref
+// maps to the provider id of the last message given with it, or to ""
+// when that message was given again with another ref.
+func refHolders(msgs []*connector.Message) map[string]string {
+	holders := map[string]string{}
+	current := map[string]string{} // provider id → its latest ref
+	for _, m := range msgs {
+		if r := current[m.ProviderID]; r != "" && holders[r] == m.ProviderID {
+			holders[r] = ""
+		}
+		current[m.ProviderID] = m.ProviderRef
+		if m.ProviderRef != "" {
+			holders[m.ProviderRef] = m.ProviderID
+		}
+	}
+	return holders
 }
 
 // dedupeMessages keeps one message per provider id: the last copy in the

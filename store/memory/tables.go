@@ -66,20 +66,35 @@ type integrationRow struct {
 type messageTable struct {
 	byID       map[string]*store.Message
 	byProvider map[string]*store.Message
+	// byRef finds the message that holds a provider ref (one at most:
+	// CommitSync takes a ref from its holder when it gives it to another).
+	byRef map[string]*store.Message
 	// ids lists the message ids, sorted.
 	ids []string
 }
 
+// put stores msg, a new message or a changed copy of a stored one. The
+// messages of one commit may be put in any order: when msg leaves a ref,
+// the index forgets it only if msg still holds it there.
 func (m *messageTable) put(msg *store.Message) {
 	if m.byID == nil {
 		m.byID = map[string]*store.Message{}
 		m.byProvider = map[string]*store.Message{}
+		m.byRef = map[string]*store.Message{}
 	}
-	if _, ok := m.byID[msg.ID]; !ok {
+	old, ok := m.byID[msg.ID]
+	if !ok {
 		m.ids = insertSorted(m.ids, msg.ID)
+	} else if r := old.ProviderRef; r != "" && r != msg.ProviderRef {
+		if h := m.byRef[r]; h != nil && h.ID == msg.ID {
+			delete(m.byRef, r)
+		}
 	}
 	m.byID[msg.ID] = msg
 	m.byProvider[msg.ProviderID] = msg
+	if msg.ProviderRef != "" {
+		m.byRef[msg.ProviderRef] = msg
+	}
 }
 
 type outboxKey struct{ tenantID, key string }

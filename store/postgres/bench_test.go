@@ -21,7 +21,9 @@ const (
 // BenchmarkCommitSync stores a 10,000-message mailbox in batches of 500,
 // as a first sync does (Insert), and commits it again, as a sync that
 // restarts from an old cursor does (Replay: every message known, nothing
-// changed). One op is the whole mailbox.
+// changed). Renumber commits a mailbox stored with provider refs again
+// with new ones, as an IMAP resync after a UIDVALIDITY change does: every
+// ref changes, nothing else. One op is the whole mailbox.
 //
 //	TEST_DATABASE_URL=... go test -run '^$' -bench CommitSync ./store/postgres
 func BenchmarkCommitSync(b *testing.B) {
@@ -30,8 +32,8 @@ func BenchmarkCommitSync(b *testing.B) {
 	mailbox := benchMessages(benchMailbox)
 	ctx := testContext(b)
 
-	syncAll := func(b *testing.B, in *store.Integration) int {
-		inserted := 0
+	syncAll := func(b *testing.B, in *store.Integration, mailbox []*connector.Message) *store.SyncResult {
+		total := &store.SyncResult{}
 		s, err := st.SyncState(ctx, in.TenantID, in.ID)
 		require.NoError(b, err)
 		version := s.Version
@@ -44,27 +46,54 @@ func BenchmarkCommitSync(b *testing.B) {
 			})
 			require.NoError(b, err)
 			version = res.Version
-			inserted += len(res.Inserted)
+			total.Inserted = append(total.Inserted, res.Inserted...)
+			total.Updated += res.Updated
 		}
-		return inserted
+		return total
 	}
 
 	b.Run("Insert", func(b *testing.B) {
 		for b.Loop() {
 			in := newIntegration(b, st, "tenant", connector.Credentials{})
-			require.Equal(b, benchMailbox, syncAll(b, in))
+			require.Len(b, syncAll(b, in, mailbox).Inserted, benchMailbox)
 		}
 		b.ReportMetric(float64(benchMailbox*b.N)/b.Elapsed().Seconds(), "msgs/s")
 	})
 	b.Run("Replay", func(b *testing.B) {
 		in := newIntegration(b, st, "tenant", connector.Credentials{})
-		syncAll(b, in)
+		syncAll(b, in, mailbox)
 		b.ResetTimer()
 		for b.Loop() {
-			require.Zero(b, syncAll(b, in))
+			require.Empty(b, syncAll(b, in, mailbox).Inserted)
 		}
 		b.ReportMetric(float64(benchMailbox*b.N)/b.Elapsed().Seconds(), "msgs/s")
 	})
+	b.Run("Renumber", func(b *testing.B) {
+		in := newIntegration(b, st, "tenant", connector.Credentials{})
+		renumbered := [2][]*connector.Message{withRefs(mailbox, 1), withRefs(mailbox, 2)}
+		syncAll(b, in, renumbered[0])
+		b.ResetTimer()
+		i := 1
+		for b.Loop() {
+			res := syncAll(b, in, renumbered[i%2])
+			require.Empty(b, res.Inserted)
+			require.Zero(b, res.Updated)
+			i++
+		}
+		b.ReportMetric(float64(benchMailbox*b.N)/b.Elapsed().Seconds(), "msgs/s")
+	})
+}
+
+// withRefs returns copies of msgs with IMAP-style refs at UIDVALIDITY
+// validity.
+func withRefs(msgs []*connector.Message, validity int) []*connector.Message {
+	out := make([]*connector.Message, len(msgs))
+	for i, m := range msgs {
+		c := *m
+		c.ProviderRef = fmt.Sprintf("INBOX;UIDVALIDITY=%d;UID=%d", validity, i+1)
+		out[i] = &c
+	}
+	return out
 }
 
 // receivedEvents makes one message.received event per inserted message,

@@ -11,8 +11,8 @@ import (
 // cleanMessage returns a copy of m whose every string PostgreSQL can
 // store (see cleanText). The copy shares m's slices and maps unless they
 // needed cleaning, so that the common case, a clean message, costs one
-// scan of its text. ProviderID is left as it is: it is checked, not
-// cleaned, since two cleaned ids could collide.
+// scan of its text. ProviderID and ProviderRef are left as they are:
+// they are checked, not cleaned, since two cleaned keys could collide.
 func cleanMessage(m *connector.Message) connector.Message {
 	c := *m
 	c.ThreadID = cleanText(c.ThreadID)

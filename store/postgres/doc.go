@@ -61,11 +61,14 @@
 //   - sync_states: the cursor and the version that fences off a stale
 //     syncer, one row per integration.
 //   - messages: unique (integration_id, provider_id), the sync key. The
-//     mutable state (thread, flags, labels, folders, deleted_at), the
-//     searchable fields (message id, subject, sender, dates) and the
-//     bodies are columns; the rest of connector.Message is jsonb. A
-//     partial index on the messages not deleted serves listings and
-//     CountMessages.
+//     mutable state (provider ref, thread, flags, labels, folders,
+//     deleted_at), the searchable fields (message id, subject, sender,
+//     dates) and the bodies are columns; the rest of connector.Message is
+//     jsonb. A partial index on the messages not deleted serves listings
+//     and CountMessages; a partial unique index on (integration_id,
+//     provider_ref), of the messages that have a ref (an empty one is
+//     none), keeps one holder per ref and resolves changes that name a
+//     message by ref.
 //   - outbox: unique (tenant_id, idempotency_key).
 //   - events: listed and claimed in the order they were stored (an
 //     identity column, since a caller may choose an event's id), claimed
@@ -94,17 +97,22 @@
 //
 //  1. The fence: one statement locks the integration's row, records the
 //     sync time and moves the sync state from the caller's version to the
-//     next, writing the cursor. No row means ErrConflict (or ErrNotFound),
+//     next, writing the cursor. It stamps the commit later than the one
+//     before, even when this host's clock lags another's. No row means ErrConflict (or ErrNotFound),
 //     and nothing is written. Commits of one integration queue here, so
 //     what follows sees no other commit's messages arrive.
 //  2. One query finds which of the batch's messages are stored already
-//     (the unique index on provider ids).
+//     (the unique index on provider ids). When the batch gives refs, a
+//     second statement, pipelined with it, takes them from the messages
+//     that hold them, so that steps 3 and 4 can give them.
 //  3. COPY writes the new messages, streamed in binary: no statement
 //     parameters of megabytes, no ON CONFLICT needed after step 2.
 //  4. One pipelined round trip: an UPDATE ... FROM unnest(...) of the
-//     thread, flags, labels and folders of the known messages (writing
-//     only the rows that changed, and sending no bodies), and the
-//     batch's deletions and flag changes, one statement each.
+//     ref, thread, flags, labels and folders of the known messages
+//     (writing only the rows that changed, and sending no bodies), the
+//     batch's deletions by provider id and by ref, and its flag changes
+//     (by id or ref, in one statement so that the later change to a
+//     message wins), one statement each.
 //  5. The events the caller makes for the inserted messages, in one
 //     INSERT ... SELECT FROM unnest(...) ON CONFLICT (id) DO NOTHING.
 //  6. The commit.
@@ -112,8 +120,10 @@
 // A mailbox's first sync is bound by the bytes of its bodies, which the
 // migration compresses with lz4 where the server has it; a sync that
 // replays messages already stored (a restart from an old cursor, a
-// resync) sends and writes only what changed. BenchmarkCommitSync
-// measures both with a 10,000-message mailbox.
+// resync) sends and writes only what changed. A resync that gives every
+// message a new ref (an IMAP UIDVALIDITY change) rewrites every row, as
+// a ref is indexed. BenchmarkCommitSync measures the three with a
+// 10,000-message mailbox.
 //
 // Every other method is one statement, or, where a callback runs between
 // reading and writing (UpdateIntegration, UpdateOutbox), one transaction

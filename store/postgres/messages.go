@@ -11,7 +11,7 @@ import (
 	"github.com/ucsp/integration/store"
 )
 
-const messageColumns = `m.id, i.tenant_id, m.integration_id, m.provider_id, m.thread_id, m.message_id, m.subject,
+const messageColumns = `m.id, i.tenant_id, m.integration_id, m.provider_id, m.provider_ref, m.thread_id, m.message_id, m.subject,
 	m.flags, m.labels, m.folders, m.body_text, m.body_html, m.data, m.deleted_at, m.created_at, m.updated_at`
 
 // GetMessage returns a message of the tenant's integration by the
@@ -119,14 +119,15 @@ func (s *Store) checkIntegration(ctx context.Context, op, tenantID, integrationI
 
 func scanMessage(row pgx.Row) (*store.Message, error) {
 	var (
-		m                                    store.Message
-		providerID, threadID, msgID, subject string
-		text, html                           string
-		flags, labels, folders               []string
-		data                                 []byte
-		deletedAt                            *time.Time
+		m                                store.Message
+		providerID, ref, threadID, msgID string
+		subject                          string
+		text, html                       string
+		flags, labels, folders           []string
+		data                             []byte
+		deletedAt                        *time.Time
 	)
-	err := row.Scan(&m.ID, &m.TenantID, &m.IntegrationID, &providerID, &threadID, &msgID, &subject,
+	err := row.Scan(&m.ID, &m.TenantID, &m.IntegrationID, &providerID, &ref, &threadID, &msgID, &subject,
 		&flags, &labels, &folders, &text, &html, &data, &deletedAt, &m.CreatedAt, &m.UpdatedAt)
 	if err != nil {
 		return nil, err
@@ -135,7 +136,7 @@ func scanMessage(row pgx.Row) (*store.Message, error) {
 	if err := json.Unmarshal(data, &m.Message); err != nil {
 		return nil, fmt.Errorf("message %s: decode data: %w", m.ID, err)
 	}
-	m.ProviderID, m.ThreadID, m.MessageID, m.Subject = providerID, threadID, msgID, subject
+	m.ProviderID, m.ProviderRef, m.ThreadID, m.MessageID, m.Subject = providerID, ref, threadID, msgID, subject
 	m.Text, m.HTML = text, html
 	m.Flags, m.Labels, m.Folders = nilIfEmpty(flags), nilIfEmpty(labels), nilIfEmpty(folders)
 	m.DeletedAt = timeOf(deletedAt)

@@ -3,7 +3,10 @@ package postgres_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -13,6 +16,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/store"
 	"github.com/ucsp/integration/store/postgres"
 	"github.com/ucsp/integration/store/postgres/pgtest"
 )
@@ -145,4 +150,50 @@ func TestMigrateLockIsPerSchema(t *testing.T) {
 	require.NoError(t, err)
 	_, err = postgres.Migrate(ctx, locked)
 	require.NoError(t, err)
+}
+
+// TestMigrateProviderRefUpgrade migrates a database at 0001 that holds a
+// message to 0002: the message reads back without a ref (a ref that an
+// older binary left in its data is not one the store resolves), and a
+// sync then gives it one.
+func TestMigrateProviderRefUpgrade(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	pool := pgtest.NewPool(t, pgtest.Config(t))
+	initSQL, err := os.ReadFile("migrations/0001_init.sql")
+	require.NoError(t, err)
+	sum := sha256.Sum256(initSQL)
+	_, err = pool.Exec(ctx, `CREATE TABLE schema_migrations (
+		version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, string(initSQL))
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `INSERT INTO schema_migrations (version, name, checksum) VALUES (1, 'init', $1)`, hex.EncodeToString(sum[:]))
+	require.NoError(t, err)
+
+	st := newStore(t, pool, newKeyring(t))
+	in := newIntegration(t, st, "tenant", connector.Credentials{})
+	id := store.NewID()
+	_, err = pool.Exec(ctx, `
+		INSERT INTO messages (integration_id, id, provider_id, subject, data, created_at, updated_at)
+		VALUES ($1, $2, 'p-1', 'before the upgrade', '{"provider_ref":"left-in-data"}', now(), now())`, in.ID, id)
+	require.NoError(t, err)
+
+	applied, err := postgres.Migrate(ctx, pool)
+	require.NoError(t, err)
+	require.Equal(t, []int{2}, applied)
+
+	got, err := st.GetMessage(ctx, "tenant", in.ID, id)
+	require.NoError(t, err)
+	require.Equal(t, "before the upgrade", got.Subject)
+	require.Empty(t, got.ProviderRef)
+
+	res := commitAt(t, st, in, "c1", []*connector.Message{{ProviderID: "p-1", ProviderRef: "INBOX;2;1"}})
+	require.Empty(t, res.Inserted)
+	res = commitAt(t, st, in, "c2", nil, connector.Change{Kind: connector.ChangeDeleted, ProviderRef: "INBOX;2;1"})
+	require.Equal(t, 1, res.Deleted)
+	got, err = st.GetMessage(ctx, "tenant", in.ID, id)
+	require.NoError(t, err)
+	require.Equal(t, "INBOX;2;1", got.ProviderRef)
+	require.False(t, got.DeletedAt.IsZero())
 }

@@ -40,13 +40,21 @@ func (s *Store) SyncState(ctx context.Context, tenantID, integrationID string) (
 // caller's version, writing the cursor. No row: the integration is
 // missing or the version moved. See the package documentation, section
 // Performance, for the whole plan.
+//
+// It returns the commit's time, which stamps everything the commit
+// writes: the caller's clock, or a microsecond after the previous
+// commit's time when that clock is not ahead of it (another host's clock
+// that lags). So every commit of an integration is stamped later than
+// the ones before, and no message stores the time of the commit under
+// way: updateMessagesSQL relies on it.
 const fenceSQL = `
 		WITH i AS (
 			UPDATE integrations SET last_sync_at = $4 WHERE id = $1 AND tenant_id = $2 RETURNING id
 		)
-		UPDATE sync_states s SET version = s.version + 1, cursor = $5, updated_at = $4
+		UPDATE sync_states s SET version = s.version + 1, cursor = $5,
+			updated_at = greatest($4, s.updated_at + interval '1 microsecond')
 		FROM i WHERE s.integration_id = i.id AND s.version = $3
-		RETURNING s.version`
+		RETURNING s.version, s.updated_at`
 
 // CommitSync writes c in one transaction: the version fence first, then
 // a lookup of the messages already stored, then the messages, deletions
@@ -88,19 +96,20 @@ func (s *Store) commitSync(ctx context.Context, tx pgx.Tx, c *store.SyncCommit, 
 	const op = "commit sync"
 	t := now()
 	res := &store.SyncResult{Resync: changes.resync}
-	err := tx.QueryRow(ctx, fenceSQL, c.IntegrationID, c.TenantID, c.Version, t, string(c.Cursor)).Scan(&res.Version)
+	err := tx.QueryRow(ctx, fenceSQL, c.IntegrationID, c.TenantID, c.Version, t, string(c.Cursor)).Scan(&res.Version, &t)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, s.fenceError(ctx, tx, c)
 	}
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
+	t = t.UTC()
 
 	w, err := writeMessages(ctx, tx, c, t, batch, changes)
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
-	res.Inserted = w.inserted(c, t, batch, changes, res)
+	res.Inserted = w.inserted(c, t, batch, res)
 
 	if c.Events != nil {
 		events, err := c.Events(res.Inserted)

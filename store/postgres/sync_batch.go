@@ -21,15 +21,21 @@ import (
 // deduplicated.
 type messageBatch struct {
 	// msgs are the distinct messages in the order their provider ids
-	// first appear; byProviderID indexes them.
+	// first appear; byProviderID indexes them. Each has the ref it holds
+	// once the batch is applied.
 	msgs         []connector.Message
 	byProviderID map[string]int
+	// refs are the refs the batch gives, sorted, and holders the provider
+	// id of the message that ends up holding each ("" for none): every
+	// other message that holds one of refs loses it.
+	refs, holders []string
 }
 
 // newMessageBatch checks and cleans msgs and folds repeats of a provider
 // id into one message, as upserting them one after the other would: the
-// first occurrence's content with the last one's thread, flags, labels
-// and folders.
+// first occurrence's content with the last one's thread, flags, labels,
+// folders and ref. A ref that a later message was given keeps only that
+// one.
 func newMessageBatch(msgs []*connector.Message) (*messageBatch, error) {
 	b := &messageBatch{byProviderID: make(map[string]int, len(msgs))}
 	for i, m := range msgs {
@@ -40,17 +46,54 @@ func newMessageBatch(msgs []*connector.Message) (*messageBatch, error) {
 		if j, seen := b.byProviderID[m.ProviderID]; seen {
 			first := &b.msgs[j]
 			first.ThreadID, first.Flags, first.Labels, first.Folders = c.ThreadID, c.Flags, c.Labels, c.Folders
+			first.ProviderRef = c.ProviderRef
 			continue
 		}
 		b.byProviderID[m.ProviderID] = len(b.msgs)
 		b.msgs = append(b.msgs, c)
 	}
+	holders := refHolders(msgs)
+	if len(holders) == 0 {
+		return b, nil
+	}
+	for i := range b.msgs {
+		if m := &b.msgs[i]; m.ProviderRef != "" && holders[m.ProviderRef] != m.ProviderID {
+			m.ProviderRef = ""
+		}
+	}
+	b.refs = slices.Sorted(maps.Keys(holders))
+	b.holders = make([]string, len(b.refs))
+	for i, r := range b.refs {
+		b.holders[i] = holders[r]
+	}
 	return b, nil
 }
 
+// refHolders says where msgs leave each provider ref they give, as
+// upserting them one after the other would: the ref maps to the provider
+// id of the last message given with it, or to "" when that message was
+// given again with another ref.
+func refHolders(msgs []*connector.Message) map[string]string {
+	if !slices.ContainsFunc(msgs, func(m *connector.Message) bool { return m.ProviderRef != "" }) {
+		return nil
+	}
+	holders := make(map[string]string)
+	current := make(map[string]string) // provider id → its latest ref
+	for _, m := range msgs {
+		if r := current[m.ProviderID]; r != "" && holders[r] == m.ProviderID {
+			holders[r] = ""
+		}
+		current[m.ProviderID] = m.ProviderRef
+		if m.ProviderRef != "" {
+			holders[m.ProviderRef] = m.ProviderID
+		}
+	}
+	return holders
+}
+
 // checkMessage refuses what cleaning cannot mend: a missing or
-// unstorable provider id (cleaning a key could merge two messages), and
-// times JSON cannot hold.
+// unstorable provider id, an unstorable ref (cleaning a key could merge
+// two messages), and times JSON cannot hold.
 func checkMessage(i int, m *connector.Message) error {
 	field := func(name string) string { return fmt.Sprintf("messages[%d]%s", i, name) }
 	switch {
@@ -60,6 +103,8 @@ func checkMessage(i int, m *connector.Message) error {
 		return store.Invalid(field(".provider_id"), "is required")
 	case !storable(m.ProviderID):
 		return store.Invalid(field(".provider_id"), badText)
+	case !storable(m.ProviderRef):
+		return store.Invalid(field(".provider_ref"), badText)
 	case !jsonYear(m.Date):
 		return store.Invalid(field(".date"), "must be within the years 0 to 9999")
 	case !jsonYear(m.ReceivedAt):
@@ -83,7 +128,7 @@ func (b *messageBatch) providerIDs() []string {
 // messageCopyColumns are the columns COPY writes, in the order of the
 // values copyRows makes.
 var messageCopyColumns = []string{
-	"integration_id", "id", "provider_id", "thread_id", "message_id", "subject", "from_email",
+	"integration_id", "id", "provider_id", "provider_ref", "thread_id", "message_id", "subject", "from_email",
 	"sent_at", "received_at", "flags", "labels", "folders", "body_text", "body_html", "data",
 	"created_at", "updated_at",
 }
@@ -109,7 +154,7 @@ func (b *messageBatch) copyRows(integrationID pgtype.UUID, t time.Time, which []
 			return nil, fmt.Errorf("encode message %d: %w", which[j], err) // checkMessage rules this out
 		}
 		return []any{
-			integrationID, ids[j], m.ProviderID, m.ThreadID, m.MessageID, m.Subject, fromEmail,
+			integrationID, ids[j], m.ProviderID, m.ProviderRef, m.ThreadID, m.MessageID, m.Subject, fromEmail,
 			nullTime(m.Date), nullTime(m.ReceivedAt), notNil(m.Flags), notNil(m.Labels), notNil(m.Folders),
 			m.Text, m.HTML, bytes.TrimRight(buf.Bytes(), "\n"), t, t,
 		}, nil
@@ -127,7 +172,7 @@ func notNil(ss []string) []string {
 // knownRows are the columns of updateMessagesSQL's unnest: the state
 // of a known message that a sync may change.
 type knownRows struct {
-	providerIDs, threadIDs, flags, labels, folders []string
+	providerIDs, providerRefs, threadIDs, flags, labels, folders []string
 }
 
 // knownRows returns the mutable columns of the messages b.msgs[i] for i
@@ -135,12 +180,12 @@ type knownRows struct {
 func (b *messageBatch) knownRows(which []int) *knownRows {
 	n := len(which)
 	r := &knownRows{
-		providerIDs: make([]string, n), threadIDs: make([]string, n),
+		providerIDs: make([]string, n), providerRefs: make([]string, n), threadIDs: make([]string, n),
 		flags: make([]string, n), labels: make([]string, n), folders: make([]string, n),
 	}
 	for j, i := range which {
 		m := &b.msgs[i]
-		r.providerIDs[j], r.threadIDs[j] = m.ProviderID, m.ThreadID
+		r.providerIDs[j], r.providerRefs[j], r.threadIDs[j] = m.ProviderID, m.ProviderRef, m.ThreadID
 		r.flags[j], r.labels[j], r.folders[j] = textArray(m.Flags), textArray(m.Labels), textArray(m.Folders)
 	}
 	return r
@@ -150,7 +195,7 @@ func (b *messageBatch) knownRows(which []int) *knownRows {
 // that have columns of their own, which hold them exactly.
 func messageData(m *connector.Message) *connector.Message {
 	d := *m
-	d.ProviderID, d.ThreadID, d.MessageID, d.Subject = "", "", "", ""
+	d.ProviderID, d.ProviderRef, d.ThreadID, d.MessageID, d.Subject = "", "", "", "", ""
 	d.Flags, d.Labels, d.Folders = nil, nil, nil
 	d.Text, d.HTML = "", ""
 	return &d
@@ -158,47 +203,70 @@ func messageData(m *connector.Message) *connector.Message {
 
 // changeSet is a SyncCommit's changes, ready for the bulk updates.
 type changeSet struct {
-	// deleted are the distinct provider ids to mark deleted.
-	deleted []string
-	// flagged are the provider ids whose flags and labels change (the
-	// last change of each wins), with the new sets as array literals.
-	flagged, flags, labels []string
-	// flagsOf holds each flagged id's new flags and labels.
-	flagsOf map[string]connector.Change
-	resync  bool
+	// deleted are the distinct provider ids to mark deleted, deletedRefs
+	// the distinct refs of the changes that name a message by ref only.
+	deleted, deletedRefs []string
+	// flagged are the flag changes in the order given, each the last of
+	// those naming its message the same way: by provider id, or by ref
+	// when the id is empty ("" in the other). flags and labels hold the
+	// new sets as array literals.
+	flagged                          []connector.Change
+	flagIDs, flagRefs, flags, labels []string
+	resync                           bool
 }
 
-// newChangeSet sorts changes by kind. A provider id no stored message
-// can have (empty, or text PostgreSQL cannot hold) is ignored, as unknown
-// ids are.
+// newChangeSet sorts changes by kind. A provider id or ref no stored
+// message can have (text PostgreSQL cannot hold) is ignored, as unknown
+// ones are, and so is a change that names neither.
 func newChangeSet(changes []connector.Change) (*changeSet, error) {
-	cs := &changeSet{flagsOf: make(map[string]connector.Change)}
-	seen := make(map[string]bool)
+	cs := &changeSet{}
+	type key struct{ id, ref string }
+	keyOf := func(ch connector.Change) (key, bool) {
+		switch {
+		case ch.ProviderID != "":
+			return key{id: ch.ProviderID}, storable(ch.ProviderID)
+		case ch.ProviderRef != "":
+			return key{ref: ch.ProviderRef}, storable(ch.ProviderRef)
+		}
+		return key{}, false
+	}
+	deleted := make(map[key]bool)
+	lastFlags := make(map[key]int) // the index of the last flag change of each key
 	for i, ch := range changes {
 		switch ch.Kind {
 		case connector.ChangeResync:
 			cs.resync = true
-			continue
-		case connector.ChangeDeleted, connector.ChangeFlags:
+		case connector.ChangeDeleted:
+			if k, ok := keyOf(ch); ok && !deleted[k] {
+				deleted[k] = true
+				if k.id != "" {
+					cs.deleted = append(cs.deleted, k.id)
+				} else {
+					cs.deletedRefs = append(cs.deletedRefs, k.ref)
+				}
+			}
+		case connector.ChangeFlags:
+			if k, ok := keyOf(ch); ok {
+				lastFlags[k] = i
+			}
 		default:
 			return nil, store.Invalid(fmt.Sprintf("changes[%d].kind", i), fmt.Sprintf("%d is not a change kind", ch.Kind))
 		}
-		if ch.ProviderID == "" || !storable(ch.ProviderID) {
+	}
+	for i, ch := range changes {
+		if ch.Kind != connector.ChangeFlags {
 			continue
 		}
-		if ch.Kind == connector.ChangeDeleted {
-			if !seen[ch.ProviderID] {
-				seen[ch.ProviderID] = true
-				cs.deleted = append(cs.deleted, ch.ProviderID)
-			}
+		if k, ok := keyOf(ch); !ok || lastFlags[k] != i {
 			continue
+		}
+		if ch.ProviderID != "" {
+			ch.ProviderRef = "" // the id wins
 		}
 		ch.Flags, ch.Labels = cleanTexts(ch.Flags), cleanTexts(ch.Labels)
-		cs.flagsOf[ch.ProviderID] = ch
-	}
-	for _, id := range slices.Sorted(maps.Keys(cs.flagsOf)) {
-		ch := cs.flagsOf[id]
-		cs.flagged = append(cs.flagged, id)
+		cs.flagged = append(cs.flagged, ch)
+		cs.flagIDs = append(cs.flagIDs, ch.ProviderID)
+		cs.flagRefs = append(cs.flagRefs, ch.ProviderRef)
 		cs.flags = append(cs.flags, textArray(ch.Flags))
 		cs.labels = append(cs.labels, textArray(ch.Labels))
 	}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -146,19 +147,32 @@ func TestCommitSyncCleansText(t *testing.T) {
 	require.Equal(t, []string{"x\uFFFD"}, got.Flags)
 }
 
-// TestCommitSyncRefusesBadProviderID: a provider id is a key, so it is
-// refused rather than cleaned (two cleaned ids could collide).
+// TestCommitSyncRefusesBadProviderID: a provider id or ref is a key, so
+// it is refused rather than cleaned (two cleaned keys could collide). A
+// change naming one is ignored, as an unknown key is.
 func TestCommitSyncRefusesBadProviderID(t *testing.T) {
 	t.Parallel()
 	st := newStore(t, pgtest.Pool(t), newKeyring(t))
 	in := newIntegration(t, st, "tenant", connector.Credentials{})
-	_, err := st.CommitSync(testContext(t), &store.SyncCommit{
-		TenantID: "tenant", IntegrationID: in.ID, Cursor: "c1",
-		Messages: []*connector.Message{{ProviderID: "ok"}, {ProviderID: "bad\x00id"}},
-	})
-	var ie *store.InvalidError
-	require.ErrorAs(t, err, &ie)
-	require.Equal(t, "messages[1].provider_id", ie.Field)
+	for field, m := range map[string]*connector.Message{
+		"messages[1].provider_id":  {ProviderID: "bad\x00id"},
+		"messages[1].provider_ref": {ProviderID: "p", ProviderRef: "bad\xffref"},
+	} {
+		_, err := st.CommitSync(testContext(t), &store.SyncCommit{
+			TenantID: "tenant", IntegrationID: in.ID, Cursor: "c1",
+			Messages: []*connector.Message{{ProviderID: "ok"}, m},
+		})
+		var ie *store.InvalidError
+		require.ErrorAs(t, err, &ie, field)
+		require.Equal(t, field, ie.Field)
+	}
+	commitAt(t, st, in, "c1", []*connector.Message{{ProviderID: "ok", ProviderRef: "r"}})
+	res := commitAt(t, st, in, "c2", nil,
+		connector.Change{Kind: connector.ChangeDeleted, ProviderRef: "bad\x00ref"},
+		connector.Change{Kind: connector.ChangeFlags, ProviderRef: "bad\x00ref", Flags: []string{"x"}},
+		connector.Change{Kind: connector.ChangeDeleted, ProviderID: "bad\x00id", ProviderRef: "r"})
+	require.Zero(t, res.Deleted)
+	require.Zero(t, res.Updated)
 }
 
 func TestRefusesTextPostgresCannotHold(t *testing.T) {
@@ -189,13 +203,20 @@ func TestCommitSyncInsertedAsStored(t *testing.T) {
 	in := newIntegration(t, st, "tenant", connector.Credentials{})
 	ctx := testContext(t)
 	res := commitAt(t, st, in, "c1",
-		[]*connector.Message{{ProviderID: "a", Flags: []string{"x"}}, {ProviderID: "b"}},
+		[]*connector.Message{
+			{ProviderID: "a", Flags: []string{"x"}}, {ProviderID: "b"},
+			{ProviderID: "c", ProviderRef: "ref-c"}, {ProviderID: "d", ProviderRef: "ref-d"},
+		},
 		connector.Change{Kind: connector.ChangeFlags, ProviderID: "a", Flags: []string{connector.FlagSeen}, Labels: []string{"L"}},
 		connector.Change{Kind: connector.ChangeDeleted, ProviderID: "b"},
+		connector.Change{Kind: connector.ChangeFlags, ProviderRef: "ref-c", Flags: []string{"y"}},
+		connector.Change{Kind: connector.ChangeFlags, ProviderRef: "ref-c", Flags: []string{connector.FlagDraft}},
+		connector.Change{Kind: connector.ChangeDeleted, ProviderRef: "ref-d"},
 	)
-	require.Len(t, res.Inserted, 2)
+	require.Len(t, res.Inserted, 4)
 	require.Zero(t, res.Updated, "a message inserted by this commit is not also updated")
-	require.Equal(t, 1, res.Deleted)
+	require.Equal(t, 2, res.Deleted)
+	require.Equal(t, []string{connector.FlagDraft}, res.Inserted[2].Flags)
 	for _, m := range res.Inserted {
 		got, err := st.GetMessage(ctx, "tenant", in.ID, m.ID)
 		require.NoError(t, err)
@@ -231,4 +252,38 @@ func TestCommitSyncFillsEventScope(t *testing.T) {
 	var ie *store.InvalidError
 	require.ErrorAs(t, err, &ie)
 	require.Equal(t, "events[0].tenant_id", ie.Field)
+}
+
+// TestCommitSyncStampsAfterPreviousCommit: a commit whose clock lags the
+// previous commit's (another host's) is stamped a microsecond after it,
+// so that no message holds the time of the commit under way, which
+// tells a message that changed from one that only got a new ref.
+func TestCommitSyncStampsAfterPreviousCommit(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	st := newStore(t, pool, newKeyring(t))
+	in := newIntegration(t, st, "tenant", connector.Credentials{})
+	ctx := testContext(t)
+	commitAt(t, st, in, "c1", []*connector.Message{{ProviderID: "a", ProviderRef: "r1"}})
+	ahead := time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond)
+	_, err := pool.Exec(ctx, `UPDATE sync_states SET updated_at = $1`, ahead)
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `UPDATE messages SET updated_at = $1`, ahead)
+	require.NoError(t, err)
+
+	res := commitAt(t, st, in, "c2", []*connector.Message{{ProviderID: "a", ProviderRef: "r2"}, {ProviderID: "b"}})
+	want := ahead.Add(time.Microsecond)
+	require.Len(t, res.Inserted, 1)
+	require.Equal(t, want, res.Inserted[0].CreatedAt)
+	require.Zero(t, res.Updated)
+	s, err := st.SyncState(ctx, "tenant", in.ID)
+	require.NoError(t, err)
+	require.Equal(t, want, s.UpdatedAt)
+	a, err := st.GetMessageByProviderID(ctx, "tenant", in.ID, "a")
+	require.NoError(t, err)
+	require.Equal(t, "r2", a.ProviderRef)
+	require.Equal(t, ahead, a.UpdatedAt, "a new ref alone does not move UpdatedAt")
+	b, err := st.GetMessage(ctx, "tenant", in.ID, res.Inserted[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, want, b.CreatedAt)
 }

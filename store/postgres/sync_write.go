@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/store"
 )
 
@@ -18,35 +19,89 @@ import (
 // store a message of the integration until this one ends, so the
 // messages knownMessagesSQL does not find are new, and COPY inserts
 // them without an ON CONFLICT clause it does not have.
+//
+// All but flagMessagesSQL name messages once, joined to the batch
+// through an index on its ids or refs, and so plan as the plain joins
+// they are.
 const (
 	knownMessagesSQL = `
 		SELECT provider_id FROM messages WHERE integration_id = $1 AND provider_id = ANY($2::text[])`
 
+	// takeRefsSQL takes each ref the batch gives, u.provider_ref, from any
+	// message but the one that is to hold it, u.provider_id, before COPY
+	// and updateMessagesSQL give it: messages_provider_ref_key allows one
+	// holder at a time.
+	takeRefsSQL = `
+		UPDATE messages AS m SET provider_ref = ''
+		FROM unnest($2::text[], $3::text[]) AS u(provider_ref, provider_id)
+		WHERE m.integration_id = $1 AND m.provider_ref = u.provider_ref AND m.provider_ref <> ''
+			AND m.provider_id <> u.provider_id`
+
 	// updateMessagesSQL updates the mutable state of known messages,
 	// where it changed: a replayed batch sends no bodies and writes
-	// nothing.
+	// nothing. A new ref alone is written without moving updated_at,
+	// which moves to the commit's time, $2, only when the thread, flags,
+	// labels or folders change or the message comes back (the condition
+	// is spelled twice, in SET, which sees the stored row, and in WHERE).
+	// RETURNING sees only the new row, so it tells the two apart by
+	// updated_at = $2: the fence stamps each commit later than every
+	// earlier one, so no row held $2 before.
 	updateMessagesSQL = `
-		UPDATE messages AS m SET thread_id = u.thread_id, flags = u.flags::text[], labels = u.labels::text[],
-			folders = u.folders::text[], deleted_at = NULL, updated_at = $2
-		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-			AS u(provider_id, thread_id, flags, labels, folders)
+		UPDATE messages AS m SET provider_ref = u.provider_ref, thread_id = u.thread_id, flags = u.flags::text[],
+			labels = u.labels::text[], folders = u.folders::text[], deleted_at = NULL,
+			updated_at = CASE
+				WHEN (m.thread_id, m.flags, m.labels, m.folders) IS DISTINCT FROM
+					(u.thread_id, u.flags::text[], u.labels::text[], u.folders::text[])
+					OR m.deleted_at IS NOT NULL
+				THEN $2 ELSE m.updated_at END
+		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+			AS u(provider_id, provider_ref, thread_id, flags, labels, folders)
 		WHERE m.integration_id = $1 AND m.provider_id = u.provider_id
 			AND ((m.thread_id, m.flags, m.labels, m.folders) IS DISTINCT FROM
 				(u.thread_id, u.flags::text[], u.labels::text[], u.folders::text[])
-				OR m.deleted_at IS NOT NULL)
-		RETURNING m.provider_id`
+				OR m.deleted_at IS NOT NULL OR m.provider_ref <> u.provider_ref)
+		RETURNING m.provider_id, m.updated_at = $2`
 
 	deleteMessagesSQL = `
 		UPDATE messages SET deleted_at = $2, updated_at = $2
 		WHERE integration_id = $1 AND provider_id = ANY($3::text[]) AND deleted_at IS NULL
 		RETURNING provider_id`
 
+	deleteRefsSQL = `
+		UPDATE messages SET deleted_at = $2, updated_at = $2
+		WHERE integration_id = $1 AND provider_ref = ANY($3::text[]) AND provider_ref <> '' AND deleted_at IS NULL
+		RETURNING provider_id`
+
+	// flagMessagesSQL applies the flag changes, each naming its message
+	// by provider id or, when that is empty, by ref. Where two name the
+	// same message, the later one (n, its place in the batch) wins. So
+	// it looks the messages up before it updates them, and updates each
+	// by the ctid it read, which still names it: no other transaction
+	// writes the integration's messages meanwhile (the fence's lock).
+	// Each lookup is a LATERAL subquery fenced with OFFSET 0, one index
+	// probe per change whatever the statistics say: a join of messages
+	// with itself is what statistics that lag behind a first sync (10,000
+	// messages the planner believes are 160) turn into scans of the whole
+	// integration.
 	flagMessagesSQL = `
-		UPDATE messages AS m SET flags = u.flags::text[], labels = u.labels::text[], updated_at = $2
-		FROM unnest($3::text[], $4::text[], $5::text[]) AS u(provider_id, flags, labels)
-		WHERE m.integration_id = $1 AND m.provider_id = u.provider_id
-			AND (m.flags, m.labels) IS DISTINCT FROM (u.flags::text[], u.labels::text[])
-		RETURNING m.provider_id`
+		UPDATE messages AS m SET flags = c.flags, labels = c.labels, updated_at = $2
+		FROM (
+			SELECT DISTINCT ON (o.tid) o.tid, u.flags::text[] AS flags, u.labels::text[] AS labels, u.n
+			FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+				AS u(provider_id, provider_ref, flags, labels, n)
+			CROSS JOIN LATERAL (
+				SELECT o.ctid AS tid FROM messages o
+				WHERE u.provider_id <> '' AND o.integration_id = $1 AND o.provider_id = u.provider_id
+				UNION ALL
+				SELECT o.ctid FROM messages o
+				WHERE u.provider_id = '' AND o.integration_id = $1 AND o.provider_ref = u.provider_ref
+					AND o.provider_ref <> ''
+				OFFSET 0
+			) AS o
+			ORDER BY o.tid, u.n DESC
+		) AS c
+		WHERE m.ctid = c.tid AND m.integration_id = $1 AND (m.flags, m.labels) IS DISTINCT FROM (c.flags, c.labels)
+		RETURNING m.provider_id, c.n`
 )
 
 // written is what writeMessages did.
@@ -55,8 +110,10 @@ type written struct {
 	// id; changed holds the provider ids of known messages that changed.
 	insertedID map[string]string
 	changed    map[string]bool
-	// deleted and flagged are the provider ids the changes touched.
-	deleted, flagged []string
+	// deleted are the provider ids the deletions marked; flagged maps
+	// those whose flags changed to the change (changeSet.flagged) applied.
+	deleted []string
+	flagged map[string]connector.Change
 }
 
 // writeMessages tells the batch's new messages from its known ones,
@@ -78,14 +135,30 @@ func writeMessages(ctx context.Context, tx pgx.Tx, c *store.SyncCommit, t time.T
 }
 
 // splitKnown tells the batch's messages already stored (known) from the
-// others (fresh), as indexes into batch.msgs.
+// others (fresh), as indexes into batch.msgs, and, in the same round
+// trip, takes the refs the batch gives from the messages that hold them.
 func splitKnown(ctx context.Context, tx pgx.Tx, integrationID string, batch *messageBatch) (fresh, known []int, err error) {
 	if len(batch.msgs) == 0 {
 		return nil, nil, nil
 	}
-	rows, _ := tx.Query(ctx, knownMessagesSQL, integrationID, batch.providerIDs())
+	var qb pgx.Batch
+	qb.Queue(knownMessagesSQL, integrationID, batch.providerIDs())
+	if len(batch.refs) > 0 {
+		qb.Queue(takeRefsSQL, integrationID, batch.refs, batch.holders)
+	}
+	results := tx.SendBatch(ctx, &qb)
+	defer results.Close()
+	rows, _ := results.Query()
 	stored, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
+		return nil, nil, fmt.Errorf("look up messages: %w", err)
+	}
+	if len(batch.refs) > 0 {
+		if _, err := results.Exec(); err != nil {
+			return nil, nil, fmt.Errorf("take refs: %w", err)
+		}
+	}
+	if err := results.Close(); err != nil {
 		return nil, nil, fmt.Errorf("look up messages: %w", err)
 	}
 	isKnown := make(map[string]bool, len(stored))
@@ -129,13 +202,16 @@ func (w *written) update(ctx context.Context, tx pgx.Tx, integrationID string, t
 	var qb pgx.Batch
 	if len(known) > 0 {
 		r := batch.knownRows(known)
-		qb.Queue(updateMessagesSQL, integrationID, t, r.providerIDs, r.threadIDs, r.flags, r.labels, r.folders)
+		qb.Queue(updateMessagesSQL, integrationID, t, r.providerIDs, r.providerRefs, r.threadIDs, r.flags, r.labels, r.folders)
 	}
 	if len(changes.deleted) > 0 {
 		qb.Queue(deleteMessagesSQL, integrationID, t, changes.deleted)
 	}
+	if len(changes.deletedRefs) > 0 {
+		qb.Queue(deleteRefsSQL, integrationID, t, changes.deletedRefs)
+	}
 	if len(changes.flagged) > 0 {
-		qb.Queue(flagMessagesSQL, integrationID, t, changes.flagged, changes.flags, changes.labels)
+		qb.Queue(flagMessagesSQL, integrationID, t, changes.flagIDs, changes.flagRefs, changes.flags, changes.labels)
 	}
 	if qb.Len() == 0 {
 		return nil
@@ -153,23 +229,48 @@ func (w *written) update(ctx context.Context, tx pgx.Tx, integrationID string, t
 		return ids, nil
 	}
 	if len(known) > 0 {
-		updated, err := readIDs("update messages")
+		var (
+			id      string
+			changed bool
+		)
+		rows, _ := results.Query()
+		_, err := pgx.ForEachRow(rows, []any{&id, &changed}, func() error {
+			if changed {
+				w.changed[id] = true
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("update messages: %w", err)
+		}
+	}
+	if len(changes.deleted) > 0 {
+		ids, err := readIDs("delete messages")
 		if err != nil {
 			return err
 		}
-		for _, id := range updated {
-			w.changed[id] = true
-		}
+		w.deleted = append(w.deleted, ids...)
 	}
-	var err error
-	if len(changes.deleted) > 0 {
-		if w.deleted, err = readIDs("delete messages"); err != nil {
+	if len(changes.deletedRefs) > 0 {
+		ids, err := readIDs("delete messages by ref")
+		if err != nil {
 			return err
 		}
+		w.deleted = append(w.deleted, ids...)
 	}
 	if len(changes.flagged) > 0 {
-		if w.flagged, err = readIDs("change flags"); err != nil {
-			return err
+		var (
+			id string
+			n  int64
+		)
+		w.flagged = make(map[string]connector.Change)
+		rows, _ := results.Query()
+		_, err := pgx.ForEachRow(rows, []any{&id, &n}, func() error {
+			w.flagged[id] = changes.flagged[n-1]
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("change flags: %w", err)
 		}
 	}
 	return results.Close()
@@ -178,7 +279,7 @@ func (w *written) update(ctx context.Context, tx pgx.Tx, integrationID string, t
 // inserted returns the messages w inserted, in commit order, as stored:
 // with the flag changes and deletions of the same commit applied. It
 // counts the changes to known messages in res.
-func (w *written) inserted(c *store.SyncCommit, t time.Time, batch *messageBatch, changes *changeSet, res *store.SyncResult) []*store.Message {
+func (w *written) inserted(c *store.SyncCommit, t time.Time, batch *messageBatch, res *store.SyncResult) []*store.Message {
 	inserted := make([]*store.Message, 0, len(w.insertedID))
 	byProviderID := make(map[string]*store.Message, len(w.insertedID))
 	for i := range batch.msgs {
@@ -191,9 +292,8 @@ func (w *written) inserted(c *store.SyncCommit, t time.Time, batch *messageBatch
 		inserted = append(inserted, sm)
 		byProviderID[m.ProviderID] = sm
 	}
-	for _, pid := range w.flagged {
+	for pid, ch := range w.flagged {
 		if sm, ok := byProviderID[pid]; ok {
-			ch := changes.flagsOf[pid]
 			sm.Flags, sm.Labels = nilIfEmpty(slices.Clone(ch.Flags)), nilIfEmpty(slices.Clone(ch.Labels))
 		} else {
 			w.changed[pid] = true

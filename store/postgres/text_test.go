@@ -55,7 +55,7 @@ func TestCleanMessageCoversEveryString(t *testing.T) {
 	t.Parallel()
 	var m connector.Message
 	fill(reflect.ValueOf(&m).Elem(), "bad\x00\xff")
-	m.ProviderID = "p"
+	m.ProviderID, m.ProviderRef = "p", "r" // keys are checked, not cleaned
 	c := postgres.CleanMessage(&m)
 	walkStrings(reflect.ValueOf(c), "Message", func(path, s string) {
 		require.True(t, utf8.ValidString(s), path)

@@ -55,23 +55,26 @@ func mustIntegration(t *testing.T, s store.Store, tenant string) *store.Integrat
 	return in
 }
 
-// message returns a fully populated connector message numbered n.
+// message returns a fully populated connector message numbered n. Its
+// ProviderRef differs from its ProviderID, so that a store mixing the two
+// up fails.
 func message(n int) *connector.Message {
 	return &connector.Message{
-		ProviderID: fmt.Sprintf("INBOX/7/%d", n),
-		ThreadID:   fmt.Sprintf("thread-%d", n%3),
-		MessageID:  fmt.Sprintf("msg-%d@example.com", n),
-		InReplyTo:  []string{fmt.Sprintf("parent-%d@example.com", n)},
-		References: []string{"root@example.com", fmt.Sprintf("parent-%d@example.com", n)},
-		From:       []connector.Address{{Name: "Zoë Customer", Email: "zoe@example.org"}},
-		To:         []connector.Address{{Name: "Support", Email: "support@example.com"}},
-		Cc:         []connector.Address{{Email: "cc@example.org"}},
-		ReplyTo:    []connector.Address{{Email: "reply@example.org"}},
-		Subject:    fmt.Sprintf("Réclamation n°%d", n),
-		Date:       base.Add(time.Duration(n) * time.Minute).Truncate(time.Second),
-		ReceivedAt: base.Add(time.Duration(n)*time.Minute + time.Second),
-		Text:       fmt.Sprintf("Hello %d,\nmy order did not arrive.", n),
-		HTML:       fmt.Sprintf("<p>Hello %d, my order did not arrive.</p>", n),
+		ProviderID:  fmt.Sprintf("INBOX/7/%d", n),
+		ProviderRef: ref(7, n),
+		ThreadID:    fmt.Sprintf("thread-%d", n%3),
+		MessageID:   fmt.Sprintf("msg-%d@example.com", n),
+		InReplyTo:   []string{fmt.Sprintf("parent-%d@example.com", n)},
+		References:  []string{"root@example.com", fmt.Sprintf("parent-%d@example.com", n)},
+		From:        []connector.Address{{Name: "Zoë Customer", Email: "zoe@example.org"}},
+		To:          []connector.Address{{Name: "Support", Email: "support@example.com"}},
+		Cc:          []connector.Address{{Email: "cc@example.org"}},
+		ReplyTo:     []connector.Address{{Email: "reply@example.org"}},
+		Subject:     fmt.Sprintf("Réclamation n°%d", n),
+		Date:        base.Add(time.Duration(n) * time.Minute).Truncate(time.Second),
+		ReceivedAt:  base.Add(time.Duration(n)*time.Minute + time.Second),
+		Text:        fmt.Sprintf("Hello %d,\nmy order did not arrive.", n),
+		HTML:        fmt.Sprintf("<p>Hello %d, my order did not arrive.</p>", n),
 		Attachments: []connector.Attachment{{
 			ID: "2", Filename: "receipt.pdf", ContentType: "application/pdf", Size: 1234,
 		}, {
@@ -84,6 +87,19 @@ func message(n int) *connector.Message {
 		Headers:  connector.Header{"List-Id": {"<support.example.com>"}, "Auto-Submitted": {"no"}},
 		Problems: []string{"part 4: unknown charset x-42"},
 	}
+}
+
+// ref returns an IMAP-style ref: the message with UID uid in INBOX at
+// UIDVALIDITY validity.
+func ref(validity, uid int) string {
+	return fmt.Sprintf("imap:INBOX;UIDVALIDITY=%d;UID=%d", validity, uid)
+}
+
+// withRef returns a copy of m whose ProviderRef is r.
+func withRef(m *connector.Message, r string) *connector.Message {
+	c := m.Clone()
+	c.ProviderRef = r
+	return c
 }
 
 func messages(from, to int) []*connector.Message {

@@ -18,6 +18,7 @@ package storetest
 
 import (
 	"context"
+	"maps"
 	"testing"
 
 	"github.com/ucsp/integration/store"
@@ -44,7 +45,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		{"Integrations", integrationTests},
 		{"Credentials", credentialTests},
 		{"Tenancy", tenancyTests},
-		{"Sync", syncTests},
+		{"Sync", union(t, syncTests, syncRefTests)},
 		{"Messages", messageTests},
 		{"Outbox", outboxTests},
 		{"Events", eventTests},
@@ -63,4 +64,18 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 			}
 		})
 	}
+}
+
+// union returns the tests of a and b in one map. A name in both is a
+// mistake in the suite.
+func union(t *testing.T, a, b map[string]func(*testing.T, *Harness)) map[string]func(*testing.T, *Harness) {
+	t.Helper()
+	out := maps.Clone(a)
+	for name, test := range b {
+		if _, dup := out[name]; dup {
+			t.Fatalf("storetest: two tests named %s", name)
+		}
+		out[name] = test
+	}
+	return out
 }
