@@ -257,13 +257,25 @@ func checkDeletion(t *testing.T, s *suite) {
 	require.NoError(t, s.Delete(s.ctx, sent[1].MessageID))
 	after := s.sync(t, r.cursor)
 	require.Empty(t, after.messages)
+	// A deletion names the message by ProviderID, or, when the provider
+	// no longer knows the id (an IMAP expunge reports a UID only), by the
+	// ProviderRef it was last reported with (see connector.Change).
 	var deleted []string
 	for _, c := range after.changes {
-		if c.Kind == connector.ChangeDeleted {
+		if c.Kind != connector.ChangeDeleted {
+			continue
+		}
+		switch {
+		case c.ProviderID != "":
 			deleted = append(deleted, c.ProviderID)
+		case c.ProviderRef != "" && c.ProviderRef == victim.ProviderRef:
+			deleted = append(deleted, victim.ProviderID)
+		default:
+			deleted = append(deleted, "ref:"+c.ProviderRef)
 		}
 	}
-	require.Equal(t, []string{victim.ProviderID}, slices.Compact(deleted), "the deletion must be reported by provider id")
+	require.Equal(t, []string{victim.ProviderID}, slices.Compact(deleted),
+		"the deletion must be reported by provider id, or by the provider ref the message was reported with")
 }
 
 func checkResync(t *testing.T, s *suite) {

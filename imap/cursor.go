@@ -1,0 +1,107 @@
+package imap
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/imap/internal/uidset"
+)
+
+// The cursor is "imap1:" followed by the base64url (unpadded) JSON of
+// cursorJSON: per synced folder, in Config.Folders order,
+//
+//	{"n":"INBOX","v":1795649242,"u":10000,"m":5678,"s":"1:9998,10000"}
+//
+// n is the folder; v its UIDVALIDITY; u the highest UID the sync looked
+// at (every UID up to u was reported or was gone before it could be); m
+// the folder's HIGHESTMODSEQ when the server has CONDSTORE (0 otherwise),
+// up to which flag changes were reported; s the UIDs up to u that were
+// reported and not reported expunged since, as an IMAP sequence set, so
+// that the next sync finds expunges by difference. Ranges keep it small:
+// a folder of 100,000 messages with a few hundred deletions is a few
+// kilobytes.
+const cursorPrefix = "imap1:"
+
+type cursorJSON struct {
+	Folders []folderJSON `json:"f"`
+}
+
+type folderJSON struct {
+	Name        string `json:"n"`
+	UIDValidity uint32 `json:"v"`
+	LastUID     uint32 `json:"u,omitempty"`
+	ModSeq      uint64 `json:"m,omitempty"`
+	UIDs        string `json:"s,omitempty"`
+}
+
+// folderState is a folder's part of the cursor, decoded.
+type folderState struct {
+	name        string
+	uidValidity uint32
+	lastUID     uint32
+	modSeq      uint64
+	uids        uidset.Set
+}
+
+func (f *folderState) clone() *folderState {
+	c := *f
+	c.uids = f.uids.Clone()
+	return &c
+}
+
+func (f *folderState) equal(g *folderState) bool {
+	return f.name == g.name && f.uidValidity == g.uidValidity && f.lastUID == g.lastUID &&
+		f.modSeq == g.modSeq && uidset.Equal(f.uids, g.uids)
+}
+
+var errCursor = errors.New("not a cursor of the imap connector")
+
+// decodeCursor reads a cursor into its folder states, by folder name.
+// The zero cursor is an empty map.
+func decodeCursor(c connector.Cursor) (map[string]*folderState, error) {
+	out := map[string]*folderState{}
+	if c.IsZero() {
+		return out, nil
+	}
+	s, ok := strings.CutPrefix(string(c), cursorPrefix)
+	if !ok {
+		return nil, errCursor
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errCursor, err)
+	}
+	var cj cursorJSON
+	if err := json.Unmarshal(b, &cj); err != nil {
+		return nil, fmt.Errorf("%w: %v", errCursor, err)
+	}
+	for _, f := range cj.Folders {
+		uids, err := uidset.Parse(f.UIDs)
+		if err != nil || f.Name == "" || f.UIDValidity == 0 || uids.Max() > f.LastUID {
+			return nil, fmt.Errorf("%w: bad folder %q", errCursor, f.Name)
+		}
+		out[f.Name] = &folderState{name: f.Name, uidValidity: f.UIDValidity, lastUID: f.LastUID, modSeq: f.ModSeq, uids: uids}
+	}
+	return out, nil
+}
+
+// encodeCursor writes the states of the folders, in order; nil states
+// (folders not synced yet) are left out.
+func encodeCursor(folders []*folderState) connector.Cursor {
+	cj := cursorJSON{Folders: make([]folderJSON, 0, len(folders))}
+	for _, f := range folders {
+		if f == nil {
+			continue
+		}
+		cj.Folders = append(cj.Folders, folderJSON{Name: f.name, UIDValidity: f.uidValidity, LastUID: f.lastUID, ModSeq: f.modSeq, UIDs: f.uids.String()})
+	}
+	b, err := json.Marshal(cj)
+	if err != nil {
+		panic("imap: encoding a cursor: " + err.Error()) // cannot happen: plain structs
+	}
+	return connector.Cursor(cursorPrefix + base64.RawURLEncoding.EncodeToString(b))
+}

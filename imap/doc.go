@@ -1,0 +1,82 @@
+// Package imap is the IMAP connector: it brings a mailbox's mail in from
+// any IMAP server (Dovecot, Gmail, Microsoft 365, ...) incrementally and
+// exactly once, and watches it in real time. It implements
+// connector.Connector, connector.Listener, connector.SentFinder and
+// connector.AttachmentFetcher on github.com/emersion/go-imap/v2.
+//
+// IMAP only receives. Send delegates to a connector.Sender given in
+// Config.Sender (package smtp's, for an "IMAP in, SMTP out" integration)
+// and files a copy in the Sent folder; this package never imports smtp,
+// nor the Gmail or Graph SDKs.
+//
+// # Connecting
+//
+//	c, err := imap.New(imap.Config{
+//		Host:     "imap.example.com", // port 993, implicit TLS by default
+//		Username: "support@example.com",
+//		Password: password,           // or TokenSource for XOAUTH2
+//		Folders:  []string{"INBOX"},
+//	})
+//	if err != nil { ... }           // a *ConfigError naming the field
+//	defer c.Close()
+//	err = c.Test(ctx)               // connect, authenticate, select
+//
+// Config.Security chooses implicit TLS (993, the default), STARTTLS (143,
+// never silently downgraded) or, only when asked for, plaintext. Password
+// credentials use AUTHENTICATE PLAIN or LOGIN; an oauth2.TokenSource uses
+// XOAUTH2. Errors are connector errors of a kind: rejected credentials
+// are connector.ErrAuth, network trouble and timeouts ErrTemporary, a
+// missing folder ErrNotFound, and TLS failures ErrPermanent with a
+// message that says what to configure.
+//
+// A Connector holds at most Config.MaxConnections connections to the
+// account (5 by default; Gmail allows 15), reuses them, and bounds every
+// command with Config.CommandTimeout. Use one Connector per account.
+// [Factory] builds Connectors from a connector.Config's JSON [Settings]
+// and credentials, for a connector.Registry.
+//
+// # Syncing
+//
+// Sync walks Config.Folders in order. Per folder it keeps, in the
+// cursor, the folder's UIDVALIDITY, the last UID it looked at, the
+// HIGHESTMODSEQ when the server has CONDSTORE, and the set of UIDs it
+// reported (as ranges, so a 100,000-message folder's cursor stays a few
+// hundred bytes). From that it finds new messages (UIDs above the last),
+// expunged ones (UID SEARCH ALL against the set), flag changes (FETCH
+// CHANGEDSINCE), and renumbering (a new UIDVALIDITY, which restarts the
+// folder with a connector.ChangeResync). New messages are fetched with
+// BODY.PEEK[] (so they stay unread) in UID batches and parsed with the
+// module's one MIME parser (internal/mime) while the next ones stream
+// in. Each batch carries the cursor covering it: commit both together,
+// and a sync interrupted anywhere resumes without skipping or repeating.
+//
+//	err := c.Sync(ctx, cursor, func(ctx context.Context, b *connector.Batch) error {
+//		return store.Commit(ctx, b.Messages, b.Changes, b.Cursor)
+//	})
+//
+// # Identity
+//
+// A message's ProviderID is its folder and a digest of what identifies
+// it (Message-ID, Date, From, Subject and size), so that it survives the
+// renumbering a UIDVALIDITY change brings: the store never keeps or
+// announces a message twice. Its ProviderRef is where it is now (folder,
+// UIDVALIDITY, UID). An expunged message can only be named by its ref,
+// so connector.ChangeDeleted carries the ProviderRef alone; the caller
+// resolves it to the message it stored with that ref. Two byte-identical
+// copies in one folder share a ProviderID. See identity.go for the exact
+// construction and its limits.
+//
+// # Real time
+//
+// Listen holds a connection of its own, IDLEs on the first folder
+// (re-issuing IDLE every Config.IdleRefresh, before servers drop it at
+// 30 minutes), checks the other folders every Config.PollInterval, polls
+// every folder on servers without IDLE, and reconnects with jittered
+// exponential backoff. It calls notify; the caller then syncs.
+//
+// # Not here
+//
+// This package does not move, delete or flag messages, does not send
+// mail by itself, and does not store anything: cursors and messages are
+// the caller's to keep.
+package imap

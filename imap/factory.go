@@ -1,0 +1,201 @@
+package imap
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"golang.org/x/oauth2"
+
+	"github.com/ucsp/integration/connector"
+)
+
+// Settings are the JSON settings a Factory reads from
+// connector.Config.Settings:
+//
+//	{"email": "support@example.com",
+//	 "imap": {"host": "imap.example.com", "port": 993, "security": "tls", "username": "support"},
+//	 "folders": ["INBOX"], "sent_folder": "Sent", "sent_copy": true}
+//
+// Only email and imap.host are required: imap.username defaults to the
+// credentials' Username, then to email; the rest to Config's defaults
+// (sent_copy to true).
+type Settings struct {
+	Email      string         `json:"email"`
+	IMAP       ServerSettings `json:"imap"`
+	Folders    []string       `json:"folders,omitempty"`
+	SentFolder string         `json:"sent_folder,omitempty"`
+	SentCopy   *bool          `json:"sent_copy,omitempty"`
+}
+
+// ServerSettings are the server part of Settings.
+type ServerSettings struct {
+	Host     string   `json:"host"`
+	Port     int      `json:"port,omitempty"`
+	Security Security `json:"security,omitempty"`
+	Username string   `json:"username,omitempty"`
+}
+
+// FactoryOptions configures Factory.
+type FactoryOptions struct {
+	// Base holds the settings that are not per integration (timeouts,
+	// BatchSize, MaxConnections, TLSConfig, ...). Its server, credential,
+	// folder, Sender and Logger fields are ignored.
+	Base Config
+	// OAuth2 refreshes OAuth 2.0 credentials (Google's or Microsoft's
+	// client); each new token is handed to connector.Config.SaveCredentials
+	// before it is used. Nil uses the stored access token as is until it
+	// expires, after which authentication fails with ErrAuth.
+	OAuth2 *oauth2.Config
+	// Sender, when set, builds the connector.Sender that Send delegates
+	// to (an SMTP sender for the same integration). Nil leaves Send
+	// unsupported.
+	Sender func(ctx context.Context, cfg connector.Config) (connector.Sender, error)
+}
+
+// Factory returns a connector.Factory that builds Connectors from JSON
+// Settings and the integration's credentials: a password, or an OAuth 2.0
+// token for XOAUTH2. Bad settings give an error that errors.As finds as
+// a *connector.ValidationError naming JSON fields ("imap.host",
+// "folders[1]"). It does no network I/O.
+func Factory(opts FactoryOptions) connector.Factory {
+	return func(ctx context.Context, cc connector.Config) (connector.Connector, error) {
+		var s Settings
+		dec := json.NewDecoder(bytes.NewReader(cc.Settings))
+		dec.DisallowUnknownFields()
+		if len(bytes.TrimSpace(cc.Settings)) == 0 {
+			return nil, &ConfigError{Fields: []connector.FieldError{{Field: "settings", Message: "are required"}}}
+		}
+		if err := dec.Decode(&s); err != nil {
+			return nil, &ConfigError{Fields: []connector.FieldError{{Field: "settings", Message: "are not valid JSON settings: " + err.Error()}}}
+		}
+		cfg := opts.Base
+		cfg.Host, cfg.Port, cfg.Security = s.IMAP.Host, s.IMAP.Port, s.IMAP.Security
+		cfg.Username = firstNonEmpty(s.IMAP.Username, cc.Credentials.Username, s.Email)
+		cfg.Password, cfg.TokenSource = "", nil
+		cfg.Folders = s.Folders
+		cfg.SentFolder = s.SentFolder
+		cfg.DisableSentCopy = s.SentCopy != nil && !*s.SentCopy
+		cfg.Logger = cc.Logger
+		if cc.Logger != nil && cc.IntegrationID != "" {
+			cfg.Logger = cc.Logger.With("integration_id", cc.IntegrationID)
+		}
+		var fields []connector.FieldError
+		if s.Email == "" {
+			fields = append(fields, connector.FieldError{Field: "email", Message: "is required"})
+		}
+		switch cc.Credentials.Kind() {
+		case connector.CredentialsPassword:
+			cfg.Password = cc.Credentials.Password
+		case connector.CredentialsOAuth2:
+			cfg.TokenSource = tokenSource(ctx, opts.OAuth2, cc)
+		default:
+			fields = append(fields, connector.FieldError{Field: "credentials", Message: "must hold a password or an OAuth 2.0 token"})
+		}
+		if opts.Sender != nil {
+			snd, err := opts.Sender(ctx, cc)
+			if err != nil {
+				return nil, fmt.Errorf("imap: building the sender: %w", err)
+			}
+			cfg.Sender = snd
+		}
+		c, err := New(cfg)
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			for _, f := range ce.Fields {
+				if f.Field == "Password" && cc.Credentials.Kind() == connector.CredentialsNone {
+					continue // reported as "credentials"
+				}
+				f.Field = settingsField(f.Field)
+				fields = append(fields, f)
+			}
+		} else if err != nil {
+			return nil, err
+		}
+		if len(fields) > 0 {
+			return nil, &ConfigError{Fields: fields}
+		}
+		return c, nil
+	}
+}
+
+// settingsField maps a Config field name to its JSON settings path.
+func settingsField(f string) string {
+	switch {
+	case f == "Host":
+		return "imap.host"
+	case f == "Port":
+		return "imap.port"
+	case f == "Security":
+		return "imap.security"
+	case f == "Username":
+		return "imap.username"
+	case f == "Password":
+		return "credentials"
+	case f == "SentFolder":
+		return "sent_folder"
+	case strings.HasPrefix(f, "Folders"):
+		return "folders" + strings.TrimPrefix(f, "Folders")
+	}
+	return f
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// tokenSource returns the token source for cc's OAuth 2.0 credentials:
+// refreshing through conf when set, saving every new token with
+// cc.SaveCredentials before it is used.
+func tokenSource(ctx context.Context, conf *oauth2.Config, cc connector.Config) oauth2.TokenSource {
+	tok := cc.Credentials.OAuth2
+	if conf == nil {
+		return oauth2.StaticTokenSource(tok)
+	}
+	refreshing := conf.TokenSource(context.WithoutCancel(ctx), tok)
+	saving := &savingTokenSource{ctx: context.WithoutCancel(ctx), src: refreshing, creds: cc.Credentials, save: cc.SaveCredentials, last: tok}
+	return oauth2.ReuseTokenSource(tok, saving)
+}
+
+// savingTokenSource hands every new token to save before returning it,
+// so that a rotated refresh token is never lost.
+type savingTokenSource struct {
+	ctx   context.Context
+	src   oauth2.TokenSource
+	save  func(context.Context, connector.Credentials) error
+	mu    sync.Mutex
+	creds connector.Credentials
+	last  *oauth2.Token
+}
+
+// Token returns the next token, saved first when it is new.
+func (s *savingTokenSource) Token() (*oauth2.Token, error) {
+	t, err := s.src.Token()
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last != nil && t.AccessToken == s.last.AccessToken && t.RefreshToken == s.last.RefreshToken {
+		return t, nil
+	}
+	if s.save != nil {
+		creds := s.creds
+		creds.OAuth2 = t
+		if err := s.save(s.ctx, creds); err != nil {
+			return nil, fmt.Errorf("imap: saving the refreshed oauth2 token: %w", err)
+		}
+		s.creds = creds
+	}
+	s.last = t
+	return t, nil
+}
