@@ -18,7 +18,7 @@ type Broker interface {
 	Enqueue(ctx context.Context, typ string, payload []byte, opts ...Option) (*EnqueueResult, error)
 
 	// Stats describes every queue the broker knows, sorted by name.
-	Stats(ctx context.Context) ([]QueueStats, error)
+	Stats(ctx context.Context) ([]Stats, error)
 	// Dead lists up to limit dead jobs of queue, most recent first.
 	Dead(ctx context.Context, queue string, limit int) ([]*JobInfo, error)
 	// DeadJob returns one dead job, or ErrNotFound.

@@ -22,7 +22,7 @@ var (
 	ErrNoHandler = errors.New("queue: no handler for job type")
 )
 
-// RetryAtError, returned by a handler, retries the job at At (an
+// RetryAtError is the error a handler returns to retry the job at At (an
 // upstream's Retry-After) instead of after the usual backoff. The attempt
 // still counts.
 type RetryAtError struct {

@@ -95,8 +95,8 @@ type EnqueueResult struct {
 	FollowUp bool
 }
 
-// QueueStats describes one queue.
-type QueueStats struct {
+// Stats describes one queue.
+type Stats struct {
 	Queue     string `json:"queue"`
 	Paused    bool   `json:"paused"`
 	Pending   int64  `json:"pending"`

@@ -9,7 +9,9 @@ import (
 
 // Periodic is a job enqueued once per period, however many workers run
 // it: each period boundary (a multiple of Every since the Unix epoch)
-// enqueues one job, deduplicated across replicas by the broker.
+// enqueues one job, deduplicated across replicas by the broker. The job's
+// ID names its period, "periodic:<Name>:<boundary in Unix milliseconds>",
+// unless Options give it one.
 type Periodic struct {
 	// Name identifies the schedule; replicas that share it share its runs.
 	Name string
@@ -35,7 +37,7 @@ func (p Periodic) validate() error {
 func (w *Worker) schedule(ctx context.Context, p Periodic) {
 	for {
 		now := time.Now()
-		slot := now.Truncate(p.Every).Add(p.Every)
+		slot := nextSlot(now, p.Every)
 		t := time.NewTimer(slot.Sub(now))
 		select {
 		case <-ctx.Done():
@@ -44,7 +46,7 @@ func (w *Worker) schedule(ctx context.Context, p Periodic) {
 		case <-t.C:
 		}
 		key := "periodic:" + p.Name + ":" + strconv.FormatInt(slot.UnixMilli(), 10)
-		opts := append(append([]Option(nil), p.Options...), once(key, 2*p.Every+time.Minute))
+		opts := append(append([]Option{ID(key)}, p.Options...), once(key, 2*p.Every+time.Minute))
 		for attempt := 1; ; attempt++ {
 			_, err := w.broker.Enqueue(ctx, p.Type, p.Payload, opts...)
 			if err == nil || ctx.Err() != nil {
@@ -58,6 +60,14 @@ func (w *Worker) schedule(ctx context.Context, p Periodic) {
 			}
 		}
 	}
+}
+
+// nextSlot returns the first period boundary after now: a multiple of
+// every since the Unix epoch (time.Truncate counts from year 1, which
+// gives other boundaries for periods that do not divide a day).
+func nextSlot(now time.Time, every time.Duration) time.Time {
+	e := int64(every)
+	return time.Unix(0, (now.UnixNano()/e+1)*e)
 }
 
 // sleep waits d or until ctx is done, reporting whether it slept fully.

@@ -17,6 +17,8 @@ func (w *Worker) process(ctx context.Context, d *delivery) {
 	jctx, cancel := context.WithTimeout(ctx, timeout)
 	err := w.call(jctx, job)
 	cancel()
+	w.calling.Add(-1)
+	w.calls.Done()
 
 	// Broker writes must outlive a shutdown.
 	bctx, bcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

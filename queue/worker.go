@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,7 +36,10 @@ type WorkerConfig struct {
 	JobTimeout time.Duration
 	// ShutdownTimeout is how long Run waits, once its context is done,
 	// for running jobs to finish; then their contexts are cancelled and
-	// the jobs handed back unrun. Default 10s.
+	// the jobs handed back unrun. Default 10s. A handler that ignores the
+	// cancellation for another ShutdownTimeout (at most a second) is
+	// abandoned: Run returns an error, and its job goes to another worker
+	// when its lease runs out.
 	ShutdownTimeout time.Duration
 	// Backoff gives the wait before the next attempt after attempt failed;
 	// default DefaultBackoff.
@@ -60,6 +64,12 @@ type Worker struct {
 	mu       sync.Mutex
 	inflight map[*delivery]struct{}
 	running  bool
+
+	// calls counts the handler calls not yet returned: fetchLoop adds one
+	// per job it dispatches, process marks it done when the handler
+	// returns (before the outcome is written to the broker).
+	calls   sync.WaitGroup
+	calling atomic.Int64
 }
 
 // NewWorker returns a worker that runs jobs from b with h. It checks cfg
@@ -169,7 +179,9 @@ func (w *Worker) Name() string { return w.cfg.Name }
 // Run works until ctx is done, then shuts down: it stops taking jobs,
 // waits up to ShutdownTimeout for running ones, cancels and hands back
 // those still running, and writes batched acknowledgements. It returns
-// nil after a clean shutdown. A Worker runs once.
+// nil after a clean shutdown, and an error if it had to abandon handlers
+// that ignored their cancelled context (see WorkerConfig.ShutdownTimeout)
+// or could not write acknowledgements. A Worker runs once.
 func (w *Worker) Run(ctx context.Context) error {
 	w.mu.Lock()
 	if w.running {
@@ -210,22 +222,52 @@ func (w *Worker) Run(ctx context.Context) error {
 
 	done := make(chan struct{})
 	go func() { handlers.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(w.cfg.ShutdownTimeout):
-		w.log.Warn("queue: shutdown timeout: cancelling running jobs")
-		cancelHandlers()
-		<-done
-	}
+	err := w.drain(done, cancelHandlers)
 	stopHeartbeat()
 	bg.Wait()
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := w.broker.flush(fctx); err != nil {
-		return fmt.Errorf("queue: flush on shutdown: %w", err)
+	if ferr := w.broker.flush(fctx); ferr != nil {
+		err = errors.Join(err, fmt.Errorf("queue: flush on shutdown: %w", ferr))
 	}
-	return nil
+	return err
 }
+
+// drain waits for the running jobs (done closes when their handlers have
+// returned and their outcomes are written): up to ShutdownTimeout, then
+// it cancels their contexts and waits up to min(ShutdownTimeout,
+// abandonGrace) more for the handlers to return. Handlers that still have
+// not returned are abandoned: their jobs are neither handed back (the
+// handler may still be working) nor renewed any longer, so they go to
+// another worker when their lease runs out, as a crashed worker's would.
+func (w *Worker) drain(done <-chan struct{}, cancelHandlers context.CancelFunc) error {
+	select {
+	case <-done:
+		return nil
+	case <-time.After(w.cfg.ShutdownTimeout):
+	}
+	w.log.Warn("queue: shutdown timeout: cancelling running jobs")
+	cancelHandlers()
+	grace := min(w.cfg.ShutdownTimeout, abandonGrace)
+	returned := make(chan struct{})
+	go func() { w.calls.Wait(); close(returned) }()
+	select {
+	case <-returned:
+		// Every handler has returned; what is left is writing their
+		// outcomes (hand-backs) to the broker, each bounded by its own
+		// timeout.
+		<-done
+		return nil
+	case <-time.After(grace):
+	}
+	n := w.calling.Load()
+	w.log.Error("queue: handlers ignore cancellation; their jobs go to other workers when the lease runs out", "jobs", n)
+	return fmt.Errorf("queue: shutdown: %d handlers still running %s after their contexts were cancelled; their jobs go to other workers when the lease runs out", n, grace)
+}
+
+// abandonGrace bounds how long Run waits for handlers to return once
+// their contexts are cancelled.
+const abandonGrace = time.Second
 
 // fetchLoop takes jobs while there are free slots, until ctx is done.
 func (w *Worker) fetchLoop(ctx context.Context, jobs chan<- *delivery, slots chan struct{}) {
@@ -277,6 +319,8 @@ func (w *Worker) fetchLoop(ctx context.Context, jobs chan<- *delivery, slots cha
 		}
 		for _, d := range ds {
 			w.track(d)
+			w.calls.Add(1)
+			w.calling.Add(1)
 			jobs <- d
 		}
 	}
