@@ -24,6 +24,7 @@ import (
 // comparisons maps a package name to the function that compares it with
 // its peer. Each lives in its own file.
 var comparisons = map[string]func(ctx context.Context, redisURL string) error{
+	"imap":      compareIMAP,
 	"queue":     compareQueue,
 	"ratelimit": compareRatelimit,
 }
