@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/oauth2"
 	"log/slog"
 	"slices"
 	"sync"
@@ -31,6 +32,12 @@ type Config struct {
 	// so that the caller can persist them. A connector calls it before it
 	// uses the new credentials.
 	SaveCredentials func(ctx context.Context, c Credentials) error
+	// TokenSource, when set, is where the connector takes OAuth 2.0
+	// access tokens from instead of Credentials.OAuth2: one refreshing
+	// source shared by the parts of an integration (IMAP in and SMTP out)
+	// so that a rotated refresh token is used, and saved, once. See
+	// OAuth2TokenSource.
+	TokenSource oauth2.TokenSource
 	// Logger receives the connector's logs; nil means slog.Default().
 	Logger *slog.Logger
 }

@@ -3,7 +3,6 @@ package imap
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"testing"
 	"time"
 
@@ -97,7 +96,7 @@ func TestFactory(t *testing.T) {
 
 	c, err := reg.New(ctx, connector.Config{
 		Provider:    "imap",
-		Settings:    settings(map[string]any{"email": "support@example.com", "imap": map[string]any{"host": "imap.example.com", "security": "starttls"}, "folders": []string{"INBOX", "Escalations"}, "sent_copy": false}),
+		Settings:    settings(map[string]any{"email": "support@example.com", "imap": map[string]any{"host": "imap.example.com", "security": "starttls"}, "folders": []string{"INBOX", "Escalations"}, "sent_copy": false, "smtp": map[string]any{"host": "smtp.example.com"}}),
 		Credentials: connector.Credentials{Password: "pw"},
 	})
 	require.NoError(t, err)
@@ -127,30 +126,56 @@ func TestFactory(t *testing.T) {
 	require.Contains(t, err.Error(), "typo")
 }
 
-func TestFactoryOAuth2SavesRefreshedTokens(t *testing.T) {
+func TestFactoryHandsTheSMTPSettingsToTheSender(t *testing.T) {
 	t.Parallel()
-	refreshed := &oauth2.Token{AccessToken: "new", RefreshToken: "rotated", Expiry: time.Now().Add(time.Hour)}
-	src := &fakeTokenSource{tok: refreshed}
-	var saved []connector.Credentials
-	sts := &savingTokenSource{ctx: context.Background(), src: src, creds: connector.Credentials{Username: "jane"},
-		last: &oauth2.Token{AccessToken: "old", RefreshToken: "r1"},
-		save: func(_ context.Context, c connector.Credentials) error { saved = append(saved, c); return nil }}
-	tok, err := sts.Token()
+	ctx := context.Background()
+	var got []connector.Config
+	senderErr := error(nil)
+	f := Factory(FactoryOptions{OAuth2: &oauth2.Config{Endpoint: oauth2.Endpoint{TokenURL: "http://127.0.0.1:1/token"}}, Sender: func(_ context.Context, cc connector.Config) (connector.Sender, error) {
+		got = append(got, cc)
+		if senderErr != nil {
+			return nil, senderErr
+		}
+		return &recordingSender{}, nil
+	}})
+	tok := &oauth2.Token{AccessToken: "at", Expiry: time.Now().Add(time.Hour)}
+	c, err := f(ctx, connector.Config{
+		Settings:    json.RawMessage(`{"email":"support@example.com","imap":{"host":"imap.example.com"},"smtp":{"host":"smtp.example.com","port":465}}`),
+		Credentials: connector.Credentials{OAuth2: tok},
+	})
 	require.NoError(t, err)
-	require.Equal(t, "new", tok.AccessToken)
-	require.Len(t, saved, 1)
-	require.Equal(t, "rotated", saved[0].OAuth2.RefreshToken)
-	require.Equal(t, "jane", saved[0].Username)
-	_, err = sts.Token()
-	require.NoError(t, err)
-	require.Len(t, saved, 1, "an unchanged token is not saved again")
+	t.Cleanup(func() { _ = c.(*Connector).Close() })
+	require.Len(t, got, 1)
+	require.JSONEq(t, `{"host":"smtp.example.com","port":465}`, string(got[0].Settings), "the sender gets the smtp object as its settings")
+	require.Same(t, c.(*Connector).cfg.TokenSource, got[0].TokenSource, "both sides share one token source")
+	require.Equal(t, "support@example.com", got[0].Credentials.Username, "the sender logs in as the IMAP side does by default")
 
-	failing := &savingTokenSource{ctx: context.Background(), src: &fakeTokenSource{tok: &oauth2.Token{AccessToken: "newer"}},
-		save: func(context.Context, connector.Credentials) error { return errors.New("db down") }}
-	_, err = failing.Token()
-	require.Error(t, err, "a token that could not be saved must not be used")
+	// Receive-only: no smtp object, no sender built, Send unsupported.
+	c, err = f(ctx, connector.Config{
+		Settings:    json.RawMessage(`{"email":"support@example.com","imap":{"host":"imap.example.com"}}`),
+		Credentials: connector.Credentials{Password: "pw"},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.(*Connector).Close() })
+	require.Len(t, got, 1)
+	_, err = c.Send(ctx, &connector.OutboundMessage{MessageID: "m1@example.com", From: connector.Address{Email: "support@example.com"}, To: []connector.Address{{Email: "c@example.org"}}, Subject: "s", Text: "t"})
+	require.ErrorIs(t, err, connector.ErrUnsupported)
+
+	// The sender's validation errors are named under "smtp.".
+	senderErr = &connector.ValidationError{Fields: []connector.FieldError{{Field: "host", Message: "is required"}, {Field: "settings", Message: "must be a JSON object"}}}
+	_, err = f(ctx, connector.Config{
+		Settings:    json.RawMessage(`{"email":"support@example.com","imap":{"host":"imap.example.com"},"smtp":{"port":25}}`),
+		Credentials: connector.Credentials{Password: "pw"},
+	})
+	var ve *connector.ValidationError
+	require.ErrorAs(t, err, &ve)
+	require.ElementsMatch(t, []connector.FieldError{{Field: "smtp.host", Message: "is required"}, {Field: "smtp", Message: "must be a JSON object"}}, ve.Fields)
+
+	// An smtp object with nowhere to go is refused, not ignored.
+	_, err = Factory(FactoryOptions{})(ctx, connector.Config{
+		Settings:    json.RawMessage(`{"email":"support@example.com","imap":{"host":"imap.example.com"},"smtp":{"host":"smtp.example.com"}}`),
+		Credentials: connector.Credentials{Password: "pw"},
+	})
+	require.ErrorAs(t, err, &ve)
+	require.Equal(t, "smtp", ve.Fields[0].Field)
 }
-
-type fakeTokenSource struct{ tok *oauth2.Token }
-
-func (f *fakeTokenSource) Token() (*oauth2.Token, error) { return f.tok, nil }

@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
-	"sync"
 
 	"golang.org/x/oauth2"
 
@@ -19,17 +19,24 @@ import (
 //
 //	{"email": "support@example.com",
 //	 "imap": {"host": "imap.example.com", "port": 993, "security": "tls", "username": "support"},
-//	 "folders": ["INBOX"], "sent_folder": "Sent", "sent_copy": true}
+//	 "folders": ["INBOX"], "sent_folder": "Sent", "sent_copy": true,
+//	 "smtp": {"host": "smtp.example.com", "port": 587}}
 //
 // Only email and imap.host are required: imap.username defaults to the
 // credentials' Username, then to email; the rest to Config's defaults
 // (sent_copy to true).
+//
+// The smtp object belongs to the sender: package imap does not read it
+// but hands it, as connector.Config.Settings, to FactoryOptions.Sender,
+// which an SMTP sender's factory (smtp.SenderFactory) fills. A
+// ValidationError from it names its fields under "smtp.".
 type Settings struct {
-	Email      string         `json:"email"`
-	IMAP       ServerSettings `json:"imap"`
-	Folders    []string       `json:"folders,omitempty"`
-	SentFolder string         `json:"sent_folder,omitempty"`
-	SentCopy   *bool          `json:"sent_copy,omitempty"`
+	Email      string          `json:"email"`
+	IMAP       ServerSettings  `json:"imap"`
+	Folders    []string        `json:"folders,omitempty"`
+	SentFolder string          `json:"sent_folder,omitempty"`
+	SentCopy   *bool           `json:"sent_copy,omitempty"`
+	SMTP       json.RawMessage `json:"smtp,omitempty"`
 }
 
 // ServerSettings are the server part of Settings.
@@ -52,8 +59,13 @@ type FactoryOptions struct {
 	// expires, after which authentication fails with ErrAuth.
 	OAuth2 *oauth2.Config
 	// Sender, when set, builds the connector.Sender that Send delegates
-	// to (an SMTP sender for the same integration). Nil leaves Send
-	// unsupported.
+	// to (an SMTP sender for the same integration, e.g.
+	// smtp.SenderFactory). It gets the integration's connector.Config
+	// with Settings set to the "smtp" settings object and, for OAuth 2.0
+	// credentials, TokenSource set to the source the IMAP side uses, so
+	// that both share one refresh. Without an "smtp" settings object the
+	// integration is receive-only and Send returns an ErrUnsupported
+	// error; with one and a nil Sender, the settings are refused.
 	Sender func(ctx context.Context, cfg connector.Config) (connector.Sender, error)
 }
 
@@ -92,16 +104,42 @@ func Factory(opts FactoryOptions) connector.Factory {
 		case connector.CredentialsPassword:
 			cfg.Password = cc.Credentials.Password
 		case connector.CredentialsOAuth2:
-			cfg.TokenSource = tokenSource(ctx, opts.OAuth2, cc)
+			cfg.TokenSource = connector.OAuth2TokenSource(ctx, opts.OAuth2, cc)
 		default:
 			fields = append(fields, connector.FieldError{Field: "credentials", Message: "must hold a password or an OAuth 2.0 token"})
 		}
-		if opts.Sender != nil {
-			snd, err := opts.Sender(ctx, cc)
-			if err != nil {
-				return nil, fmt.Errorf("imap: building the sender: %w", err)
+		switch {
+		case opts.Sender != nil && len(s.SMTP) > 0:
+			scc := cc
+			scc.Settings = s.SMTP
+			scc.TokenSource = cfg.TokenSource
+			if scc.Credentials.Username == "" {
+				scc.Credentials.Username = cfg.Username // one login for both, unless the smtp settings name another
 			}
-			cfg.Sender = snd
+			snd, err := opts.Sender(ctx, scc)
+			var ve *connector.ValidationError
+			switch {
+			case errors.As(err, &ve):
+				for _, f := range ve.Fields {
+					switch f.Field {
+					case "credentials":
+						if slices.ContainsFunc(fields, func(g connector.FieldError) bool { return g.Field == "credentials" }) {
+							continue
+						}
+					case "settings":
+						f.Field = "smtp"
+					default:
+						f.Field = "smtp." + f.Field
+					}
+					fields = append(fields, f)
+				}
+			case err != nil:
+				return nil, fmt.Errorf("imap: building the sender: %w", err)
+			default:
+				cfg.Sender = snd
+			}
+		case len(s.SMTP) > 0:
+			fields = append(fields, connector.FieldError{Field: "smtp", Message: "is set, but this service has no SMTP sender to hand it to"})
 		}
 		c, err := New(cfg)
 		var ce *ConfigError
@@ -151,51 +189,4 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
-}
-
-// tokenSource returns the token source for cc's OAuth 2.0 credentials:
-// refreshing through conf when set, saving every new token with
-// cc.SaveCredentials before it is used.
-func tokenSource(ctx context.Context, conf *oauth2.Config, cc connector.Config) oauth2.TokenSource {
-	tok := cc.Credentials.OAuth2
-	if conf == nil {
-		return oauth2.StaticTokenSource(tok)
-	}
-	refreshing := conf.TokenSource(context.WithoutCancel(ctx), tok)
-	saving := &savingTokenSource{ctx: context.WithoutCancel(ctx), src: refreshing, creds: cc.Credentials, save: cc.SaveCredentials, last: tok}
-	return oauth2.ReuseTokenSource(tok, saving)
-}
-
-// savingTokenSource hands every new token to save before returning it,
-// so that a rotated refresh token is never lost.
-type savingTokenSource struct {
-	ctx   context.Context
-	src   oauth2.TokenSource
-	save  func(context.Context, connector.Credentials) error
-	mu    sync.Mutex
-	creds connector.Credentials
-	last  *oauth2.Token
-}
-
-// Token returns the next token, saved first when it is new.
-func (s *savingTokenSource) Token() (*oauth2.Token, error) {
-	t, err := s.src.Token()
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.last != nil && t.AccessToken == s.last.AccessToken && t.RefreshToken == s.last.RefreshToken {
-		return t, nil
-	}
-	if s.save != nil {
-		creds := s.creds
-		creds.OAuth2 = t
-		if err := s.save(s.ctx, creds); err != nil {
-			return nil, fmt.Errorf("imap: saving the refreshed oauth2 token: %w", err)
-		}
-		s.creds = creds
-	}
-	s.last = t
-	return t, nil
 }
