@@ -39,7 +39,9 @@ type Settings struct {
 
 // ConfigFromSettings builds a Config from an integration's settings (a
 // JSON Settings object; unknown fields are refused) and credentials: a
-// password, or an OAuth 2.0 token for XOAUTH2.
+// password, or an OAuth 2.0 token for XOAUTH2. With "auth": "none" the
+// credentials are not used (they may be the IMAP side's, see
+// SenderFactory): nothing is sent to the server but the mail.
 //
 // With OAuth 2.0 credentials, Config.TokenSource returns creds.OAuth2 as
 // it is, which fails with connector.ErrAuth once the token has expired.
@@ -76,6 +78,11 @@ func ConfigFromSettings(settings json.RawMessage, creds connector.Credentials) (
 		cfg.Username = creds.Username
 	}
 	var v connector.ValidationError
+	if cfg.Auth == AuthNone {
+		// A relay that takes mail without AUTH: the integration's
+		// credentials (those of its IMAP side, say) are not sent.
+		creds = connector.Credentials{}
+	}
 	switch creds.Kind() {
 	case connector.CredentialsOAuth2:
 		cfg.TokenSource = oauth2.StaticTokenSource(creds.OAuth2)

@@ -54,6 +54,15 @@ func TestConfigFromSettings(t *testing.T) {
 			},
 		},
 		{
+			"auth none ignores the integration's credentials", `{"host":"relay.internal","security":"none","port":25,"auth":"none"}`,
+			connector.Credentials{Username: "imap-user", Password: "imap-pw"},
+			func(t *testing.T, cfg smtp.Config) {
+				require.Equal(t, smtp.AuthNone, cfg.Auth)
+				require.Empty(t, cfg.Password, "no password may reach a relay that takes no AUTH")
+				require.Nil(t, cfg.TokenSource)
+			},
+		},
+		{
 			"no credentials", `{"host":"relay.internal","security":"none","port":25,"helo":"app.internal","dsn":true}`,
 			connector.Credentials{},
 			func(t *testing.T, cfg smtp.Config) {
