@@ -1,0 +1,74 @@
+package gmail
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/ucsp/integration/connector"
+)
+
+// A cursor is where a sync stands, in one of two states:
+//
+//	gmail1:h:<historyId>              incremental: history after historyId
+//	gmail1:f:<historyId>:<pageToken>  a full sync in progress: the rest of
+//	                                  messages.list from pageToken, then
+//	                                  history after historyId (read from the
+//	                                  profile before the listing started)
+type cursor struct {
+	historyID uint64
+	full      bool
+	pageToken string
+}
+
+const cursorPrefix = "gmail1:"
+
+var errBadCursor = errors.New("not a gmail cursor")
+
+func (c cursor) encode() connector.Cursor {
+	id := strconv.FormatUint(c.historyID, 10)
+	if c.full {
+		return connector.Cursor(cursorPrefix + "f:" + id + ":" + c.pageToken)
+	}
+	return connector.Cursor(cursorPrefix + "h:" + id)
+}
+
+func parseCursor(c connector.Cursor) (cursor, error) {
+	rest, ok := strings.CutPrefix(string(c), cursorPrefix)
+	if !ok {
+		return cursor{}, errBadCursor
+	}
+	kind, rest, _ := strings.Cut(rest, ":")
+	var out cursor
+	var idText string
+	switch kind {
+	case "h":
+		idText = rest
+	case "f":
+		var tok string
+		idText, tok, ok = strings.Cut(rest, ":")
+		if !ok || tok == "" {
+			return cursor{}, errBadCursor
+		}
+		out.full, out.pageToken = true, tok
+	default:
+		return cursor{}, errBadCursor
+	}
+	id, err := strconv.ParseUint(idText, 10, 64)
+	if err != nil || id == 0 {
+		return cursor{}, errBadCursor
+	}
+	out.historyID = id
+	return out, nil
+}
+
+// HistoryID returns the historyId a cursor of this package syncs from,
+// and whether c is one: the server compares it with a push
+// notification's (see NeedsSync).
+func HistoryID(c connector.Cursor) (uint64, bool) {
+	p, err := parseCursor(c)
+	if err != nil {
+		return 0, false
+	}
+	return p.historyID, true
+}

@@ -1,0 +1,75 @@
+// Package gmail is the Gmail connector: it brings a Gmail or Google
+// Workspace mailbox's mail in through the Gmail API
+// (google.golang.org/api/gmail/v1), incrementally and exactly once, and
+// sends replies in their threads. It implements connector.Connector,
+// connector.Watcher, connector.SentFinder and
+// connector.AttachmentFetcher, and holds the Google OAuth helpers an
+// integration's authorization flow needs.
+//
+// # Connecting
+//
+//	conf := gmail.OAuth2Config(clientID, clientSecret, redirectURL)
+//	c, err := gmail.New(gmail.Config{
+//		Email:       "support@example.com",
+//		TokenSource: gmail.TokenSource(ctx, conf, connector.Config{Credentials: creds, SaveCredentials: save}),
+//	})
+//	err = c.Test(ctx) // users.getProfile: the token works and is this mailbox's
+//
+// [Factory] builds Connectors from a connector.Config's JSON [Settings]
+// and credentials, for a connector.Registry. Every token the connector
+// refreshes (a rotated refresh token included) is saved through
+// connector.Config.SaveCredentials before it is used; a token the API
+// rejects with 401 before its expiry is refreshed once, and only a second
+// 401 or a refused refresh (invalid_grant) is a connector.ErrAuth error:
+// the integration needs the user to authorise again.
+//
+// # Syncing
+//
+// The first Sync reads the mailbox's historyId, then lists the messages
+// of Config.Label (INBOX by default) page by page, one batch per page,
+// getting each message in the raw format (Concurrency at a time) and
+// parsing it with the module's MIME parser; labels, thread id and
+// internalDate are kept. Later syncs read history.list from the cursor's
+// historyId: new messages, deletions (connector.ChangeDeleted) and label
+// changes (connector.ChangeFlags). When Gmail no longer has that history
+// (404, after about a week), Sync starts a full sync over and says so
+// with a connector.ChangeResync; messages keep their ProviderID (Gmail's
+// message id), so an upserting caller stores nothing twice.
+//
+// # Quota, retries and errors
+//
+// Every call can wait on a [Quota] first (ratelimit.GmailUserQuota fits
+// it), so that a sync spends at most the user's units per minute.
+// Throttled calls (429, 403 rateLimitExceeded / userRateLimitExceeded)
+// and, except for sends, failed ones (5xx, network) are retried with
+// exponential backoff and jitter, honouring Retry-After; the generated
+// client does not retry by itself. Errors carry a connector kind: 401
+// ErrAuth, throttling ErrRateLimited with connector.RetryAfter, 5xx
+// ErrTemporary, 404 ErrNotFound, 400 ErrPermanent.
+//
+// # Push
+//
+// Watch registers users.watch on a Pub/Sub topic; renew it daily
+// ([NeedsRenewal]). The server verifies each push (package webhook),
+// decodes it with [ParseNotification], finds the integration by its
+// address and, when [NeedsSync] says the stored cursor is behind,
+// enqueues a sync.
+//
+// # OAuth
+//
+// [NewAuthRequest] builds the authorization URL (offline access, PKCE
+// S256, state); [Exchange] trades the callback's code for a token;
+// [Refresh] refreshes one ahead of its expiry. The routes that use them
+// belong to the server.
+//
+// # Testing
+//
+// Package gmailtest is a fake Gmail API and Google OAuth server speaking
+// the real wire format; point Config.Endpoint and an oauth2.Config at it.
+//
+// # Not here
+//
+// This package does not modify mailboxes (labels, read state, trash),
+// does not map label ids to names, and stores nothing: cursors and
+// messages are the caller's to keep.
+package gmail

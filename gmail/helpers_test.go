@@ -1,0 +1,121 @@
+package gmail
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/gmail/gmailtest"
+)
+
+const testUser = "support@example.com"
+
+// fixture is a fake Gmail server with one mailbox and a connector to it.
+type fixture struct {
+	srv *gmailtest.Server
+	mb  *gmailtest.Mailbox
+	tok *oauth2.Token
+	cfg Config
+	c   *Connector
+}
+
+// newFixture starts a server (opts) and builds a connector with small
+// batches and fast retries; mutate adjusts the Config first.
+func newFixture(t testing.TB, opts gmailtest.Options, mutate func(*Config)) *fixture {
+	t.Helper()
+	srv := gmailtest.NewServer(opts)
+	t.Cleanup(srv.Close)
+	f := &fixture{srv: srv, mb: srv.AddUser(testUser), tok: srv.IssueToken(testUser)}
+	f.cfg = Config{
+		Email:       testUser,
+		TokenSource: oauth2.StaticTokenSource(f.tok),
+		Endpoint:    srv.Endpoint(),
+		BatchSize:   4,
+		RetryBase:   time.Millisecond,
+		RetryMax:    5 * time.Millisecond,
+		Logger:      slog.New(slog.DiscardHandler),
+	}
+	if mutate != nil {
+		mutate(&f.cfg)
+	}
+	f.c = newConnector(t, f.cfg)
+	return f
+}
+
+func newConnector(t testing.TB, cfg Config) *Connector {
+	t.Helper()
+	c, err := New(cfg)
+	require.NoError(t, err)
+	return c
+}
+
+// syncResult is everything one Sync handed out.
+type syncResult struct {
+	batches  []*connector.Batch
+	messages []*connector.Message
+	changes  []connector.Change
+	cursor   connector.Cursor
+}
+
+func (r *syncResult) subjects() []string {
+	var out []string
+	for _, m := range r.messages {
+		out = append(out, m.Subject)
+	}
+	return out
+}
+
+func syncAll(t testing.TB, c *Connector, from connector.Cursor) *syncResult {
+	t.Helper()
+	r := &syncResult{cursor: from}
+	err := c.Sync(context.Background(), from, func(_ context.Context, b *connector.Batch) error {
+		r.batches = append(r.batches, b)
+		r.messages = append(r.messages, b.Messages...)
+		r.changes = append(r.changes, b.Changes...)
+		r.cursor = b.Cursor
+		return nil
+	})
+	require.NoError(t, err)
+	return r
+}
+
+// rawMessage returns a small RFC 5322 message with subject and
+// Message-ID <id>; extra header lines (e.g. "In-Reply-To: <x@y>") come
+// before the body.
+func rawMessage(id, subject string, extra ...string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: Customer <customer@example.org>\r\nTo: Support <%s>\r\nSubject: %s\r\n", testUser, subject)
+	fmt.Fprintf(&b, "Date: Mon, 02 Mar 2026 10:00:00 +0000\r\nMessage-ID: <%s>\r\n", id)
+	for _, e := range extra {
+		b.WriteString(e + "\r\n")
+	}
+	b.WriteString("Content-Type: text/plain; charset=utf-8\r\n\r\nHello, " + subject + "\r\n")
+	return []byte(b.String())
+}
+
+// insert puts n messages "<prefix> i" into the mailbox and returns their
+// ids.
+func (f *fixture) insert(t testing.TB, prefix string, n int, labels ...string) []string {
+	t.Helper()
+	var ids []string
+	for i := range n {
+		id, err := f.mb.Insert(rawMessage(fmt.Sprintf("%s-%d@example.org", prefix, i), fmt.Sprintf("%s %d", prefix, i)), labels...)
+		require.NoError(t, err)
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func staticToken(access string) oauth2.TokenSource {
+	return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: access})
+}
+
+func itoa(n uint64) string { return strconv.FormatUint(n, 10) }

@@ -1,0 +1,128 @@
+package gmail
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+
+	"golang.org/x/oauth2"
+
+	"github.com/ucsp/integration/connector"
+)
+
+// GoogleEndpoint is Google's OAuth 2.0 endpoints (as
+// golang.org/x/oauth2/google.Endpoint, without importing that package
+// and its cloud dependencies).
+var GoogleEndpoint = oauth2.Endpoint{
+	AuthURL:   "https://accounts.google.com/o/oauth2/auth",
+	TokenURL:  "https://oauth2.googleapis.com/token",
+	AuthStyle: oauth2.AuthStyleInParams,
+}
+
+// The OAuth scopes a Gmail integration asks for.
+const (
+	ScopeReadonly = "https://www.googleapis.com/auth/gmail.readonly"
+	ScopeSend     = "https://www.googleapis.com/auth/gmail.send"
+	// ScopeModify is needed only to write flags or labels back.
+	ScopeModify = "https://www.googleapis.com/auth/gmail.modify"
+	ScopeOpenID = "openid"
+	ScopeEmail  = "email"
+)
+
+// DefaultScopes returns the scopes of a help-desk integration: read
+// mail, send mail, and the user's address (openid email).
+func DefaultScopes() []string {
+	return []string{ScopeReadonly, ScopeSend, ScopeOpenID, ScopeEmail}
+}
+
+// OAuth2Config returns the oauth2.Config of a Google OAuth client for
+// Gmail: GoogleEndpoint, and scopes (none means DefaultScopes). Tests
+// replace Endpoint with a fake's (gmailtest.Server.OAuthEndpoint).
+func OAuth2Config(clientID, clientSecret, redirectURL string, scopes ...string) *oauth2.Config {
+	if len(scopes) == 0 {
+		scopes = DefaultScopes()
+	}
+	return &oauth2.Config{ClientID: clientID, ClientSecret: clientSecret, RedirectURL: redirectURL, Endpoint: GoogleEndpoint, Scopes: scopes}
+}
+
+// AuthOptions tunes NewAuthRequest.
+type AuthOptions struct {
+	// State is the state parameter; "" means a new random one. The
+	// caller stores it server-side (single use, short-lived, bound to
+	// the tenant) or signs it, and checks it at the callback.
+	State string
+	// LoginHint pre-fills the account ("support@example.com").
+	LoginHint string
+	// ForceConsent shows the consent screen again (prompt=consent):
+	// Google returns a refresh token only on the first consent, so ask
+	// again when a mailbox's refresh token was lost or revoked.
+	ForceConsent bool
+}
+
+// AuthRequest is the start of one authorization: send the user to URL,
+// keep State and Verifier for the callback.
+type AuthRequest struct {
+	URL string
+	// State is the state parameter in URL.
+	State string
+	// Verifier is the PKCE code verifier to give Exchange. Secret: keep
+	// it server-side.
+	Verifier string
+}
+
+// NewAuthRequest builds the authorization URL for conf: offline access
+// (a refresh token), PKCE with S256, and a state.
+func NewAuthRequest(conf *oauth2.Config, opts AuthOptions) *AuthRequest {
+	state := opts.State
+	if state == "" {
+		state = NewState()
+	}
+	verifier := oauth2.GenerateVerifier()
+	params := []oauth2.AuthCodeOption{oauth2.AccessTypeOffline, oauth2.S256ChallengeOption(verifier)}
+	if opts.ForceConsent {
+		params = append(params, oauth2.ApprovalForce)
+	}
+	if opts.LoginHint != "" {
+		params = append(params, oauth2.SetAuthURLParam("login_hint", opts.LoginHint))
+	}
+	return &AuthRequest{URL: conf.AuthCodeURL(state, params...), State: state, Verifier: verifier}
+}
+
+// NewState returns a random state parameter (256 bits, URL-safe).
+func NewState() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Exchange trades the callback's code for a token, with the PKCE
+// verifier of its AuthRequest. A refused code (invalid_grant: reused,
+// expired, wrong verifier) is an ErrAuth error; a failing token
+// endpoint ErrTemporary. The token has a refresh token on the first
+// consent only (see AuthOptions.ForceConsent).
+func Exchange(ctx context.Context, conf *oauth2.Config, code, verifier string) (*oauth2.Token, error) {
+	tok, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		return nil, classify("gmail: oauth exchange", err)
+	}
+	return tok, nil
+}
+
+// Refresh refreshes tok now, whatever its expiry, for a job that
+// refreshes tokens ahead of time; save the result (its RefreshToken is
+// tok's when Google sent no new one). A revoked grant (invalid_grant)
+// is an ErrAuth error: the integration needs the user to authorise
+// again.
+func Refresh(ctx context.Context, conf *oauth2.Config, tok *oauth2.Token) (*oauth2.Token, error) {
+	if tok == nil || tok.RefreshToken == "" {
+		return nil, connector.AuthError("gmail: oauth refresh", errNoRefreshToken)
+	}
+	fresh, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	if err != nil {
+		return nil, classify("gmail: oauth refresh", err)
+	}
+	return fresh, nil
+}
+
+var errNoRefreshToken = errors.New("no refresh token")
