@@ -51,9 +51,9 @@ func ExampleQuota() {
 		fmt.Printf("%s costs %d: %d units left\n", op, quota.Cost(op), res.Remaining)
 	}
 	// Output:
-	// messages.send costs 100: 5900 units left
-	// messages.get costs 5: 5895 units left
-	// history.list costs 2: 5893 units left
+	// messages.send costs 100: 900 units left
+	// messages.get costs 5: 895 units left
+	// history.list costs 2: 893 units left
 }
 
 // Middleware limits an API by tenant and tier, and says so in headers.

@@ -45,16 +45,24 @@ func (q Quota) WithCost(op string, cost int) Quota {
 }
 
 // GmailUserQuota returns Gmail's per-user quota: 6,000 units a minute for
-// a project created from May 2026 (older projects keep 15,000: raise
-// Limit.Rate), named "gmail-user", with the documented costs of the calls
-// a mail integration makes. Operations are named as in the API
-// ("messages.get"); others cost 5. The per-project quota (1,200,000
-// units a minute) is a second Quota on a project-wide key: it cannot share
-// a decision with per-user keys on Redis Cluster, since a decision's keys
-// share one hash slot.
+// a project created from May 2026 (older projects keep 15,000), named
+// "gmail-user", with the documented costs of the calls a mail integration
+// makes. Operations are named as in the API ("messages.get"); others cost
+// 5.
+//
+// GCRA admits up to Burst + Rate·d/Period units over any interval d, so a
+// limit of 6,000 a minute with a burst of 6,000 would let 12,000 through
+// in a minute that starts full. The limit is therefore 5,000 units a
+// minute with a burst of 1,000: no 60-second window admits more than
+// 6,000, whatever the traffic, and a sustained load gets 5/6 of the
+// quota. For an older project, scale both (12,500 and 2,500).
+//
+// The per-project quota (1,200,000 units a minute) is a second Quota on a
+// project-wide key: it cannot share a decision with per-user keys on Redis
+// Cluster, since a decision's keys share one hash slot.
 func GmailUserQuota() Quota {
 	return Quota{
-		Limit: PerMinute(6000).Named("gmail-user"),
+		Limit: PerMinute(5000).WithBurst(1000).Named("gmail-user"),
 		Costs: map[string]int{
 			"history.list":             2,
 			"messages.get":             5,
@@ -70,11 +78,13 @@ func GmailUserQuota() Quota {
 }
 
 // GraphMailboxQuota returns Microsoft Graph's Outlook quota per app per
-// mailbox: 10,000 requests per 10 minutes, each costing 1, named
-// "graph-mailbox". Its other limit, 4 concurrent requests, is a Semaphore
-// of GraphMailboxConcurrency slots on the same key.
+// mailbox, 10,000 requests per 10 minutes, each costing 1, named
+// "graph-mailbox": 9,000 per 10 minutes with a burst of 1,000, so that no
+// 10-minute window admits more than 10,000 (see GmailUserQuota). Its
+// other limit, 4 concurrent requests, is a Semaphore of
+// GraphMailboxConcurrency slots on the same key.
 func GraphMailboxQuota() Quota {
-	return Quota{Limit: Limit{Name: "graph-mailbox", Rate: 10_000, Period: 10 * time.Minute}}
+	return Quota{Limit: Limit{Name: "graph-mailbox", Rate: 9_000, Burst: 1_000, Period: 10 * time.Minute}}
 }
 
 // GraphMailboxConcurrency is how many requests Microsoft Graph lets an app

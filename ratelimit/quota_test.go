@@ -23,32 +23,43 @@ func TestGmailQuota(t *testing.T) {
 	require.Equal(t, 50, cheaper.Cost("messages.send"))
 	require.Equal(t, 100, q.Cost("messages.send"), "WithCost leaves the original alone")
 
-	clock := ratelimittest.NewFakeClock(time.Unix(0, 0))
+	requireWithinProviderQuota(t, q, "messages.get", 6000, time.Minute)
+}
+
+// requireWithinProviderQuota saturates q's limit for 5 windows with calls
+// of op, on a fake clock in 10 ms steps, and checks that no sliding window
+// of the provider's length admitted more than the provider allows, and
+// that saturation got at least 80% of it.
+func requireWithinProviderQuota(t *testing.T, q ratelimit.Quota, op string, quota int, window time.Duration) {
+	t.Helper()
+	start := time.Unix(0, 0)
+	clock := ratelimittest.NewFakeClock(start)
 	lim, err := ratelimit.NewMemory(ratelimit.MemoryOptions{Clock: clock})
 	require.NoError(t, err)
-	// 60 sends spend the minute's 6,000 units: the 61st waits.
-	for range 60 {
-		res, err := lim.AllowN(t.Context(), "user@example.com", q.Cost("messages.send"), q.Limit)
-		require.NoError(t, err)
-		require.True(t, res.Allowed)
-	}
-	res, err := lim.AllowN(t.Context(), "user@example.com", q.Cost("history.list"), q.Limit)
-	require.NoError(t, err)
-	require.False(t, res.Allowed)
-	require.Equal(t, 20*time.Millisecond, res.RetryAfter, "2 units at 100 units/s")
-
-	done := make(chan error, 1)
-	go func() { done <- q.Wait(t.Context(), lim, "user@example.com", "history.list") }()
-	for i := 0; ; i++ {
-		require.Less(t, i, 100)
-		select {
-		case err := <-done:
+	const step = 10 * time.Millisecond
+	steps := int(5 * window / step)
+	admitted := make([]int, steps) // units admitted in each step
+	for i := range steps {
+		for {
+			res, err := lim.AllowN(t.Context(), "mailbox", q.Cost(op), q.Limit)
 			require.NoError(t, err)
-			return
-		case <-time.After(5 * time.Millisecond):
-			clock.Advance(10 * time.Millisecond)
+			if !res.Allowed {
+				break
+			}
+			admitted[i] += q.Cost(op)
 		}
+		clock.Advance(step)
 	}
+	per := int(window / step)
+	sum := 0
+	for i := range steps {
+		sum += admitted[i]
+		if i >= per {
+			sum -= admitted[i-per]
+		}
+		require.LessOrEqual(t, sum, quota, "window ending at step %d admitted %d units", i, sum)
+	}
+	require.GreaterOrEqual(t, sum, quota*8/10, "a saturated window gets most of the quota")
 }
 
 func TestGraphQuota(t *testing.T) {
@@ -57,7 +68,8 @@ func TestGraphQuota(t *testing.T) {
 	require.NoError(t, q.Limit.Validate())
 	require.Equal(t, 1, q.Cost("messages.delta"))
 	require.Equal(t, 4, ratelimit.GraphMailboxConcurrency)
-	require.Equal(t, `"graph-mailbox";q=10000;w=600`, policyHeader(q.Limit))
+	require.Equal(t, `"graph-mailbox";q=9000;w=600`, policyHeader(q.Limit))
+	requireWithinProviderQuota(t, q, "messages.delta", 10_000, 10*time.Minute)
 }
 
 // policyHeader is the RateLimit-Policy header of one limit.
