@@ -66,6 +66,14 @@ type Health struct {
 	ConsecutiveFailures int `json:"consecutive_failures,omitempty"`
 }
 
+// IntegrationCount is how many integrations have one provider and
+// status, across tenants.
+type IntegrationCount struct {
+	Provider string            `json:"provider"`
+	Status   IntegrationStatus `json:"status"`
+	Count    int64             `json:"count"`
+}
+
 // ListIntegrationsOptions filters and pages ListIntegrations.
 type ListIntegrationsOptions struct {
 	ListOptions
@@ -94,6 +102,12 @@ type IntegrationStore interface {
 	// DeleteIntegration removes the integration and everything stored for
 	// it (credentials, cursor, messages, outbox, events).
 	DeleteIntegration(ctx context.Context, tenantID, id string) error
+
+	// CountIntegrations counts the integrations of every tenant by
+	// provider and status, sorted by provider then status, leaving out
+	// pairs with none: the one read that is not scoped by tenant, for
+	// operators' metrics.
+	CountIntegrations(ctx context.Context) ([]IntegrationCount, error)
 
 	// SetCredentials replaces the integration's credentials (sealed at
 	// rest with the store's current key).

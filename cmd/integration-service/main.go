@@ -8,14 +8,25 @@
 //	go run ./cmd/integration-service
 //	curl localhost:3003/health
 //
-// Configuration comes from the environment; PORT (default 3003) sets the
-// listening port.
+// With both it runs in production mode. Subcommands:
+//
+//	integration-service [all]    the API and the job worker (default)
+//	integration-service serve    the API only
+//	integration-service worker   the job worker only (and /health, /metrics)
+//	integration-service migrate  apply database migrations, then exit
+//	integration-service healthcheck [ready|live]
+//	                             probe the local instance (container HEALTHCHECK)
+//	integration-service token -tenant ID [-sub S] [-tier T] [-ttl D]
+//	                             print an API token signed with JWT_SECRET
+//	integration-service version  print the build's version
+//
+// Configuration comes from the environment; .env.example documents each
+// variable. SIGTERM or SIGINT drains in-flight requests and jobs, within
+// SHUTDOWN_TIMEOUT, and exits 0.
 package main
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -23,10 +34,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(ctx, os.Getenv, logger); err != nil {
-		fmt.Fprintln(os.Stderr, "integration-service:", err)
-		os.Exit(1)
-	}
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }

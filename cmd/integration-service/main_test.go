@@ -1,14 +1,13 @@
 package main
 
 import (
-	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -16,78 +15,105 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestBinaryServesHealthAndStopsCleanly builds the real binary, runs it in
-// embedded mode as the README says, probes the health routes and stops it
-// with SIGTERM.
-func TestBinaryServesHealthAndStopsCleanly(t *testing.T) {
-	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "integration-service")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "GOTOOLCHAIN=local")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
+// binPath is the binary under test, built once by TestMain.
+var binPath string
 
-	port := freePort(t)
-	cmd := exec.Command(bin)
-	cmd.Env = []string{"PORT=" + strconv.Itoa(port), "PATH=" + os.Getenv("PATH")}
-	logs := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	require.NoError(t, cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(base + "/health/live")
-		if err != nil {
-			return false
-		}
-		_ = resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 30*time.Second, 50*time.Millisecond, "the service did not come up; logs:\n%s", logs)
-
-	for _, path := range []string{"/health", "/health/ready", "/health/detailed"} {
-		resp, err := http.Get(base + path)
-		require.NoError(t, err)
-		var body struct {
-			Status string `json:"status"`
-		}
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
-		_ = resp.Body.Close()
-		require.Equal(t, http.StatusOK, resp.StatusCode, path)
-		require.Equal(t, "pass", body.Status, path)
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "integration-service-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	require.Contains(t, logs.String(), "embedded mode", "embedded mode must say loudly that state is not durable")
+	binPath = filepath.Join(dir, "integration-service")
+	args := []string{"build", "-o", binPath}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, ".")...)
+	build.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	select {
-	case err := <-exited:
-		require.NoError(t, err, "exit after SIGTERM; logs:\n%s", logs)
-	case <-time.After(30 * time.Second):
-		t.Fatal("the service did not stop after SIGTERM")
+// instance is one running process of the binary.
+type instance struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	base   string
+	logs   *lockedBuffer
+	exited chan struct{}
+	err    error // the exit status, once exited is closed
+}
+
+// startProcess runs the binary with exactly env (plus PATH and a free
+// PORT) and args, without waiting for it to serve.
+func startProcess(t *testing.T, env map[string]string, args ...string) *instance {
+	t.Helper()
+	port := freePort(t)
+	cmd := exec.Command(binPath, args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "PORT=" + strconv.Itoa(port)}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	in := &instance{t: t, cmd: cmd, base: "http://127.0.0.1:" + strconv.Itoa(port), logs: &lockedBuffer{}, exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = in.logs, in.logs
+	require.NoError(t, cmd.Start())
+	go func() { in.err = cmd.Wait(); close(in.exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-in.exited
+		if t.Failed() {
+			t.Logf("logs of %s:\n%s", binPath, in.logs)
+		}
+	})
+	return in
+}
+
+// start runs the binary and waits until it answers /health/live.
+func start(t *testing.T, env map[string]string, args ...string) *instance {
+	t.Helper()
+	in := startProcess(t, env, args...)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(in.base + "/health/live")
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return in
+			}
+		}
+		select {
+		case <-in.exited:
+			t.Fatalf("the service exited (%v) before serving; logs:\n%s", in.err, in.logs)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the service did not come up; logs:\n%s", in.logs)
+		}
 	}
 }
 
-func TestConfigErrorsNameTheVariable(t *testing.T) {
-	t.Parallel()
-	for env, want := range map[string]string{
-		"PORT=http":             "PORT",
-		"PORT=70000":            "PORT",
-		"SHUTDOWN_TIMEOUT=soon": "SHUTDOWN_TIMEOUT",
-	} {
-		k, v, _ := strings.Cut(env, "=")
-		_, err := loadConfig(func(name string) string {
-			if name == k {
-				return v
-			}
-			return ""
-		})
-		require.ErrorContains(t, err, want, env)
+// stop sends sig and returns the exit code.
+func (in *instance) stop(sig syscall.Signal, timeout time.Duration) int {
+	in.t.Helper()
+	require.NoError(in.t, in.cmd.Process.Signal(sig))
+	return in.wait(timeout)
+}
+
+// wait waits for the process to exit and returns its exit code.
+func (in *instance) wait(timeout time.Duration) int {
+	in.t.Helper()
+	select {
+	case <-in.exited:
+	case <-time.After(timeout):
+		in.t.Fatalf("the service did not exit within %s; logs:\n%s", timeout, in.logs)
 	}
-	cfg, err := loadConfig(func(string) string { return "" })
-	require.NoError(t, err)
-	require.Equal(t, 3003, cfg.Port)
+	return in.cmd.ProcessState.ExitCode()
 }
 
 func freePort(t *testing.T) int {

@@ -27,6 +27,7 @@ var comparisons = map[string]func(ctx context.Context, redisURL string) error{
 	"imap":      compareIMAP,
 	"queue":     compareQueue,
 	"ratelimit": compareRatelimit,
+	"server":    compareServer,
 }
 
 func main() {

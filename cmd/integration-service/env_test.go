@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ucsp/integration/internal/testenv"
+	"github.com/ucsp/integration/store/postgres/pgtest"
+)
+
+const (
+	testSecret = "black-box-test-secret-0123456789abcdef"
+	testKeys   = "k1:q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="
+	// maxBody is MAX_BODY_BYTES in the tests: small, so that the
+	// oversized-body case stays cheap.
+	maxBody = 64 << 10
+)
+
+// baseEnv is what every instance of the suite gets: a known JWT secret,
+// loopback mail servers allowed (the tests' IMAP server is on loopback),
+// a small body limit and generous rate limits, but for the "tight" tier.
+func baseEnv() map[string]string {
+	return map[string]string{
+		"JWT_SECRET":               testSecret,
+		"MAIL_ALLOW_PRIVATE_HOSTS": "true",
+		"MAIL_ALLOW_PLAINTEXT":     "true",
+		"MAX_BODY_BYTES":           "65536",
+		"RATE_LIMIT_TIERS":         "free: 10000/s burst=10000; tight: 3/m",
+		"CONNECTOR_TEST_TIMEOUT":   "10s",
+	}
+}
+
+// productionEnv adds a Postgres schema and a Redis key prefix of the
+// test's own (both removed when it ends) to env, or skips the test when
+// TEST_DATABASE_URL or TEST_REDIS_URL is unset.
+func productionEnv(t *testing.T, env map[string]string) map[string]string {
+	t.Helper()
+	dbURL, redisURL := testenv.DatabaseURL(t), testenv.RedisURL(t)
+	schema := pgtest.Config(t).ConnConfig.RuntimeParams["search_path"]
+	sep := "?"
+	if strings.Contains(dbURL, "?") {
+		sep = "&"
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	prefix := "ist-" + hex.EncodeToString(b[:])
+	opt, err := redis.ParseURL(redisURL)
+	require.NoError(t, err)
+	t.Cleanup(func() { deleteRedisKeys(t, opt, prefix+":*") })
+	env["DATABASE_URL"] = dbURL + sep + "search_path=" + schema
+	env["DATABASE_MAX_CONNS"] = "4"
+	env["REDIS_URL"] = redisURL
+	env["REDIS_KEY_PREFIX"] = prefix
+	env["ENCRYPTION_KEYS"] = testKeys
+	return env
+}
+
+// deleteRedisKeys removes the keys matching pattern (never FLUSHDB: other
+// tests share the database).
+func deleteRedisKeys(t *testing.T, opt *redis.Options, pattern string) {
+	rdb := redis.NewClient(opt)
+	defer func() { _ = rdb.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	iter := rdb.Scan(ctx, 0, pattern, 500).Iterator()
+	for iter.Next(ctx) {
+		if err := rdb.Del(ctx, iter.Val()).Err(); err != nil {
+			t.Errorf("redis cleanup: %v", err)
+			return
+		}
+	}
+	if err := iter.Err(); err != nil {
+		t.Errorf("redis cleanup: %v", err)
+	}
+}
+
+// tokenFor signs a token with the test secret for tenant.
+func tokenFor(t *testing.T, tenant string, mutate ...func(jwt.MapClaims)) string {
+	t.Helper()
+	c := jwt.MapClaims{"sub": "agent-1", "tenant_id": tenant, "exp": time.Now().Add(time.Hour).Unix()}
+	for _, m := range mutate {
+		m(c)
+	}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString([]byte(testSecret))
+	require.NoError(t, err)
+	return s
+}

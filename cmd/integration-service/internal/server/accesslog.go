@@ -1,0 +1,79 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+// observe logs one line per request (method, route pattern, status,
+// duration, request id, tenant; never a header, a query or a body),
+// counts it in the metrics, and turns a handler's panic into a logged
+// 500.
+func (a *App) observe(next http.Handler) http.Handler {
+	logger := a.logger
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler { //nolint:errorlint // the sentinel is compared as net/http does
+					panic(v)
+				}
+				logger.ErrorContext(r.Context(), "handler panicked", slog.String("request_id", RequestID(r.Context())),
+					slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+				if ww.Status() == 0 {
+					writeProblem(ww, r, http.StatusInternalServerError, probInternal, "the server failed to handle the request; quote the request id when reporting it")
+				}
+			}
+			status := ww.Status()
+			if status == 0 {
+				status = http.StatusOK
+			}
+			elapsed := time.Since(start)
+			route := routePattern(r)
+			a.metrics.observeRequest(r.Method, route, status, elapsed)
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			if !logger.Enabled(r.Context(), level) {
+				return
+			}
+			logger.LogAttrs(r.Context(), level, "request",
+				slog.String("method", r.Method),
+				slog.String("route", route),
+				slog.Int("status", status),
+				slog.Duration("duration", elapsed),
+				slog.Int("bytes", ww.BytesWritten()),
+				slog.String("request_id", RequestID(r.Context())),
+				slog.String("tenant_id", tenantOf(r)),
+			)
+		}()
+		next.ServeHTTP(ww, r)
+	})
+}
+
+// routePattern returns the chi route pattern that served r
+// ("/api/v1/integrations/{id}"), or "unmatched": never the raw path, so
+// that ids do not end up in metric labels.
+func routePattern(r *http.Request) string {
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		if p := rc.RoutePattern(); p != "" {
+			return p
+		}
+	}
+	return "unmatched"
+}
+
+// tenantOf returns the tenant the auth middleware found for r, or "".
+func tenantOf(r *http.Request) string {
+	if info := infoOf(r.Context()); info != nil {
+		return info.tenant
+	}
+	return ""
+}

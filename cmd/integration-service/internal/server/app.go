@@ -1,0 +1,205 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/health"
+	"github.com/ucsp/integration/queue"
+	"github.com/ucsp/integration/ratelimit"
+	"github.com/ucsp/integration/store"
+	"github.com/ucsp/integration/store/memory"
+	"github.com/ucsp/integration/store/postgres"
+)
+
+// Options are what New takes besides the configuration.
+type Options struct {
+	// Logger receives the server's logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Registry builds connectors; nil means the providers this server
+	// links in (see NewRegistry).
+	Registry *connector.Registry
+}
+
+// App is the server's wiring: the store, queue broker and rate limiter
+// of its mode, the connector registry, health checks, metrics and job
+// handlers. Serve it with Run.
+type App struct {
+	cfg      *Config
+	logger   *slog.Logger
+	store    store.Store
+	pool     *pgxpool.Pool // nil in embedded mode
+	rdb      *redis.Client // nil in embedded mode
+	broker   queue.Broker
+	limiter  ratelimit.Limiter
+	registry *connector.Registry
+	checks   *health.Registry
+	metrics  *metrics
+	auth     *authenticator
+	hosts    *hostGuard
+	jobs     queue.Mux
+	closers  []func() error
+
+	rateLimit func(http.Handler) http.Handler
+}
+
+// New opens what cfg's mode needs: in embedded mode memory
+// implementations, in production mode PostgreSQL (migrated when
+// DATABASE_AUTO_MIGRATE is on) and Redis. Close releases them.
+func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
+	a = &App{cfg: cfg, logger: opts.Logger, registry: opts.Registry}
+	if a.logger == nil {
+		a.logger = slog.Default()
+	}
+	defer func() {
+		if err != nil {
+			_ = a.Close()
+		}
+	}()
+	if a.registry == nil {
+		if a.registry, err = NewRegistry(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Embedded() {
+		err = a.openEmbedded()
+	} else {
+		err = a.openProduction(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.auth = newAuthenticator(cfg)
+	a.hosts = &hostGuard{allowPrivate: cfg.AllowPrivateHosts, allowPlaintext: cfg.AllowPlaintext}
+	a.metrics = newMetrics(a)
+	a.rateLimit, err = ratelimit.Middleware(a.limiter, ratelimit.MiddlewareOptions{
+		Tiers:          cfg.RateLimitTiers,
+		DefaultTier:    cfg.RateLimitDefaultTier,
+		TrustedProxies: cfg.TrustedProxies,
+		ProblemType:    probRateLimited,
+		Logger:         a.logger,
+		Key: func(r *http.Request) (string, string) {
+			if c, ok := ClaimsFrom(r.Context()); ok {
+				return c.TenantID, c.Tier
+			}
+			return "", ""
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rate limits: %w", err)
+	}
+	if err := a.registerChecks(); err != nil {
+		return nil, err
+	}
+	a.registerJobs()
+	return a, nil
+}
+
+func (a *App) openEmbedded() error {
+	a.logger.Warn("embedded mode: state is kept in memory and lost when the process stops; set DATABASE_URL and REDIS_URL for production",
+		slog.Any("generated_secrets", a.cfg.Generated))
+	st, err := memory.New(memory.Options{Keyring: a.cfg.Keyring})
+	if err != nil {
+		return err
+	}
+	a.store = st
+	a.closers = append(a.closers, st.Close)
+	broker := queue.NewMemory(queue.MemoryOptions{})
+	a.broker = broker
+	a.closers = append(a.closers, broker.Close)
+	lim, err := ratelimit.NewMemory(ratelimit.MemoryOptions{})
+	if err != nil {
+		return err
+	}
+	a.limiter = lim
+	return nil
+}
+
+func (a *App) openProduction(ctx context.Context) error {
+	pool, err := openPool(ctx, a.cfg)
+	if err != nil {
+		return err
+	}
+	a.pool = pool
+	a.closers = append(a.closers, func() error { pool.Close(); return nil })
+	if a.cfg.DatabaseAutoMigrate {
+		if err := migrate(ctx, pool, a.logger); err != nil {
+			return err
+		}
+	}
+	st, err := postgres.New(pool, postgres.Options{Keyring: a.cfg.Keyring, Logger: a.logger})
+	if err != nil {
+		return err
+	}
+	a.store = st
+	rdb, err := openRedis(ctx, a.cfg)
+	if err != nil {
+		return err
+	}
+	a.rdb = rdb
+	a.closers = append(a.closers, rdb.Close)
+	broker, err := queue.NewRedis(rdb, queue.RedisOptions{Prefix: a.cfg.RedisPrefix + ":queue", Logger: a.logger})
+	if err != nil {
+		return err
+	}
+	a.broker = broker
+	a.closers = append(a.closers, broker.Close)
+	lim, err := ratelimit.NewRedis(rdb, ratelimit.RedisOptions{Prefix: a.cfg.RedisPrefix + ":ratelimit", Logger: a.logger})
+	if err != nil {
+		return err
+	}
+	a.limiter = lim
+	a.closers = append(a.closers, lim.Close)
+	return nil
+}
+
+// registerChecks sets up readiness: the store and the queue reachable.
+func (a *App) registerChecks() error {
+	checks, err := health.New(health.Options{Logger: a.logger, CacheTTL: time.Second})
+	if err != nil {
+		return err
+	}
+	a.checks = checks
+	queueCheck := func(ctx context.Context) error { _, err := a.broker.Stats(ctx); return err }
+	if a.rdb != nil {
+		queueCheck = func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() }
+	}
+	return errors.Join(
+		checks.Register(health.Check{Name: "store", Func: a.store.Ping, Timeout: 2 * time.Second, Critical: true}),
+		checks.Register(health.Check{Name: "queue", Func: queueCheck, Timeout: 2 * time.Second, Critical: true}),
+	)
+}
+
+// Migrate applies pending database migrations (the migrate subcommand).
+func Migrate(ctx context.Context, cfg *Config, logger *slog.Logger) error {
+	if cfg.DatabaseURL == "" {
+		return errors.New("DATABASE_URL: required by migrate (embedded mode has no database)")
+	}
+	pool, err := openPool(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := migrate(ctx, pool, logger); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Close releases what New opened, in reverse order.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}

@@ -1,0 +1,249 @@
+package server
+
+import (
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ucsp/integration/ratelimit"
+	"github.com/ucsp/integration/store/secrets"
+)
+
+// The values of APP_ENV.
+const (
+	EnvDevelopment = "development"
+	EnvStaging     = "staging"
+	EnvProduction  = "production"
+)
+
+// Config is the server's configuration. LoadConfig reads it from the
+// environment (12-factor); .env.example documents every variable.
+type Config struct {
+	// Env is APP_ENV: development (default), staging or production.
+	Env string
+	// Port is PORT (default 3003); 0 picks a free port.
+	Port int
+
+	// DatabaseURL is DATABASE_URL; empty means embedded mode.
+	DatabaseURL string
+	// DatabaseMaxConns is DATABASE_MAX_CONNS; 0 keeps pgx's default.
+	DatabaseMaxConns int
+	// DatabaseAutoMigrate is DATABASE_AUTO_MIGRATE (default true): serve
+	// and worker apply pending migrations at start, under an advisory
+	// lock. Off, run the migrate subcommand before a deploy.
+	DatabaseAutoMigrate bool
+	// RedisURL is REDIS_URL; empty means embedded mode.
+	RedisURL string
+	// RedisPrefix is REDIS_KEY_PREFIX (default "integration"): every
+	// Redis key the server writes starts with it.
+	RedisPrefix string
+
+	// JWTSecret is JWT_SECRET, the HS256 key of API tokens: required in
+	// production, generated (and so useless to clients) otherwise.
+	JWTSecret []byte
+	// JWTIssuer and JWTAudience, when set (JWT_ISSUER, JWT_AUDIENCE), are
+	// required claims of every token.
+	JWTIssuer, JWTAudience string
+	// Keyring is ENCRYPTION_KEYS: required whenever DATABASE_URL is set,
+	// generated in embedded mode.
+	Keyring *secrets.Keyring
+
+	// Generated lists the secrets the server made up because they were
+	// not configured (embedded mode, development).
+	Generated []string
+
+	// Google and Microsoft are the OAuth clients of the gmail and outlook
+	// providers (GOOGLE_CLIENT_ID/SECRET, MICROSOFT_CLIENT_ID/SECRET/TENANT).
+	Google    OAuthClient
+	Microsoft OAuthClient
+	// PublicBaseURL is PUBLIC_BASE_URL, the server's address as the world
+	// sees it (OAuth redirects, webhook URLs); default http://localhost:PORT.
+	PublicBaseURL *url.URL
+
+	// LogLevel and LogFormat are LOG_LEVEL (default info) and LOG_FORMAT
+	// (json in staging and production, text in development).
+	LogLevel  slog.Level
+	LogFormat string
+
+	// QueueConcurrency is QUEUE_CONCURRENCY: how many jobs a worker runs
+	// at once (default 10).
+	QueueConcurrency int
+	// RateLimitTiers is RATE_LIMIT_TIERS (default ratelimit.DefaultTiers),
+	// RateLimitDefaultTier RATE_LIMIT_DEFAULT_TIER (default "free"): the
+	// tier of tokens without a known "tier" claim.
+	RateLimitTiers       ratelimit.Tiers
+	RateLimitDefaultTier string
+	// TrustedProxies is TRUSTED_PROXIES, CIDRs whose X-Forwarded-For is
+	// believed.
+	TrustedProxies []netip.Prefix
+
+	// EventsWebhookURL and EventsWebhookSecret (EVENTS_WEBHOOK_URL,
+	// EVENTS_WEBHOOK_SECRET, a whsec_ secret) are where and how events are
+	// delivered; both or neither.
+	EventsWebhookURL    string
+	EventsWebhookSecret string
+
+	// AllowPrivateHosts (MAIL_ALLOW_PRIVATE_HOSTS) lets integrations name
+	// mail servers on loopback, private and link-local addresses;
+	// AllowPlaintext (MAIL_ALLOW_PLAINTEXT) lets them use security "none".
+	// Both default to false: a tenant must not reach internal services.
+	AllowPrivateHosts bool
+	AllowPlaintext    bool
+
+	// MaxBodyBytes (MAX_BODY_BYTES, default 1 MiB) bounds request bodies;
+	// MaxSendBodyBytes (MAX_SEND_BODY_BYTES, default 50 MiB) those of
+	// sends, whose attachments come base64-encoded.
+	MaxBodyBytes     int64
+	MaxSendBodyBytes int64
+
+	// ShutdownTimeout (SHUTDOWN_TIMEOUT, default 25s) bounds the drain of
+	// requests and jobs after SIGTERM.
+	ShutdownTimeout time.Duration
+	// ConnectorTestTimeout (CONNECTOR_TEST_TIMEOUT, default 30s) bounds
+	// POST /api/v1/integrations/{id}/test.
+	ConnectorTestTimeout time.Duration
+	// OTLPEndpoint is OTEL_EXPORTER_OTLP_ENDPOINT; tracing is not built
+	// in yet, so setting it only logs a warning.
+	OTLPEndpoint string
+}
+
+// OAuthClient is an OAuth 2.0 client registration.
+type OAuthClient struct {
+	ID, Secret string
+	// Tenant is the Microsoft Entra tenant ("common" by default).
+	Tenant string
+}
+
+// Embedded reports whether the server runs in embedded mode.
+func (c *Config) Embedded() bool { return c.DatabaseURL == "" && c.RedisURL == "" }
+
+// LoadConfig reads the configuration with getenv. Every invalid or
+// missing variable is reported at once, in a *ConfigError naming each.
+func LoadConfig(getenv func(string) string) (*Config, error) {
+	e := &envReader{get: getenv}
+	c := &Config{}
+	c.Env = e.oneOf("APP_ENV", EnvDevelopment, EnvDevelopment, EnvStaging, EnvProduction)
+	c.Port = e.int("PORT", 3003, 0, 65535)
+	c.DatabaseURL = e.str("DATABASE_URL", "")
+	c.DatabaseMaxConns = e.int("DATABASE_MAX_CONNS", 0, 0, 10_000)
+	c.DatabaseAutoMigrate = e.bool("DATABASE_AUTO_MIGRATE", true)
+	c.RedisURL = e.str("REDIS_URL", "")
+	c.RedisPrefix = e.str("REDIS_KEY_PREFIX", "integration")
+	if strings.ContainsAny(c.RedisPrefix, "{} \t\r\n") {
+		e.fail("REDIS_KEY_PREFIX", "must not contain braces or white space")
+	}
+	c.checkMode(e)
+	c.loadSecrets(e)
+	c.Google = OAuthClient{ID: e.str("GOOGLE_CLIENT_ID", ""), Secret: e.str("GOOGLE_CLIENT_SECRET", "")}
+	c.Microsoft = OAuthClient{ID: e.str("MICROSOFT_CLIENT_ID", ""), Secret: e.str("MICROSOFT_CLIENT_SECRET", ""), Tenant: e.str("MICROSOFT_TENANT", "common")}
+	pair(e, "GOOGLE_CLIENT_ID", c.Google.ID, "GOOGLE_CLIENT_SECRET", c.Google.Secret)
+	pair(e, "MICROSOFT_CLIENT_ID", c.Microsoft.ID, "MICROSOFT_CLIENT_SECRET", c.Microsoft.Secret)
+	c.PublicBaseURL = parseBaseURL(e, "PUBLIC_BASE_URL", e.str("PUBLIC_BASE_URL", "http://localhost:"+strconv.Itoa(c.Port)))
+
+	defFormat := "json"
+	if c.Env == EnvDevelopment {
+		defFormat = "text"
+	}
+	c.LogFormat = e.oneOf("LOG_FORMAT", defFormat, "json", "text")
+	if err := c.LogLevel.UnmarshalText([]byte(e.str("LOG_LEVEL", "info"))); err != nil {
+		e.fail("LOG_LEVEL", "%q is not one of debug, info, warn, error", e.get("LOG_LEVEL"))
+	}
+	c.QueueConcurrency = e.int("QUEUE_CONCURRENCY", 10, 1, 10_000)
+	c.loadRateLimits(e)
+
+	c.EventsWebhookURL = e.str("EVENTS_WEBHOOK_URL", "")
+	c.EventsWebhookSecret = e.str("EVENTS_WEBHOOK_SECRET", "")
+	pair(e, "EVENTS_WEBHOOK_URL", c.EventsWebhookURL, "EVENTS_WEBHOOK_SECRET", c.EventsWebhookSecret)
+	if c.EventsWebhookURL != "" {
+		parseBaseURL(e, "EVENTS_WEBHOOK_URL", c.EventsWebhookURL)
+	}
+	if c.EventsWebhookSecret != "" && !validWebhookSecret(c.EventsWebhookSecret) {
+		e.fail("EVENTS_WEBHOOK_SECRET", "must be whsec_ followed by the base64 of 24 to 64 random bytes")
+	}
+
+	c.AllowPrivateHosts = e.bool("MAIL_ALLOW_PRIVATE_HOSTS", false)
+	c.AllowPlaintext = e.bool("MAIL_ALLOW_PLAINTEXT", false)
+	c.MaxBodyBytes = int64(e.int("MAX_BODY_BYTES", 1<<20, 1024, 1<<30))
+	c.MaxSendBodyBytes = int64(e.int("MAX_SEND_BODY_BYTES", 50<<20, 1024, 1<<30))
+	c.ShutdownTimeout = e.duration("SHUTDOWN_TIMEOUT", 25*time.Second)
+	c.ConnectorTestTimeout = e.duration("CONNECTOR_TEST_TIMEOUT", 30*time.Second)
+	c.OTLPEndpoint = e.str("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+	if err := e.err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// checkMode refuses half a production configuration, and embedded mode
+// where APP_ENV says production.
+func (c *Config) checkMode(e *envReader) {
+	switch {
+	case c.DatabaseURL != "" && c.RedisURL == "":
+		e.fail("REDIS_URL", "required when DATABASE_URL is set (production mode needs both)")
+	case c.RedisURL != "" && c.DatabaseURL == "":
+		e.fail("DATABASE_URL", "required when REDIS_URL is set (production mode needs both)")
+	case c.Embedded() && c.Env == EnvProduction:
+		e.fail("DATABASE_URL", "required when APP_ENV=production: embedded mode keeps nothing across restarts")
+	}
+	if c.RedisURL != "" {
+		if _, err := redis.ParseURL(c.RedisURL); err != nil {
+			e.fail("REDIS_URL", "not a valid redis:// or rediss:// URL")
+		}
+	}
+}
+
+func (c *Config) loadRateLimits(e *envReader) {
+	c.RateLimitTiers = ratelimit.DefaultTiers()
+	if v := e.str("RATE_LIMIT_TIERS", ""); v != "" {
+		tiers, err := ratelimit.ParseTiers(v)
+		if err != nil {
+			e.fail("RATE_LIMIT_TIERS", "%v", err)
+		} else {
+			c.RateLimitTiers = tiers
+		}
+	}
+	c.RateLimitDefaultTier = e.str("RATE_LIMIT_DEFAULT_TIER", "free")
+	if _, ok := c.RateLimitTiers[c.RateLimitDefaultTier]; !ok {
+		e.fail("RATE_LIMIT_DEFAULT_TIER", "tier %q is not in RATE_LIMIT_TIERS", c.RateLimitDefaultTier)
+	}
+	for _, p := range strings.Split(e.str("TRUSTED_PROXIES", ""), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				e.fail("TRUSTED_PROXIES", "%q is neither a CIDR nor an IP address", p)
+				continue
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix)
+	}
+}
+
+// pair reports a variable set without its partner.
+func pair(e *envReader, a, av, b, bv string) {
+	switch {
+	case av != "" && bv == "":
+		e.fail(b, "required when %s is set", a)
+	case bv != "" && av == "":
+		e.fail(a, "required when %s is set", b)
+	}
+}
+
+func parseBaseURL(e *envReader, name, v string) *url.URL {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		e.fail(name, "must be an absolute http:// or https:// URL without query or fragment")
+		return &url.URL{Scheme: "http", Host: "localhost"}
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	return u
+}

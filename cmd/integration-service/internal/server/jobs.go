@@ -1,0 +1,115 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/queue"
+	"github.com/ucsp/integration/store"
+)
+
+// The job types the worker runs, and their attempts.
+const (
+	jobSync         = "sync"
+	jobSend         = "send"
+	syncMaxAttempts = 10
+	sendMaxAttempts = 10
+)
+
+// The event types the server stores for delivery to the platform.
+const (
+	eventMessageReceived = "message.received"
+	eventMessageSent     = "message.sent"
+	eventMessageFailed   = "message.failed"
+	eventNeedsReauth     = "integration.needs_reauth"
+)
+
+// syncJob is the payload of a sync job.
+type syncJob struct {
+	TenantID      string `json:"tenant_id"`
+	IntegrationID string `json:"integration_id"`
+}
+
+// sendJob is the payload of a send job.
+type sendJob struct {
+	TenantID string `json:"tenant_id"`
+	OutboxID string `json:"outbox_id"`
+}
+
+func (a *App) registerJobs() {
+	a.jobs.HandleFunc(jobSync, a.runSync)
+	a.jobs.HandleFunc(jobSend, a.runSend)
+}
+
+// HandleJob registers h for jobs of type typ beside the server's own,
+// measured like them: for deployments that add job types, and tests.
+func (a *App) HandleJob(typ string, h queue.Handler) { a.jobs.Handle(typ, h) }
+
+// Broker returns the queue broker jobs are enqueued on.
+func (a *App) Broker() queue.Broker { return a.broker }
+
+// newWorker returns a worker running QUEUE_CONCURRENCY jobs at once.
+func (a *App) newWorker() (*queue.Worker, error) {
+	return queue.NewWorker(a.broker, queue.Chain(&a.jobs, a.metrics.jobMiddleware), queue.WorkerConfig{
+		Concurrency:     a.cfg.QueueConcurrency,
+		ShutdownTimeout: a.cfg.ShutdownTimeout,
+		Logger:          a.logger,
+	})
+}
+
+// jobError turns a connector error into what the queue should do with
+// the job: wait as the provider asked, give up on auth and permanent
+// errors, or retry with backoff. An auth failure marks the integration
+// needs_reauth; a permanent one marks it error when integrationWide (a
+// sync that cannot work), not for one message a provider refused.
+func (a *App) jobError(ctx context.Context, in *store.Integration, op string, err error, integrationWide bool) error {
+	err = fmt.Errorf("%s: %w", op, err)
+	switch {
+	case errors.Is(err, connector.ErrAuth):
+		a.markIntegration(ctx, in, store.StatusNeedsReauth, err)
+		return fmt.Errorf("%w: %w", queue.ErrSkipRetry, err)
+	case errors.Is(err, connector.ErrRateLimited):
+		return queue.RetryAfter(max(connector.RetryAfter(err), time.Second), err)
+	case errors.Is(err, connector.ErrPermanent), errors.Is(err, connector.ErrUnsupported):
+		if integrationWide {
+			a.markIntegration(ctx, in, store.StatusError, err)
+		}
+		return fmt.Errorf("%w: %w", queue.ErrSkipRetry, err)
+	}
+	return err
+}
+
+// markIntegration records a failure on the integration, with an
+// integration.needs_reauth event when re-authorisation is needed.
+func (a *App) markIntegration(ctx context.Context, in *store.Integration, status store.IntegrationStatus, cause error) {
+	changed := false
+	_, err := a.store.UpdateIntegration(ctx, in.TenantID, in.ID, func(in *store.Integration) error {
+		if in.Status == store.StatusDisabled {
+			return nil
+		}
+		changed = in.Status != status
+		in.Status, in.LastError = status, cause.Error()
+		return nil
+	})
+	if err == nil && changed && status == store.StatusNeedsReauth {
+		err = a.store.InsertEvents(ctx, newEvent(in.TenantID, in.ID, eventNeedsReauth, map[string]any{
+			"integration_id": in.ID, "provider": in.Provider, "reason": cause.Error(),
+		}))
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		a.logger.ErrorContext(ctx, "recording an integration's failure", "integration_id", in.ID, "error", err)
+	}
+}
+
+// newEvent returns an event with a JSON payload.
+func newEvent(tenant, integration, typ string, payload any) *store.Event {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		b = []byte(`{}`)
+	}
+	return &store.Event{TenantID: tenant, IntegrationID: integration, Type: typ, Payload: b}
+}

@@ -1,0 +1,77 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/queue"
+	"github.com/ucsp/integration/store"
+)
+
+// runSync pulls what changed in an integration's mailbox since its
+// stored cursor and commits each batch with its cursor and one
+// message.received event per new message, in one transaction: a crash
+// redoes work, never skips or duplicates it.
+func (a *App) runSync(ctx context.Context, job *queue.Job) error {
+	var p syncJob
+	if err := job.Decode(&p); err != nil {
+		return fmt.Errorf("%w: sync payload: %w", queue.ErrSkipRetry, err)
+	}
+	in, err := a.store.GetIntegration(ctx, p.TenantID, p.IntegrationID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil // deleted since
+	case err != nil:
+		return err
+	case in.Provider == providerCustom || in.Status == store.StatusDisabled:
+		return nil
+	}
+	c, err := a.buildConnector(ctx, in)
+	if err != nil {
+		return a.jobError(ctx, in, "sync: connector", err, true)
+	}
+	defer closeConnector(c)
+	state, err := a.store.SyncState(ctx, in.TenantID, in.ID)
+	if err != nil {
+		return err
+	}
+	version := state.Version
+	err = c.Sync(ctx, state.Cursor, func(ctx context.Context, b *connector.Batch) error {
+		res, err := a.store.CommitSync(ctx, &store.SyncCommit{
+			TenantID: in.TenantID, IntegrationID: in.ID, Version: version,
+			Cursor: b.Cursor, Messages: b.Messages, Changes: b.Changes,
+			Events: func(inserted []*store.Message) ([]*store.Event, error) {
+				return receivedEvents(inserted), nil
+			},
+		})
+		if err != nil {
+			return err
+		}
+		version = res.Version
+		return nil
+	})
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return nil // another run of this sync moved the cursor on; it owns the work now
+	case err != nil:
+		return a.jobError(ctx, in, "sync", err, true)
+	}
+	return nil
+}
+
+// receivedEvents returns one message.received event per new message.
+func receivedEvents(msgs []*store.Message) []*store.Event {
+	events := make([]*store.Event, 0, len(msgs))
+	for _, m := range msgs {
+		events = append(events, newEvent(m.TenantID, m.IntegrationID, eventMessageReceived, map[string]any{
+			"integration_id": m.IntegrationID,
+			"message": map[string]any{
+				"id": m.ID, "provider_id": m.ProviderID, "message_id": m.MessageID, "thread_id": m.ThreadID,
+				"subject": m.Subject, "from": m.From, "received_at": m.ReceivedAt,
+			},
+		}))
+	}
+	return events
+}

@@ -1,0 +1,100 @@
+package server
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+)
+
+// problemBase starts the type URI of every problem this server writes.
+const problemBase = "urn:ucsp:problem:"
+
+// The problem types, by what went wrong. Clients switch on them.
+const (
+	probInvalidRequest  = problemBase + "invalid-request" // 400: malformed JSON, unknown or mistyped fields, bad parameters
+	probValidation      = problemBase + "validation"      // 422: well-formed but invalid values
+	probUnauthorized    = problemBase + "unauthorized"    // 401
+	probForbidden       = problemBase + "forbidden"       // 403
+	probNotFound        = problemBase + "not-found"       // 404
+	probMethod          = problemBase + "method-not-allowed"
+	probConflict        = problemBase + "conflict"             // 409
+	probIdempotency     = problemBase + "idempotency-conflict" // 409: a key reused with another request
+	probTooLarge        = problemBase + "body-too-large"       // 413
+	probMediaType       = problemBase + "unsupported-media-type"
+	probRateLimited     = problemBase + "rate-limited" // 429 (written by package ratelimit)
+	probInternal        = problemBase + "internal"     // 500
+	probUnavailable     = problemBase + "unavailable"  // 503
+	problemContentType  = "application/problem+json"
+	headerRequestID     = "X-Request-Id"
+	headerIdempotencyID = "Idempotency-Key"
+)
+
+// problem is an RFC 9457 problem details object. RequestID and Errors
+// are extension members.
+type problem struct {
+	Type      string       `json:"type"`
+	Title     string       `json:"title"`
+	Status    int          `json:"status"`
+	Detail    string       `json:"detail,omitempty"`
+	Instance  string       `json:"instance,omitempty"`
+	RequestID string       `json:"request_id,omitempty"`
+	Errors    []fieldError `json:"errors,omitempty"`
+}
+
+// fieldError is one problem of a request, by JSON path ("config.imap.host",
+// "to[1]") or parameter name ("limit", "Idempotency-Key").
+type fieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// writeProblem answers with a problem. A 5xx detail is never the error
+// that caused it: callers log that and pass a generic text.
+func writeProblem(w http.ResponseWriter, r *http.Request, status int, typ, detail string, errs ...fieldError) {
+	p := problem{
+		Type:      typ,
+		Title:     http.StatusText(status),
+		Status:    status,
+		Detail:    detail,
+		Instance:  r.URL.Path,
+		RequestID: RequestID(r.Context()),
+		Errors:    errs,
+	}
+	body, err := json.Marshal(p)
+	if err != nil { // strings and ints only; cannot happen
+		body = []byte(`{"type":"` + probInternal + `","title":"Internal Server Error","status":500}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", problemContentType)
+	h.Set("Cache-Control", "no-store")
+	h.Del("Content-Length")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+// internalError logs err with the request id and answers 500 without
+// saying what failed.
+func internalError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, msg string, err error) {
+	logger.ErrorContext(r.Context(), msg, slog.String("request_id", RequestID(r.Context())), slog.Any("error", err))
+	writeProblem(w, r, http.StatusInternalServerError, probInternal, "the server failed to handle the request; quote the request id when reporting it")
+}
+
+// notFound answers 404 for a resource of the tenant that does not exist,
+// or that exists for another tenant: the two are indistinguishable.
+func notFound(w http.ResponseWriter, r *http.Request, what string) {
+	writeProblem(w, r, http.StatusNotFound, probNotFound, what+" not found")
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"error":"encoding the response failed"}`, http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}

@@ -1,0 +1,96 @@
+package server
+
+import (
+	"encoding/json"
+
+	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/imap"
+	"github.com/ucsp/integration/smtp"
+)
+
+// The providers of the API. "custom" sources push messages through
+// webhooks and have no connector; the others need one registered.
+const (
+	providerIMAP    = "imap"
+	providerGmail   = "gmail"
+	providerOutlook = "outlook"
+	providerCustom  = "custom"
+)
+
+var providers = []string{providerIMAP, providerGmail, providerOutlook, providerCustom}
+
+func knownProvider(p string) bool {
+	for _, q := range providers {
+		if p == q {
+			return true
+		}
+	}
+	return false
+}
+
+// NewRegistry returns the connectors this server links in: "imap" (IMAP
+// in, SMTP out). Gmail and Outlook register here when their packages
+// land.
+func NewRegistry(*Config) (*connector.Registry, error) {
+	var r connector.Registry
+	err := r.Register(providerIMAP, imap.Factory(imap.FactoryOptions{
+		Sender: smtp.SenderFactory(smtp.FactoryOptions{}),
+	}))
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// endpoints returns the servers an integration's config names, for the
+// host guard. Providers with fixed endpoints (Gmail, Graph) name none.
+func endpoints(provider string, config json.RawMessage) []endpoint {
+	if provider != providerIMAP {
+		return nil
+	}
+	var s imap.Settings
+	if json.Unmarshal(config, &s) != nil {
+		return nil // the factory has reported it
+	}
+	sec := string(s.IMAP.Security)
+	if sec == "" {
+		sec = string(imap.SecurityTLS)
+	}
+	eps := []endpoint{{field: "config.imap", host: s.IMAP.Host, security: sec}}
+	if len(s.SMTP) > 0 {
+		var o smtp.Settings
+		if json.Unmarshal(s.SMTP, &o) == nil {
+			sec := string(o.Security)
+			if sec == "" {
+				sec = string(smtp.SecurityStartTLS)
+			}
+			eps = append(eps, endpoint{field: "config.smtp", host: o.Host, security: sec})
+		}
+	}
+	return eps
+}
+
+// mailboxAddress returns the address an integration sends from.
+func mailboxAddress(provider string, config json.RawMessage) string {
+	var s struct {
+		Email string `json:"email"`
+	}
+	if provider == providerCustom || json.Unmarshal(config, &s) != nil {
+		return ""
+	}
+	return s.Email
+}
+
+// credentialsInput is the write-only "credentials" object of create and
+// update requests.
+type credentialsInput struct {
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
+}
+
+func (c *credentialsInput) credentials() connector.Credentials {
+	if c == nil {
+		return connector.Credentials{}
+	}
+	return connector.Credentials{Username: c.Username, Password: c.Password}
+}

@@ -1,0 +1,65 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// Role is what a process does: serve the API, run jobs, or both.
+type Role string
+
+// The roles, named as the subcommands that choose them.
+const (
+	RoleAll    Role = "all"
+	RoleServe  Role = "serve"
+	RoleWorker Role = "worker"
+)
+
+// Handler returns the HTTP routes of role: the health and metrics routes
+// always, the API and its OpenAPI document unless role is RoleWorker.
+func (a *App) Handler(role Role) http.Handler {
+	r := chi.NewRouter()
+	r.Use(withRequestID, a.observe)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, http.StatusNotFound, probNotFound, "no such route")
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		var allowed []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
+			if r.Match(chi.NewRouteContext(), m, req.URL.Path) {
+				allowed = append(allowed, m)
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeProblem(w, req, http.StatusMethodNotAllowed, probMethod, "the route does not answer "+req.Method)
+	})
+
+	r.Get("/health", a.checks.ReadinessHandler().ServeHTTP)
+	r.Get("/health/live", a.checks.LivenessHandler().ServeHTTP)
+	r.Get("/health/ready", a.checks.ReadinessHandler().ServeHTTP)
+	r.Get("/health/detailed", a.checks.DetailedHandler().ServeHTTP)
+	r.Get("/health/queue-stats", a.queueStats)
+	r.Get("/metrics", a.metrics.handler().ServeHTTP)
+	if role == RoleWorker {
+		return r
+	}
+	r.Get("/openapi.json", serveOpenAPI)
+	r.Group(func(r chi.Router) {
+		r.Use(a.auth.middleware, a.rateLimit)
+		r.Get("/api/v1/integrations", a.listIntegrations)
+		r.Post("/api/v1/integrations", a.createIntegration)
+		r.Get("/api/v1/integrations/{id}", a.getIntegration)
+		r.Put("/api/v1/integrations/{id}", a.updateIntegration)
+		r.Delete("/api/v1/integrations/{id}", a.deleteIntegration)
+		r.Post("/api/v1/integrations/{id}/test", a.testIntegration)
+		r.Post("/api/v1/integrations/{id}/sync", a.syncIntegration)
+		r.Post("/api/v1/integrations/{id}/rotate-secret", a.rotateSecret)
+		r.Get("/api/v1/integrations/{id}/messages", a.listMessages)
+		r.Post("/api/v1/integrations/{id}/messages", a.sendMessage)
+		r.Get("/api/v1/integrations/{id}/messages/{messageID}", a.getMessage)
+		r.Get("/api/v1/integrations/{id}/outbox/{outboxID}", a.getOutbox)
+	})
+	return r
+}

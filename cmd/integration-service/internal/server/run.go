@@ -1,0 +1,85 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Run listens on PORT and serves role until ctx is done (SIGTERM), then
+// shuts down gracefully; see Serve.
+func (a *App) Run(ctx context.Context, role Role) error {
+	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", a.cfg.Port))
+	if err != nil {
+		return err
+	}
+	return a.Serve(ctx, ln, role)
+}
+
+// Serve serves role's routes on ln and, unless role is RoleServe, runs
+// the job worker, until ctx is done. Then it stops accepting
+// connections and lets in-flight requests and running jobs finish, each
+// within SHUTDOWN_TIMEOUT, and returns nil if they did.
+func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
+	switch {
+	case role != RoleAll && role != RoleServe && role != RoleWorker:
+		return fmt.Errorf("unknown role %q", role)
+	case a.cfg.Embedded() && role != RoleAll:
+		return fmt.Errorf("%s: embedded mode runs the API and the worker in one process; set DATABASE_URL and REDIS_URL to run them apart", role)
+	}
+	srv := &http.Server{
+		Handler:           a.Handler(role),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Serve(ln) }()
+
+	workerDone := make(chan error, 1)
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWorker()
+	if role == RoleServe {
+		workerDone <- nil
+	} else {
+		w, err := a.newWorker()
+		if err != nil {
+			_ = srv.Close()
+			return err
+		}
+		go func() { workerDone <- w.Run(workerCtx) }()
+	}
+	a.logger.Info("serving", slog.String("role", string(role)), slog.String("addr", ln.Addr().String()), slog.Any("config", a.cfg))
+	if a.cfg.OTLPEndpoint != "" {
+		a.logger.Warn("OTEL_EXPORTER_OTLP_ENDPOINT is set, but this build has no tracing yet; no spans are exported")
+	}
+
+	select {
+	case err := <-httpDone:
+		stopWorker()
+		return errors.Join(fmt.Errorf("http: %w", err), <-workerDone)
+	case <-ctx.Done():
+	}
+	a.logger.Info("shutting down: draining requests and jobs", slog.Duration("timeout", a.cfg.ShutdownTimeout))
+	stopWorker()
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if err := srv.Shutdown(sctx); err != nil {
+		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+	}
+	if err := <-httpDone; !errors.Is(err, http.ErrServerClosed) {
+		errs = append(errs, err)
+	}
+	if err := <-workerDone; err != nil {
+		errs = append(errs, fmt.Errorf("worker: %w", err))
+	}
+	if len(errs) == 0 {
+		a.logger.Info("stopped cleanly")
+	}
+	return errors.Join(errs...)
+}
