@@ -1,0 +1,55 @@
+// Package outlook is the Outlook / Microsoft 365 connector: a
+// connector.Connector over Microsoft Graph v1.0 with
+// github.com/microsoftgraph/msgraph-sdk-go, the Microsoft OAuth 2.0
+// helpers, and Graph subscriptions. It is the only package of this
+// module that imports the Graph SDK (whose first build takes minutes):
+// programs that do not register it do not pay for it.
+//
+// # Sync
+//
+// Each folder of Config.Folders (the inbox by default) is synced with a
+// delta query (GET /me/mailFolders/{id}/messages/delta, Prefer:
+// odata.maxpagesize), one batch per page, following @odata.nextLink to
+// the @odata.deltaLink, which the cursor keeps per folder. Bodies come
+// from each message's MIME ($value) through the module's MIME parser,
+// so an Outlook message normalises exactly as the same message over
+// IMAP or Gmail. "@removed" entries are deletions; a delta link Graph
+// lost (410 Gone, syncStateNotFound) starts the folder over with a
+// ChangeResync. Every request asks for immutable ids (Prefer:
+// IdType="ImmutableId"), so a message keeps its ProviderID when it moves
+// between folders.
+//
+// # Send
+//
+// Send posts the MIME that the module's builder renders to
+// /me/sendMail (base64, text/plain): the headers stay exactly as built,
+// Message-ID included, which FindSent later looks up in Sent Items by
+// internetMessageId.
+//
+// # Limits and errors
+//
+// Kiota's retry handler retries 429, 503 and 504 after the server's
+// Retry-After (Config.MaxRetries times); a connector has at most
+// Config.MaxConcurrency (4, Graph's limit) requests in flight, and a
+// Limiter can add the mailbox's 10,000 requests / 10 minutes and the
+// concurrency limit across replicas. Errors carry connector kinds: 401
+// (after one forced token refresh) and 403 ErrAuth, 429 ErrRateLimited,
+// 5xx ErrTemporary, 404 ErrNotFound, other 4xx ErrPermanent; GraphError
+// has the status, code and request-id.
+//
+// # Subscriptions and OAuth
+//
+// Watch creates and renews Graph subscriptions, Unwatch deletes them,
+// Reauthorize answers reauthorizationRequired; ParseNotifications and
+// ActionOf tell the webhook route what a notification asks for.
+// OAuth2Config, NewAuthRequest (PKCE and state), Exchange and Refresh
+// run the authorization; TokenSource saves every rotated refresh token.
+// A server registers the connector with Factory:
+//
+//	reg.Register(outlook.ProviderName, outlook.Factory(outlook.FactoryOptions{
+//		OAuth2: outlook.OAuth2Config("common", clientID, secret, redirectURL),
+//	}))
+//
+// Package outlooktest is a fake Graph and identity platform to test
+// against.
+package outlook

@@ -1,0 +1,94 @@
+package outlook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/oauth2"
+
+	"github.com/ucsp/integration/connector"
+)
+
+// Settings are the JSON settings a Factory reads from
+// connector.Config.Settings:
+//
+//	{"email": "support@contoso.com", "folders": ["inbox", "archive"]}
+//
+// Only email is required; folders defaults to the inbox, see
+// Config.Folders.
+type Settings struct {
+	Email   string   `json:"email"`
+	Folders []string `json:"folders,omitempty"`
+}
+
+// FactoryOptions configures Factory.
+type FactoryOptions struct {
+	// Base holds the settings that are not per integration (Endpoint,
+	// HTTPClient, BatchSize, Limiter, retries, ...). Its Email, Folders,
+	// TokenSource and Logger are ignored.
+	Base Config
+	// OAuth2 is the Microsoft OAuth client that refreshes the
+	// integration's tokens (OAuth2Config); every new token, with the
+	// refresh token Microsoft rotates on each use, is handed to
+	// connector.Config.SaveCredentials before it is used. Nil uses the
+	// stored access token until it expires, then calls fail with ErrAuth.
+	OAuth2 *oauth2.Config
+}
+
+// Factory returns a connector.Factory that builds Connectors from JSON
+// Settings and the integration's OAuth 2.0 credentials (or
+// connector.Config.TokenSource). Bad settings give an error that
+// errors.As finds as a *connector.ValidationError naming JSON fields
+// ("email", "folders[0]"). It does no network I/O.
+func Factory(opts FactoryOptions) connector.Factory {
+	return func(ctx context.Context, cc connector.Config) (connector.Connector, error) {
+		if len(bytes.TrimSpace(cc.Settings)) == 0 {
+			return nil, &ConfigError{Fields: []connector.FieldError{{Field: "settings", Message: "are required"}}}
+		}
+		var s Settings
+		dec := json.NewDecoder(bytes.NewReader(cc.Settings))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&s); err != nil {
+			return nil, &ConfigError{Fields: []connector.FieldError{{Field: "settings", Message: "are not valid JSON settings: " + err.Error()}}}
+		}
+		cfg := opts.Base
+		cfg.Email, cfg.Folders = s.Email, s.Folders
+		cfg.Logger = cc.Logger
+		if cc.Logger != nil && cc.IntegrationID != "" {
+			cfg.Logger = cc.Logger.With("integration_id", cc.IntegrationID)
+		}
+		cfg.TokenSource = nil
+		if cc.TokenSource != nil || cc.Credentials.Kind() == connector.CredentialsOAuth2 {
+			cfg.TokenSource = TokenSource(ctx, opts.OAuth2, cc)
+		}
+		c, err := New(cfg)
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			for i, f := range ce.Fields {
+				ce.Fields[i].Field = settingsField(f.Field)
+			}
+			return nil, ce
+		}
+		return c, err
+	}
+}
+
+// settingsField maps a Config field name to its JSON settings path.
+func settingsField(f string) string {
+	switch {
+	case f == "Email":
+		return "email"
+	case f == "TokenSource":
+		return "credentials"
+	case strings.HasPrefix(f, "Folders["):
+		var i int
+		if _, err := fmt.Sscanf(f, "Folders[%d]", &i); err == nil {
+			return fmt.Sprintf("folders[%d]", i)
+		}
+	}
+	return f
+}
