@@ -16,16 +16,24 @@ import (
 // without an address directly before one is taken as the start of an
 // unquoted display name with a comma ("Doe, John <john@example.com>").
 func (p *parser) addressList(h header, name string) []connector.Address {
-	vals := h.all(name)
-	if len(vals) == 0 {
+	first := h.next(name, 0)
+	if first < 0 {
 		return nil
 	}
-	for i, v := range vals {
-		vals[i] = p.headerText(name, v)
+	v := p.headerText(name, h.value(first))
+	if h.next(name, first+1) >= 0 {
+		// Several fields: joined.
+		vals := []string{v}
+		for i := h.next(name, first+1); i >= 0; i = h.next(name, i+1) {
+			vals = append(vals, p.headerText(name, h.value(i)))
+		}
+		v = strings.Join(vals, ", ")
 	}
-	v := strings.Join(vals, ", ")
 	if strings.TrimSpace(v) == "" {
 		return nil
+	}
+	if out, ok := p.fastAddressList(name, v); ok {
+		return out
 	}
 	ap := p.addressParser(name)
 	if list, err := ap.ParseList(v); err == nil {

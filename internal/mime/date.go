@@ -46,6 +46,14 @@ var dateLayouts = []string{
 // result is out of the range a database and JSON can hold (years 1 to
 // 9999, offsets within ±24 hours).
 func parseDate(v string) (time.Time, bool) {
+	if t, ok := parseDateFast(v); ok {
+		return t, true
+	}
+	return parseDateLayouts(v)
+}
+
+// parseDateLayouts is parseDate without its fast path.
+func parseDateLayouts(v string) (time.Time, bool) {
 	s := normaliseDate(v)
 	if s == "" {
 		return time.Time{}, false
@@ -145,4 +153,88 @@ func isOffset(s string) bool {
 		}
 	}
 	return true
+}
+
+// shortMonths are the month names parseDateFast reads, as mailers write
+// them.
+var shortMonths = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+// parseDateFast reads the date almost every mailer writes, RFC 5322's
+// "Mon, 2 Jan 2006 15:04:05 -0700" (day name optional, day of one or two
+// digits), to what parseDate's first layout gives for it. It reports
+// false for anything else, and for values out of the usual ranges, which
+// are left to the general path.
+func parseDateFast(v string) (time.Time, bool) {
+	if len(v) >= 5 && v[3] == ',' && v[4] == ' ' {
+		switch v[:3] {
+		case "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun":
+			v = v[5:]
+		default:
+			return time.Time{}, false
+		}
+	}
+	// D[D] Mon YYYY HH:MM:SS +HHMM
+	day, ok := 0, false
+	switch {
+	case len(v) == 25 && v[1] == ' ':
+		day, ok = digits(v[:1])
+		v = v[2:]
+	case len(v) == 26 && v[2] == ' ':
+		day, ok = digits(v[:2])
+		v = v[3:]
+	}
+	if !ok || v[3] != ' ' || v[8] != ' ' || v[11] != ':' || v[14] != ':' || v[17] != ' ' || (v[18] != '+' && v[18] != '-') {
+		return time.Time{}, false
+	}
+	month := 0
+	for i, m := range shortMonths {
+		if v[:3] == m {
+			month = i + 1
+			break
+		}
+	}
+	year, ok1 := digits(v[4:8])
+	hour, ok2 := digits(v[9:11])
+	minute, ok3 := digits(v[12:14])
+	sec, ok4 := digits(v[15:17])
+	zh, ok5 := digits(v[19:21])
+	zm, ok6 := digits(v[21:23])
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || month == 0 || year < 1 ||
+		day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 || zh > 23 || zm > 59 {
+		return time.Time{}, false
+	}
+	off := (zh*60 + zm) * 60
+	if v[18] == '-' {
+		off = -off
+	}
+	if off == 0 {
+		return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC), true
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.FixedZone("", off)), true
+}
+
+// digits reads s, ASCII digits only.
+func digits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }

@@ -2,13 +2,16 @@ package mime
 
 import (
 	"bytes"
+	"strings"
 )
 
 // field is one header field as it appears in the raw message: name and
-// value are sub-slices of the input, the value still folded.
+// value are sub-slices of the input, the value still folded. str, when
+// not empty, is the value unfolded (see internValues).
 type field struct {
 	name  []byte
 	value []byte
+	str   string
 }
 
 // header is a header block in file order.
@@ -43,10 +46,13 @@ const maxFields = 2000
 //     follows it, else it ends the header as if a blank line had preceded
 //     it (a sender that forgot the blank line).
 //
-// It never fails; an input without any field gives an empty header.
-func readHeader(b []byte) headerBlock {
+// It never fails; an input without any field gives an empty header. The
+// fields are appended to dst (which may be nil), so that hb.fields is the
+// grown dst: the fields read are hb.fields[len(dst):].
+func readHeader(b []byte, dst header) headerBlock {
 	var hb headerBlock
-	hb.fields = make(header, 0, 16)
+	hb.fields = dst
+	first := len(dst)
 	start := 0
 	lastValue := 0 // offset of the last field's value in b
 	for start < len(b) {
@@ -67,10 +73,10 @@ func readHeader(b []byte) headerBlock {
 			hb.body = next
 			return hb
 		case line[0] == ' ' || line[0] == '\t':
-			if n := len(hb.fields); n > 0 && hb.dropped == 0 {
+			if n := len(hb.fields); n > first && hb.dropped == 0 {
 				// The value grows to the end of this line.
 				hb.fields[n-1].value = b[lastValue:end]
-			} else if n == 0 {
+			} else if n == first {
 				hb.badLines++
 			}
 		default:
@@ -80,14 +86,14 @@ func readHeader(b []byte) headerBlock {
 				name = trimWSP(line[:colon])
 			}
 			switch {
-			case colon > 0 && validFieldName(name) && len(hb.fields) >= maxFields:
+			case colon > 0 && validFieldName(name) && len(hb.fields)-first >= maxFields:
 				hb.dropped++
 			case colon > 0 && validFieldName(name):
 				lastValue = start + colon + 1
 				hb.fields = append(hb.fields, field{name: name, value: b[lastValue:end]})
-			case len(hb.fields) == 0 && hb.badLines == 0 && bytes.HasPrefix(line, []byte("From ")):
+			case len(hb.fields) == first && hb.badLines == 0 && bytes.HasPrefix(line, []byte("From ")):
 				// mbox separator line: not part of the message.
-			case len(hb.fields) > 0 && isFieldLine(b[next:]):
+			case len(hb.fields) > first && isFieldLine(b[next:]):
 				// A stray line among fields: skip it.
 				hb.badLines++
 			default:
@@ -137,23 +143,104 @@ func trimWSP(b []byte) []byte {
 // get returns the unfolded raw value of the first field named name (ASCII
 // case-insensitive), and whether there was one.
 func (h header) get(name string) (string, bool) {
-	for i := range h {
-		if equalFold(h[i].name, name) {
-			return unfold(h[i].value), true
-		}
+	if i := h.next(name, 0); i >= 0 {
+		return h.value(i), true
 	}
 	return "", false
 }
 
-// all returns the unfolded raw values of every field named name, in order.
-func (h header) all(name string) []string {
-	var vs []string
-	for i := range h {
+// next returns the index of the first field named name (ASCII
+// case-insensitive) at or after i, or -1.
+func (h header) next(name string, i int) int {
+	for ; i < len(h); i++ {
 		if equalFold(h[i].name, name) {
-			vs = append(vs, unfold(h[i].value))
+			return i
 		}
 	}
-	return vs
+	return -1
+}
+
+// value returns the unfolded raw value of field i.
+func (h header) value(i int) string {
+	if h[i].str != "" {
+		return h[i].str
+	}
+	return unfold(h[i].value)
+}
+
+// maxInterned bounds the bytes internValues copies for one header block:
+// a string of the result that is a sub-string of the copy (a subject, an
+// address) keeps all of it alive. Values past the bound get a string of
+// their own, as they did before interning.
+const maxInterned = 8 << 10
+
+// internValues unfolds the values of the fields of h that Parse reads
+// (those wantedField lists, and opts' headers if opts is not nil) into
+// one string, instead of one string per lookup, and sets their str. A
+// field whose value unfolds to nothing is left alone: value returns ""
+// for it all the same.
+func internValues(h header, opts *resolved) {
+	var wanted uint64 // bit i: field i, for the first 64
+	total := 0
+	for i := range h {
+		if !wantedField(h[i].name, opts) {
+			continue
+		}
+		if i < 64 {
+			wanted |= 1 << i
+		}
+		if n := len(h[i].value); total+n <= maxInterned {
+			total += n
+		}
+	}
+	if total == 0 {
+		return
+	}
+	var b strings.Builder
+	b.Grow(total)
+	for i := range h {
+		want := i < 64 && wanted&(1<<i) != 0 || i >= 64 && wantedField(h[i].name, opts)
+		if !want || b.Len()+len(h[i].value) > total {
+			continue
+		}
+		// The strings a Builder returns are never changed by later
+		// writes: each value can be taken as soon as it is written.
+		start := b.Len()
+		writeUnfolded(&b, h[i].value)
+		h[i].str = b.String()[start:]
+	}
+}
+
+// wantedField reports whether name is one of the fields Parse reads, or
+// one of opts' headers if opts is not nil.
+func wantedField(name []byte, opts *resolved) bool {
+	var want bool
+	switch len(name) {
+	case 2:
+		want = equalFold(name, "To") || equalFold(name, "Cc")
+	case 3:
+		want = equalFold(name, "Bcc")
+	case 4:
+		want = equalFold(name, "From") || equalFold(name, "Date")
+	case 7:
+		want = equalFold(name, "Subject")
+	case 8:
+		want = equalFold(name, "Reply-To")
+	case 10:
+		want = equalFold(name, "Message-Id") || equalFold(name, "References") || equalFold(name, "Content-Id")
+	case 11:
+		want = equalFold(name, "In-Reply-To")
+	case 12:
+		want = equalFold(name, "Content-Type")
+	case 19:
+		want = equalFold(name, "Content-Disposition")
+	case 25:
+		want = equalFold(name, "Content-Transfer-Encoding")
+	}
+	if !want && opts != nil {
+		_, want = opts.header(name)
+	}
+	return want
 }
 
 // equalFold reports whether the ASCII bytes b equal s, ignoring case.
@@ -186,11 +273,22 @@ func unfold(v []byte) string {
 	if bytes.IndexByte(v, '\n') < 0 && bytes.IndexByte(v, '\r') < 0 {
 		return string(v)
 	}
-	out := make([]byte, 0, len(v))
+	var b strings.Builder
+	b.Grow(len(v))
+	writeUnfolded(&b, v)
+	return b.String()
+}
+
+// writeUnfolded writes what unfold returns for v to b.
+func writeUnfolded(b *strings.Builder, v []byte) {
+	v = bytes.TrimSpace(v)
+	if bytes.IndexByte(v, '\n') < 0 && bytes.IndexByte(v, '\r') < 0 {
+		b.Write(v)
+		return
+	}
 	for _, c := range v {
 		if c != '\r' && c != '\n' {
-			out = append(out, c)
+			b.WriteByte(c)
 		}
 	}
-	return string(out)
 }

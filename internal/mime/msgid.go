@@ -13,7 +13,11 @@ const maxMsgIDLen = 995
 // a value without any '<' is split on spaces and commas and the pieces
 // with an '@' are kept. Whitespace inside an id is dropped.
 func msgIDs(v string) []string {
-	var ids []string
+	return appendMsgIDs(nil, v)
+}
+
+// appendMsgIDs appends the message ids of v (see msgIDs) to ids.
+func appendMsgIDs(ids []string, v string) []string {
 	if strings.IndexByte(v, '<') < 0 {
 		for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' }) {
 			if strings.IndexByte(f, '@') > 0 {

@@ -20,11 +20,13 @@ type splitResult struct {
 // spaces, then a line end (CRLF or LF) or the end of the input; the line
 // break before it belongs to it. The preamble and epilogue are dropped.
 // Without a close delimiter, the last part runs to the end of body. At
-// most limit parts are returned (limit <= 0: none).
-func splitMultipart(body []byte, boundary string, limit int) splitResult {
-	var res splitResult
-	delim := make([]byte, 0, len(boundary)+2)
-	delim = append(append(delim, "--"...), boundary...)
+// most limit parts are returned (limit <= 0: none). The parts are
+// appended to dst (which may be nil): res.parts is all of the grown dst.
+func splitMultipart(body []byte, boundary string, limit int, dst [][]byte) splitResult {
+	res := splitResult{parts: dst}
+	limit += len(dst)
+	var buf [80]byte // boundaries are at most 70 characters
+	delim := append(append(buf[:0], "--"...), boundary...)
 	partStart := -1
 	pos := 0
 	for pos < len(body) {

@@ -86,6 +86,23 @@ type resolved struct {
 	maxDepth   int
 	maxParts   int
 	headers    []string // canonical names
+	// headerLens has bit n%64 set for every length n of headers: most
+	// fields can be told apart from all of them with one test.
+	headerLens uint64
+}
+
+// header returns the name in r.headers that name is (ASCII
+// case-insensitive), if any.
+func (r *resolved) header(name []byte) (string, bool) {
+	if r.headerLens&(1<<(uint(len(name))%64)) == 0 {
+		return "", false
+	}
+	for _, n := range r.headers {
+		if equalFold(name, n) {
+			return n, true
+		}
+	}
+	return "", false
 }
 
 func (o ParseOptions) resolve() (resolved, error) {
@@ -121,6 +138,9 @@ func (o ParseOptions) resolve() (resolved, error) {
 			}
 			r.headers = append(r.headers, textproto.CanonicalMIMEHeaderKey(h))
 		}
+	}
+	for _, h := range r.headers {
+		r.headerLens |= 1 << (uint(len(h)) % 64)
 	}
 	return r, nil
 }

@@ -15,7 +15,9 @@ import (
 // parameter (an unquoted file name with spaces, a duplicate, a missing
 // semicolon) and drops RFC 2231 values in charsets other than UTF-8.
 
-// mediaValue is a parsed Content-Type or Content-Disposition.
+// mediaValue is a parsed Content-Type or Content-Disposition, its
+// parameters in a map: what parseMedia returns. The parser itself uses
+// media, which does not allocate for a few parameters.
 type mediaValue struct {
 	// token is the lower-cased media type or disposition type.
 	token string
@@ -25,6 +27,91 @@ type mediaValue struct {
 	params map[string]string
 }
 
+// media is a parsed Content-Type or Content-Disposition.
+type media struct {
+	// token is the lower-cased media type or disposition type.
+	token string
+	// params are as mediaValue's.
+	params paramList
+}
+
+// param is one parameter of a media.
+type param struct{ name, value string }
+
+// paramList is a set of parameters, the first ones held inline. Past
+// indexFrom parameters, an index keeps lookups cheap.
+type paramList struct {
+	n     int
+	fixed [3]param
+	more  []param
+	index map[string]int // name to position, when n > indexFrom
+}
+
+// indexFrom is the number of parameters past which a paramList (or the
+// RFC 2231 pieces of parseMediaParams) is indexed.
+const indexFrom = 16
+
+func (l *paramList) at(i int) *param {
+	if i < len(l.fixed) {
+		return &l.fixed[i]
+	}
+	return &l.more[i-len(l.fixed)]
+}
+
+// lookup returns the value of the parameter name, and whether there is
+// one.
+func (l *paramList) lookup(name string) (string, bool) {
+	if i, ok := l.find(name); ok {
+		return l.at(i).value, true
+	}
+	return "", false
+}
+
+// find returns the position of the parameter name, and whether there is
+// one.
+func (l *paramList) find(name string) (int, bool) {
+	if l.index != nil {
+		i, ok := l.index[name]
+		return i, ok
+	}
+	for i := range l.n {
+		if l.at(i).name == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// get returns the value of the parameter name, or "".
+func (l *paramList) get(name string) string {
+	v, _ := l.lookup(name)
+	return v
+}
+
+// set sets the parameter name to value, replacing its value if it is
+// there already.
+func (l *paramList) set(name, value string) {
+	if i, ok := l.find(name); ok {
+		l.at(i).value = value
+		return
+	}
+	if l.n < len(l.fixed) {
+		l.fixed[l.n] = param{name, value}
+	} else {
+		l.more = append(l.more, param{name, value})
+	}
+	l.n++
+	switch {
+	case l.index != nil:
+		l.index[name] = l.n - 1
+	case l.n > indexFrom:
+		l.index = make(map[string]int, l.n)
+		for i := range l.n {
+			l.index[l.at(i).name] = i
+		}
+	}
+}
+
 // segment is one piece of an RFC 2231 parameter.
 type segment struct {
 	index    int
@@ -32,13 +119,33 @@ type segment struct {
 	extended bool // percent-encoded, the first one with charset'lang'
 }
 
-// parseMedia parses a Content-Type or Content-Disposition value. It never
-// fails; where names the part for problems.
+// parseMedia is parseMediaParams with the parameters in a map (nil when
+// there are none).
 func (p *parser) parseMedia(where, v string) mediaValue {
-	var mv mediaValue
+	m := p.parseMediaParams(where, v)
+	mv := mediaValue{token: m.token}
+	for i := range m.params.n {
+		if mv.params == nil {
+			mv.params = make(map[string]string, m.params.n)
+		}
+		pa := m.params.at(i)
+		mv.params[pa.name] = pa.value
+	}
+	return mv
+}
+
+// parseMediaParams parses a Content-Type or Content-Disposition value.
+// It never fails; where names the part for problems.
+func (p *parser) parseMediaParams(where, v string) media {
+	var m media
 	token, rest, _ := strings.Cut(v, ";")
-	mv.token = strings.ToLower(strings.Trim(strings.TrimSpace(token), `"`))
-	var pieces map[string][]segment
+	m.token = strings.ToLower(strings.Trim(strings.TrimSpace(token), `"`))
+	type pieces struct {
+		base string
+		segs []segment
+	}
+	var split []pieces            // RFC 2231 parameters, by first appearance
+	var splitIndex map[string]int // base to position in split, when long
 	for rest != "" {
 		var name, value string
 		name, value, rest = nextParam(rest)
@@ -47,31 +154,49 @@ func (p *parser) parseMedia(where, v string) mediaValue {
 		}
 		base, idx, ext, isSeg := splitParamName(name)
 		if !isSeg {
-			if _, dup := mv.params[name]; !dup {
-				if mv.params == nil {
-					mv.params = make(map[string]string, 2)
-				}
-				mv.params[name] = value
+			if _, dup := m.params.lookup(name); !dup {
+				m.params.set(name, value)
 			}
 			continue
 		}
-		if pieces == nil {
-			pieces = make(map[string][]segment, 1)
+		seg := segment{index: idx, value: value, extended: ext}
+		at := -1
+		if splitIndex != nil {
+			if i, ok := splitIndex[base]; ok {
+				at = i
+			}
+		} else {
+			for i := range split {
+				if split[i].base == base {
+					at = i
+					break
+				}
+			}
 		}
-		pieces[base] = append(pieces[base], segment{index: idx, value: value, extended: ext})
-	}
-	for base, segs := range pieces {
-		if mv.params == nil {
-			mv.params = make(map[string]string, 2)
+		if at >= 0 {
+			split[at].segs = append(split[at].segs, seg)
+			continue
 		}
-		mv.params[base] = p.joinSegments(where, segs)
-	}
-	for _, k := range []string{"name", "filename"} {
-		if s, ok := mv.params[k]; ok {
-			mv.params[k] = p.decodeWords(where, s)
+		split = append(split, pieces{base, []segment{seg}})
+		switch {
+		case splitIndex != nil:
+			splitIndex[base] = len(split) - 1
+		case len(split) > indexFrom:
+			splitIndex = make(map[string]int, len(split))
+			for i := range split {
+				splitIndex[split[i].base] = i
+			}
 		}
 	}
-	return mv
+	for _, pc := range split {
+		m.params.set(pc.base, p.joinSegments(where, pc.segs))
+	}
+	for _, k := range [...]string{"name", "filename"} {
+		if s, ok := m.params.lookup(k); ok {
+			m.params.set(k, p.decodeWords(where, s))
+		}
+	}
+	return m
 }
 
 // nextParam reads one "name=value" from s (after the first ';'). It
@@ -89,6 +214,13 @@ func nextParam(s string) (name, value, rest string) {
 	name = strings.ToLower(strings.TrimSpace(s[:eq]))
 	s = strings.TrimLeft(s[eq+1:], " \t")
 	if strings.HasPrefix(s, `"`) {
+		// Without a backslash before the closing quote, the value is the
+		// text between the quotes as is.
+		if i := strings.IndexAny(s[1:], `"\`); i < 0 {
+			return name, s[1:], ""
+		} else if s[1+i] == '"' {
+			return name, s[1 : 1+i], s[2+i:]
+		}
 		var b strings.Builder
 		i := 1
 		for ; i < len(s); i++ {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ucsp/integration/connector"
 )
@@ -47,11 +48,13 @@ func Parse(raw []byte, opts ParseOptions) (*connector.Message, error) {
 		return nil, err
 	}
 	msg := bytes.TrimPrefix(raw, []byte("\xEF\xBB\xBF")) // a BOM from a Windows .eml file
-	hb := readHeader(msg)
+	p := newParser(o)
+	defer p.free()
+	hb := p.readHeader(msg, &p.opts)
 	if len(hb.fields) == 0 {
 		return nil, ErrNoHeader
 	}
-	p := &parser{opts: o, msg: &connector.Message{Size: int64(len(raw))}}
+	p.msg = &connector.Message{Size: int64(len(raw))}
 	if hb.badLines > 0 {
 		p.problem("header", "skipped %d line(s) that are not header fields", hb.badLines)
 	}
@@ -75,6 +78,84 @@ type parser struct {
 	full     bool // opts.maxParts reached
 	texts    []string
 	htmls    []string
+	// fields holds the header fields of the entities being looked at,
+	// as a stack: see readHeader.
+	fields     header
+	fieldsHigh int // the most fields ever on the stack
+	// parts holds the parts of the multiparts being walked, as a stack.
+	parts     [][]byte
+	partsHigh int
+	// The first bodies, without an allocation of their own.
+	textBuf, htmlBuf [1]string
+	// addrs is room for the address lists of the message: one
+	// allocation for From, To and Cc.
+	addrs []connector.Address
+	// scratch holds transfer-decoded text bodies until they are
+	// converted to strings.
+	scratch []byte
+}
+
+// newAddresses returns an empty slice with room for n addresses, carved
+// from p.addrs.
+func (p *parser) newAddresses(n int) []connector.Address {
+	if cap(p.addrs)-len(p.addrs) < n {
+		p.addrs = make([]connector.Address, 0, max(n, 4))
+	}
+	l := len(p.addrs)
+	p.addrs = p.addrs[:l+n]
+	return p.addrs[l : l : l+n]
+}
+
+// parsers keeps parsers, with their fields stack, for reuse.
+var parsers = sync.Pool{New: func() any { return &parser{fields: make(header, 0, 32), parts: make([][]byte, 0, 8)} }}
+
+// maxPooledFields and maxPooledParts bound the stacks of a parser kept
+// for reuse.
+const (
+	maxPooledFields = 256
+	maxPooledParts  = 256
+	// maxPooledScratch bounds the decoding buffer kept: a larger one
+	// was for an unusually large body.
+	maxPooledScratch = 256 << 10
+)
+
+func newParser(o resolved) *parser {
+	p := parsers.Get().(*parser)
+	p.opts = o
+	p.texts, p.htmls = p.textBuf[:0], p.htmlBuf[:0]
+	return p
+}
+
+// free puts p back for reuse, without any reference to the message it
+// parsed (the fields point into the raw message).
+func (p *parser) free() {
+	fields, parts, scratch := p.fields[:p.fieldsHigh], p.parts[:p.partsHigh], p.scratch
+	clear(fields)
+	clear(parts)
+	if cap(scratch) > maxPooledScratch {
+		scratch = nil
+	}
+	*p = parser{fields: fields[:0], parts: parts[:0], scratch: scratch[:0]}
+	if cap(fields) <= maxPooledFields && cap(parts) <= maxPooledParts {
+		parsers.Put(p)
+	}
+}
+
+// readHeader reads the header block at the start of b (see the function
+// readHeader), its fields pushed on p.fields, and interns the values of
+// the fields Parse reads, and of the headers of opts if not nil (see
+// internValues). The caller pops the fields
+// (p.fields = p.fields[:mark], mark being len(p.fields) before the call)
+// once it is done with them.
+func (p *parser) readHeader(b []byte, opts *resolved) headerBlock {
+	mark := len(p.fields)
+	hb := readHeader(b, p.fields)
+	p.fields = hb.fields
+	n := len(hb.fields)
+	p.fieldsHigh = max(p.fieldsHigh, n)
+	hb.fields = hb.fields[mark:n:n]
+	internValues(hb.fields, opts)
+	return hb
 }
 
 // problem records a problem, once, up to maxProblems.
@@ -110,7 +191,8 @@ func (p *parser) count() bool {
 func (p *parser) envelope(h header) {
 	m := p.msg
 	if v, ok := h.get("Message-Id"); ok {
-		if ids := msgIDs(p.headerText("Message-ID", v)); len(ids) > 0 {
+		var buf [2]string
+		if ids := appendMsgIDs(buf[:0], p.headerText("Message-ID", v)); len(ids) > 0 {
 			m.MessageID = cleanLine(ids[0])
 		} else if v != "" {
 			p.problem("Message-ID", "no message id in %q", excerpt(v))
@@ -136,10 +218,21 @@ func (p *parser) envelope(h header) {
 
 func (p *parser) msgIDList(h header, name string) []string {
 	var ids []string
-	for _, v := range h.all(name) {
-		for _, id := range msgIDs(p.headerText(name, v)) {
-			ids = append(ids, cleanLine(id))
+	for i := h.next(name, 0); i >= 0; i = h.next(name, i+1) {
+		v := p.headerText(name, h.value(i))
+		if ids == nil {
+			if n := strings.Count(v, "<"); n > 1 {
+				ids = make([]string, 0, n)
+			}
 		}
+		start := len(ids)
+		ids = appendMsgIDs(ids, v)
+		for j := start; j < len(ids); j++ {
+			ids[j] = cleanLine(ids[j])
+		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	return ids
 }
@@ -148,17 +241,15 @@ func (p *parser) msgIDList(h header, name string) []string {
 func (p *parser) selectHeaders(h header) connector.Header {
 	var out connector.Header
 	for i := range h {
-		for _, name := range p.opts.headers {
-			if !equalFold(h[i].name, name) {
-				continue
-			}
-			if out == nil {
-				out = make(connector.Header)
-			}
-			v := cleanLine(p.decodeWords(name, p.headerText(name, unfold(h[i].value))))
-			out[name] = append(out[name], v)
-			break
+		name, ok := p.opts.header(h[i].name)
+		if !ok {
+			continue
 		}
+		if out == nil {
+			out = make(connector.Header)
+		}
+		v := cleanLine(p.decodeWords(name, p.headerText(name, h.value(i))))
+		out[name] = append(out[name], v)
 	}
 	return out
 }

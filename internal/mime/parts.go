@@ -44,7 +44,7 @@ func (p *parser) entity(h header, body []byte, id, defaultType string, depth int
 
 // multipart walks the parts of a multipart entity numbered id. top reports
 // that the multipart is a message's body (its number is the message's).
-func (p *parser) multipart(h header, ct mediaValue, body []byte, id string, top bool, depth int, nested bool) {
+func (p *parser) multipart(h header, ct media, body []byte, id string, top bool, depth int, nested bool) {
 	where := partName(id)
 	self := id
 	if top {
@@ -52,19 +52,24 @@ func (p *parser) multipart(h header, ct mediaValue, body []byte, id string, top 
 	}
 	if depth >= p.opts.maxDepth {
 		p.problem(where, "nested deeper than %d levels, kept as one attachment", p.opts.maxDepth)
-		p.attachment(h, ct, mediaValue{}, "", encIdentity, body, self)
+		p.attachment(h, ct, media{}, "", encIdentity, body, self)
 		return
 	}
-	boundary := ct.params["boundary"]
+	boundary := ct.params.get("boundary")
 	budget := p.opts.maxParts - p.entities
 	var res splitResult
+	mark := len(p.parts)
 	if boundary != "" {
 		// One part more than the budget lets count report the overflow.
-		res = splitMultipart(body, boundary, budget+1)
+		res = splitMultipart(body, boundary, budget+1, p.parts)
+		p.parts = res.parts
+		p.partsHigh = max(p.partsHigh, len(p.parts))
+		res.parts = res.parts[mark:len(res.parts):len(res.parts)]
 	}
 	if !res.found {
+		p.parts = p.parts[:mark]
 		p.problem(where, "%s without its boundary, read as text", ct.token)
-		p.leaf(h, mediaValue{token: "text/plain", params: ct.params}, body, self, depth, nested)
+		p.leaf(h, media{token: "text/plain", params: ct.params}, body, self, depth, nested)
 		return
 	}
 	if !res.closed && len(res.parts) <= budget {
@@ -79,10 +84,11 @@ func (p *parser) multipart(h header, ct mediaValue, body []byte, id string, top 
 	}
 	for i, part := range res.parts {
 		if p.full {
-			return
+			break
 		}
 		child := join(id, i+1)
-		hb := readHeader(part)
+		fieldsMark := len(p.fields)
+		hb := p.readHeader(part, nil)
 		if hb.badLines > 0 {
 			p.problem(partName(child), "skipped %d header line(s) that are not header fields", hb.badLines)
 		}
@@ -93,24 +99,26 @@ func (p *parser) multipart(h header, ct mediaValue, body []byte, id string, top 
 			p.problem(partName(child), "more than %d header fields, %d ignored", maxFields, hb.dropped)
 		}
 		p.entity(hb.fields, part[hb.body:], child, defaultType, depth+1, nested)
+		p.fields = p.fields[:fieldsMark]
 	}
+	p.parts = p.parts[:mark]
 }
 
 // leaf handles a part that is not a multipart.
-func (p *parser) leaf(h header, ct mediaValue, body []byte, id string, depth int, nested bool) {
+func (p *parser) leaf(h header, ct media, body []byte, id string, depth int, nested bool) {
 	where := partName(id)
-	var disp mediaValue
+	var disp media
 	if v, ok := h.get("Content-Disposition"); ok {
-		disp = p.parseMedia(where, p.headerText(where, v))
+		disp = p.parseMediaParams(where, p.headerText(where, v))
 	}
 	cte, _ := h.get("Content-Transfer-Encoding")
 	enc, encName := parseTransferEncoding(cte)
 	if enc == encUnknown {
 		p.problem(where, "unknown Content-Transfer-Encoding %q, kept as is", excerpt(encName))
 	}
-	filename := disp.params["filename"]
+	filename := disp.params.get("filename")
 	if filename == "" {
-		filename = ct.params["name"]
+		filename = ct.params.get("name")
 	}
 	filename = cleanFilename(filename)
 
@@ -121,11 +129,15 @@ func (p *parser) leaf(h header, ct mediaValue, body []byte, id string, depth int
 		if nested {
 			return // the attached message's body, not ours
 		}
-		decoded, clean := decodeTransfer(enc, body)
+		// Decoded into p.scratch: decodeText copies what it keeps.
+		decoded, clean := decodeTransferInto(p.scratch, enc, body)
+		if enc == encBase64 || enc == encQP {
+			p.scratch = decoded[:0]
+		}
 		if !clean && enc != encUnknown {
 			p.problem(where, "damaged %s, decoded leniently", encName)
 		}
-		text := p.decodeText(where, ct.params["charset"], decoded)
+		text := p.decodeText(where, ct.params.get("charset"), decoded)
 		if ct.token == "text/html" {
 			p.htmls = append(p.htmls, text)
 		} else {
@@ -139,11 +151,12 @@ func (p *parser) leaf(h header, ct mediaValue, body []byte, id string, depth int
 // attachedMessage lists a message/rfc822 part as an attachment, then the
 // parts of the message it holds (unless it is transfer-encoded, which
 // IMAP servers do not look into either).
-func (p *parser) attachedMessage(h header, ct, disp mediaValue, filename string, enc transferEncoding, body []byte, id string, depth int) {
+func (p *parser) attachedMessage(h header, ct, disp media, filename string, enc transferEncoding, body []byte, id string, depth int) {
 	where := partName(id)
 	var inner headerBlock
+	mark := len(p.fields)
 	if enc == encIdentity {
-		inner = readHeader(body)
+		inner = p.readHeader(body, nil)
 	}
 	if filename == "" {
 		filename = subjectFilename(p.headerValue(inner.fields, "Subject", where))
@@ -158,10 +171,11 @@ func (p *parser) attachedMessage(h header, ct, disp mediaValue, filename string,
 	default:
 		p.message(inner.fields, body[inner.body:], id, depth+1, true)
 	}
+	p.fields = p.fields[:mark]
 }
 
 // attachment adds a part to Message.Attachments.
-func (p *parser) attachment(h header, ct, disp mediaValue, filename string, enc transferEncoding, body []byte, id string) {
+func (p *parser) attachment(h header, ct, disp media, filename string, enc transferEncoding, body []byte, id string) {
 	where := partName(id)
 	a := connector.Attachment{
 		ID:          id,
@@ -214,12 +228,12 @@ func (p *parser) attachment(h header, ct, disp mediaValue, filename string, enc 
 // contentType parses the Content-Type of h; def is the type of a part
 // without one. An invalid type (no '/') is read as text/plain (RFC 2045
 // §5.2).
-func (p *parser) contentType(h header, where, def string) mediaValue {
+func (p *parser) contentType(h header, where, def string) media {
 	v, ok := h.get("Content-Type")
 	if !ok || strings.TrimSpace(v) == "" {
-		return mediaValue{token: def}
+		return media{token: def}
 	}
-	ct := p.parseMedia(where, p.headerText(where, v))
+	ct := p.parseMediaParams(where, p.headerText(where, v))
 	if i := strings.IndexByte(ct.token, '/'); i <= 0 || i == len(ct.token)-1 || strings.ContainsAny(ct.token, " \t") {
 		p.problem(where, "invalid Content-Type %q, read as text/plain", excerpt(ct.token))
 		ct.token = "text/plain"

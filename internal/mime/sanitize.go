@@ -116,8 +116,9 @@ func sanitizeMessage(m *connector.Message) {
 		}
 	}
 	m.Subject = mustClean(m.Subject)
-	m.Text = mustClean(m.Text)
-	m.HTML = mustClean(m.HTML)
+	// Text and HTML are clean by construction (decodeText ends in
+	// cleanBody or checks what it skips it for), and long: they are not
+	// scanned again.
 	for i := range m.Attachments {
 		a := &m.Attachments[i]
 		a.ID = mustClean(a.ID)

@@ -28,8 +28,17 @@ func normCharset(cs string) string {
 //   - utf-8: invalid bytes become U+FFFD.
 //   - An unknown charset: the bytes are kept, invalid UTF-8 replaced.
 func (p *parser) decodeText(where, cs string, b []byte) string {
+	cs = normCharset(cs)
+	switch cs {
+	case "", "us-ascii", "ascii", "ansi_x3.4-1968", "utf-8", "utf8":
+		// The usual case: clean UTF-8 (or ASCII), which only needs its
+		// line ends changed; one copy instead of three.
+		if utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 {
+			return crlfToLF(b)
+		}
+	}
 	var s string
-	switch cs = normCharset(cs); cs {
+	switch cs {
 	case "", "us-ascii", "ascii", "ansi_x3.4-1968":
 		if utf8.Valid(b) {
 			s = string(b)
@@ -58,6 +67,29 @@ func (p *parser) decodeText(where, cs string, b []byte) string {
 		p.problem(where, "invalid UTF-8 or NUL bytes replaced")
 	}
 	return s
+}
+
+// crlfToLF returns b as a string with every CRLF turned into LF, as
+// cleanBody does.
+func crlfToLF(b []byte) string {
+	i := bytes.IndexByte(b, '\r')
+	if i < 0 {
+		return string(b)
+	}
+	var out strings.Builder
+	out.Grow(len(b))
+	for i >= 0 {
+		if i+1 < len(b) && b[i+1] == '\n' {
+			out.Write(b[:i])
+			b = b[i+1:] // from the LF
+		} else {
+			out.Write(b[:i+1])
+			b = b[i+1:]
+		}
+		i = bytes.IndexByte(b, '\r')
+	}
+	out.Write(b)
+	return out.String()
 }
 
 // decodeWords decodes the RFC 2047 encoded words in s. An encoded word in

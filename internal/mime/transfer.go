@@ -53,6 +53,18 @@ func decodeTransfer(enc transferEncoding, body []byte) (out []byte, clean bool) 
 	return body, true
 }
 
+// decodeTransferInto is decodeTransfer decoding base64 and
+// quoted-printable into dst's array when it is large enough.
+func decodeTransferInto(dst []byte, enc transferEncoding, body []byte) (out []byte, clean bool) {
+	switch enc {
+	case encBase64:
+		return decodeBase64Into(dst, body)
+	case encQP:
+		return decodeQPInto(dst, body)
+	}
+	return decodeTransfer(enc, body)
+}
+
 // decodedSize returns the size decodeTransfer would return, cheaply for
 // base64.
 func decodedSize(enc transferEncoding, body []byte) int64 {
@@ -76,9 +88,19 @@ var base64Alphabet = func() (t [256]bool) {
 }()
 
 func decodeBase64(body []byte) ([]byte, bool) {
+	return decodeBase64Into(nil, body)
+}
+
+// decodeBase64Into is decodeBase64 decoding into dst's array when it is
+// large enough.
+func decodeBase64Into(dst, body []byte) ([]byte, bool) {
 	// Room for a partial last quantum too: Decode writes it before it
 	// reports the missing padding.
-	dst := make([]byte, len(body)/4*3+3)
+	if n := len(body)/4*3 + 3; cap(dst) >= n {
+		dst = dst[:n]
+	} else {
+		dst = make([]byte, n)
+	}
 	// Fast path: well-formed base64 with CRLF or LF line breaks.
 	if n, err := base64.StdEncoding.Decode(dst, body); err == nil {
 		return dst[:n], true
@@ -147,7 +169,16 @@ func base64Len(n int) int {
 // which is dropped. A stray '=' is kept as is and makes clean false. Line
 // ends are kept as they are (CRLF or LF).
 func decodeQP(body []byte) ([]byte, bool) {
-	out := make([]byte, 0, len(body))
+	return decodeQPInto(nil, body)
+}
+
+// decodeQPInto is decodeQP decoding into dst's array when it is large
+// enough.
+func decodeQPInto(dst, body []byte) ([]byte, bool) {
+	out := dst[:0]
+	if cap(out) < len(body) {
+		out = make([]byte, 0, len(body))
+	}
 	clean := true
 	for len(body) > 0 {
 		var line, eol []byte
