@@ -1,9 +1,11 @@
 package imap
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"net"
 	"runtime"
 	"strings"
 	"time"
@@ -112,6 +114,11 @@ type Config struct {
 	// DialTimeout bounds connecting: TCP, TLS, the greeting and
 	// authentication. 0 means DefaultDialTimeout.
 	DialTimeout time.Duration
+	// DialContext opens the TCP connection to the server; nil means a
+	// net.Dialer with 30 s keep-alives. A multi-tenant service sets one
+	// whose Control refuses internal addresses, checked on the address
+	// actually dialled, after name resolution (see net.Dialer.ControlContext).
+	DialContext func(ctx context.Context, network, address string) (net.Conn, error)
 	// CommandTimeout bounds how long a command may go without an answer
 	// from the server (for a long FETCH, without progress) before the
 	// connection is given up. 0 means DefaultCommandTimeout.

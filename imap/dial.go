@@ -23,8 +23,12 @@ func dial(ctx context.Context, cfg *Config, handler *imapclient.UnilateralDataHa
 	ctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
 	defer cancel()
 	addr := cfg.address()
-	d := net.Dialer{KeepAlive: 30 * time.Second}
-	raw, err := d.DialContext(ctx, "tcp", addr)
+	dialContext := cfg.DialContext
+	if dialContext == nil {
+		d := net.Dialer{KeepAlive: 30 * time.Second}
+		dialContext = d.DialContext
+	}
+	raw, err := dialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, dialError(ctx, "imap: connect to "+addr, err)
 	}

@@ -1,6 +1,7 @@
 package smtp
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"log/slog"
@@ -100,6 +101,11 @@ type Config struct {
 	// Auth is the AUTH mechanism; empty means AuthAuto.
 	Auth AuthMethod
 
+	// DialContext opens the TCP connection to the server; nil means a
+	// net.Dialer. A multi-tenant service sets one whose Control refuses
+	// internal addresses, checked on the address actually dialled, after
+	// name resolution (see net.Dialer.ControlContext).
+	DialContext func(ctx context.Context, network, address string) (net.Conn, error)
 	// Timeout bounds connecting (TCP and TLS) and each network read or
 	// write after that, so a large message on a slow link does not time
 	// out as long as it makes progress. Zero means DefaultTimeout. The

@@ -38,8 +38,14 @@ func (s *Sender) dial(ctx context.Context) (*conn, error) {
 		}
 		secret = tok
 	}
-	d := net.Dialer{Timeout: s.cfg.Timeout}
-	raw, err := d.DialContext(ctx, "tcp", s.cfg.addr())
+	dialContext := s.cfg.DialContext
+	if dialContext == nil {
+		d := net.Dialer{}
+		dialContext = d.DialContext
+	}
+	dctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	raw, err := dialContext(dctx, "tcp", s.cfg.addr())
+	cancel()
 	if err != nil {
 		return nil, classifyDial(ctx, op, err)
 	}

@@ -11,7 +11,7 @@ import (
 // FactoryOptions configures SenderFactory.
 type FactoryOptions struct {
 	// Base holds the settings that are not per integration: Timeout,
-	// TLSConfig, HELO (used when the settings name none) and Logger
+	// DialContext, TLSConfig, HELO (used when the settings name none) and Logger
 	// (nil: the integration's logger). Its server and credential fields
 	// are ignored.
 	Base Config
@@ -43,6 +43,7 @@ func SenderFactory(opts FactoryOptions) func(ctx context.Context, cc connector.C
 			cfg.TokenSource = connector.OAuth2TokenSource(ctx, opts.OAuth2, cc)
 		}
 		cfg.Timeout = opts.Base.Timeout
+		cfg.DialContext = opts.Base.DialContext
 		cfg.TLSConfig = opts.Base.TLSConfig
 		if cfg.HELO == "" {
 			cfg.HELO = opts.Base.HELO

@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"net/netip"
+	"syscall"
 	"time"
 )
 
@@ -99,4 +102,33 @@ func publicAddr(a netip.Addr) bool {
 		}
 	}
 	return true
+}
+
+// errInternalAddress is what a guarded dial fails with.
+var errInternalAddress = errors.New("the mail server's address is not public; this server does not connect to internal networks")
+
+// mailDialer returns the DialContext of IMAP and SMTP connections: nil
+// (a plain dialer) when private hosts are allowed, otherwise one that
+// refuses any non-public address at connect time. The check at create
+// and update (hostGuard.check) gives the tenant a clear error early; this
+// one holds when a host name is re-pointed afterwards (DNS rebinding),
+// since it sees the address actually dialled.
+func mailDialer(allowPrivate bool) func(ctx context.Context, network, address string) (net.Conn, error) {
+	if allowPrivate {
+		return nil
+	}
+	d := net.Dialer{
+		KeepAlive: 30 * time.Second,
+		ControlContext: func(_ context.Context, _, address string, _ syscall.RawConn) error {
+			ap, err := netip.ParseAddrPort(address)
+			if err != nil {
+				return fmt.Errorf("%w: %q", errInternalAddress, address)
+			}
+			if !publicAddr(ap.Addr()) {
+				return errInternalAddress
+			}
+			return nil
+		},
+	}
+	return d.DialContext
 }

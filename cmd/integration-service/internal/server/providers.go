@@ -29,12 +29,15 @@ func knownProvider(p string) bool {
 }
 
 // NewRegistry returns the connectors this server links in: "imap" (IMAP
-// in, SMTP out). Gmail and Outlook register here when their packages
-// land.
-func NewRegistry(*Config) (*connector.Registry, error) {
+// in, SMTP out), whose connections refuse internal addresses unless
+// cfg.AllowPrivateHosts. Gmail and Outlook register here when their
+// packages are wired.
+func NewRegistry(cfg *Config) (*connector.Registry, error) {
+	dial := mailDialer(cfg.AllowPrivateHosts)
 	var r connector.Registry
 	err := r.Register(providerIMAP, imap.Factory(imap.FactoryOptions{
-		Sender: smtp.SenderFactory(smtp.FactoryOptions{}),
+		Base:   imap.Config{DialContext: dial},
+		Sender: smtp.SenderFactory(smtp.FactoryOptions{Base: smtp.Config{DialContext: dial}}),
 	}))
 	if err != nil {
 		return nil, err
