@@ -2,13 +2,12 @@ package gmail
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 
 	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/oauthflow"
 )
 
 // GoogleEndpoint is Google's OAuth 2.0 endpoints (as
@@ -74,26 +73,16 @@ type AuthRequest struct {
 // NewAuthRequest builds the authorization URL for conf: offline access
 // (a refresh token), PKCE with S256, and a state.
 func NewAuthRequest(conf *oauth2.Config, opts AuthOptions) *AuthRequest {
-	state := opts.State
-	if state == "" {
-		state = NewState()
-	}
-	verifier := oauth2.GenerateVerifier()
-	params := []oauth2.AuthCodeOption{oauth2.AccessTypeOffline, oauth2.S256ChallengeOption(verifier)}
+	params := []oauth2.AuthCodeOption{oauth2.AccessTypeOffline}
 	if opts.ForceConsent {
 		params = append(params, oauth2.ApprovalForce)
 	}
-	if opts.LoginHint != "" {
-		params = append(params, oauth2.SetAuthURLParam("login_hint", opts.LoginHint))
-	}
-	return &AuthRequest{URL: conf.AuthCodeURL(state, params...), State: state, Verifier: verifier}
+	return (*AuthRequest)(oauthflow.NewAuthRequest(conf, opts.State, opts.LoginHint, params...))
 }
 
 // NewState returns a random state parameter (256 bits, URL-safe).
 func NewState() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return oauthflow.NewState()
 }
 
 // Exchange trades the callback's code for a token, with the PKCE
@@ -102,7 +91,7 @@ func NewState() string {
 // endpoint ErrTemporary. The token has a refresh token on the first
 // consent only (see AuthOptions.ForceConsent).
 func Exchange(ctx context.Context, conf *oauth2.Config, code, verifier string) (*oauth2.Token, error) {
-	tok, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	tok, err := oauthflow.Exchange(ctx, conf, code, verifier)
 	if err != nil {
 		return nil, classify("gmail: oauth exchange", err)
 	}
@@ -115,14 +104,12 @@ func Exchange(ctx context.Context, conf *oauth2.Config, code, verifier string) (
 // is an ErrAuth error: the integration needs the user to authorise
 // again.
 func Refresh(ctx context.Context, conf *oauth2.Config, tok *oauth2.Token) (*oauth2.Token, error) {
-	if tok == nil || tok.RefreshToken == "" {
-		return nil, connector.AuthError("gmail: oauth refresh", errNoRefreshToken)
+	fresh, err := oauthflow.Refresh(ctx, conf, tok)
+	if errors.Is(err, oauthflow.ErrNoRefreshToken) {
+		return nil, connector.AuthError("gmail: oauth refresh", err)
 	}
-	fresh, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
 	if err != nil {
 		return nil, classify("gmail: oauth refresh", err)
 	}
 	return fresh, nil
 }
-
-var errNoRefreshToken = errors.New("no refresh token")

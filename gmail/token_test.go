@@ -135,7 +135,7 @@ func TestTokenSourceWithoutClient(t *testing.T) {
 	got, err := src.Token()
 	require.NoError(t, err)
 	require.Equal(t, "a", got.AccessToken)
-	_, ok := src.(invalidator)
+	_, ok := src.(connector.TokenInvalidator)
 	require.False(t, ok)
 	require.Nil(t, TokenSource(context.Background(), nil, connector.Config{}))
 }

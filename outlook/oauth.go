@@ -2,14 +2,13 @@ package outlook
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"net/url"
 
 	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/oauthflow"
 )
 
 // MicrosoftEndpoint returns the Microsoft identity platform v2.0
@@ -77,26 +76,16 @@ type AuthRequest struct {
 // and a state. The refresh token comes from the offline_access scope
 // (Microsoft ignores Google's access_type).
 func NewAuthRequest(conf *oauth2.Config, opts AuthOptions) *AuthRequest {
-	state := opts.State
-	if state == "" {
-		state = NewState()
-	}
-	verifier := oauth2.GenerateVerifier()
-	params := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}
+	var params []oauth2.AuthCodeOption
 	if opts.Prompt != "" {
 		params = append(params, oauth2.SetAuthURLParam("prompt", opts.Prompt))
 	}
-	if opts.LoginHint != "" {
-		params = append(params, oauth2.SetAuthURLParam("login_hint", opts.LoginHint))
-	}
-	return &AuthRequest{URL: conf.AuthCodeURL(state, params...), State: state, Verifier: verifier}
+	return (*AuthRequest)(oauthflow.NewAuthRequest(conf, opts.State, opts.LoginHint, params...))
 }
 
 // NewState returns a random state parameter (256 bits, URL-safe).
 func NewState() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return oauthflow.NewState()
 }
 
 // Exchange trades the callback's code for a token, with the PKCE
@@ -104,7 +93,7 @@ func NewState() string {
 // error: reused, expired, wrong verifier) is an ErrAuth error; a failing
 // token endpoint ErrTemporary.
 func Exchange(ctx context.Context, conf *oauth2.Config, code, verifier string) (*oauth2.Token, error) {
-	tok, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	tok, err := oauthflow.Exchange(ctx, conf, code, verifier)
 	if err != nil {
 		return nil, classify("outlook: oauth exchange", err)
 	}
@@ -117,14 +106,12 @@ func Exchange(ctx context.Context, conf *oauth2.Config, code, verifier string) (
 // (invalid_grant, AADSTS50173 and friends) is an ErrAuth error: the
 // integration needs the user to authorise again.
 func Refresh(ctx context.Context, conf *oauth2.Config, tok *oauth2.Token) (*oauth2.Token, error) {
-	if tok == nil || tok.RefreshToken == "" {
-		return nil, connector.AuthError("outlook: oauth refresh", errNoRefreshToken)
+	fresh, err := oauthflow.Refresh(ctx, conf, tok)
+	if errors.Is(err, oauthflow.ErrNoRefreshToken) {
+		return nil, connector.AuthError("outlook: oauth refresh", err)
 	}
-	fresh, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
 	if err != nil {
 		return nil, classify("outlook: oauth refresh", err)
 	}
 	return fresh, nil
 }
-
-var errNoRefreshToken = errors.New("no refresh token")

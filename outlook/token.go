@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"sync"
-	"time"
 
 	"github.com/microsoft/kiota-abstractions-go/authentication"
 	"golang.org/x/oauth2"
@@ -19,67 +17,17 @@ import (
 // cfg.Credentials.OAuth2 through conf and hands every new token to
 // cfg.SaveCredentials before using it — Microsoft rotates the refresh
 // token on every refresh, so each new one must be saved. The source
-// built here can also be forced to refresh when Graph rejects a token
-// before its expiry: the Connector then refreshes once and retries, and
-// only a second 401 is an ErrAuth error. conf nil means no refresh. It
-// returns nil when cfg holds no token.
+// built here (connector.RefreshableTokenSource) can also be forced to
+// refresh when Graph rejects a token before its expiry: the Connector
+// then refreshes once and retries, and only a second 401 is an ErrAuth
+// error. conf nil means no refresh. It returns nil when cfg holds no
+// token.
 //
 // One refresh at a time per integration across replicas is the caller's
 // lock: take it around the refresh (a TokenSource wrapper, or
 // cfg.SaveCredentials re-reading the stored token), as the server does.
 func TokenSource(ctx context.Context, conf *oauth2.Config, cfg connector.Config) oauth2.TokenSource {
-	if cfg.TokenSource != nil || conf == nil {
-		return connector.OAuth2TokenSource(ctx, conf, cfg)
-	}
-	src := connector.OAuth2TokenSource(ctx, conf, cfg)
-	if src == nil {
-		return nil
-	}
-	return &refreshingSource{ctx: ctx, conf: conf, cfg: cfg, cur: src}
-}
-
-// refreshingSource is a saving, reusing token source that can be forced
-// to refresh.
-type refreshingSource struct {
-	ctx  context.Context
-	conf *oauth2.Config
-	cfg  connector.Config
-
-	mu  sync.Mutex
-	cur oauth2.TokenSource
-}
-
-// Token returns a valid token, refreshing (and saving) when needed.
-func (s *refreshingSource) Token() (*oauth2.Token, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cur.Token()
-}
-
-// invalidate drops the token whose access token Graph rejected, when it
-// is still the current one: the next Token refreshes. It reports
-// whether a refresh will happen.
-func (s *refreshingSource) invalidate(staleAccess string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cur, err := s.cur.Token()
-	if err == nil && cur.AccessToken != staleAccess {
-		return true // refreshed already, by a concurrent call
-	}
-	if err != nil || cur.RefreshToken == "" {
-		return false
-	}
-	expired := *cur
-	expired.Expiry = time.Unix(1, 0)
-	cfg := s.cfg
-	cfg.Credentials.OAuth2 = &expired
-	s.cur = connector.OAuth2TokenSource(s.ctx, s.conf, cfg)
-	return true
-}
-
-// invalidator is a token source that can be forced to refresh.
-type invalidator interface {
-	invalidate(staleAccess string) bool
+	return connector.RefreshableTokenSource(ctx, conf, cfg)
 }
 
 // AccessTokenProvider is a kiota authentication.AccessTokenProvider

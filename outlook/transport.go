@@ -1,7 +1,6 @@
 package outlook
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/oauthflow"
 )
 
 // preferImmutableID asks Graph for immutable message ids, which stay the
@@ -86,11 +86,11 @@ type authTransport struct {
 
 // RoundTrip sends req, retrying a 401 once after a forced refresh.
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	inv, canRefresh := t.src.(invalidator)
+	inv, canRefresh := t.src.(connector.TokenInvalidator)
 	if !canRefresh {
 		return t.base.RoundTrip(req)
 	}
-	req, err := rewindable(req)
+	req, err := oauthflow.Rewindable(req)
 	if err != nil {
 		return nil, err
 	}
@@ -99,50 +99,19 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	used := strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ")
-	if !inv.invalidate(used) {
+	if !inv.Invalidate(used) {
 		return resp, nil
 	}
 	fresh, err := t.src.Token()
 	if err != nil {
-		drain(resp)
+		oauthflow.Drain(resp)
 		return nil, fmt.Errorf("refreshing the OAuth 2.0 token after a 401: %w", err)
 	}
-	again := req.Clone(req.Context())
-	fresh.SetAuthHeader(again)
-	if req.GetBody != nil {
-		if again.Body, err = req.GetBody(); err != nil {
-			return resp, nil
-		}
-	}
-	drain(resp)
-	return t.base.RoundTrip(again)
-}
-
-// rewindable returns req with a GetBody, reading its body into memory
-// when it has none, so that it can be sent again after a refresh.
-func rewindable(req *http.Request) (*http.Request, error) {
-	if req.Body == nil || req.Body == http.NoBody || req.GetBody != nil {
-		return req, nil
-	}
-	b, err := io.ReadAll(req.Body)
-	_ = req.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	r := req.Clone(req.Context())
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
-	r.Body, _ = r.GetBody()
-	r.ContentLength = int64(len(b))
-	return r, nil
+	return oauthflow.Resend(t.base, req, resp, fresh)
 }
 
 func closeBody(req *http.Request) {
 	if req.Body != nil {
 		_ = req.Body.Close()
 	}
-}
-
-func drain(resp *http.Response) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	_ = resp.Body.Close()
 }

@@ -1,18 +1,16 @@
 package gmailtest
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"golang.org/x/oauth2"
+
+	"github.com/ucsp/integration/internal/providertest"
 )
 
 type oauthState struct {
-	refresh   map[string]*refreshToken
 	codes     map[string]*authCode
 	user      string // who consents at the authorize endpoint
 	deny      bool   // the user denies consent
@@ -25,7 +23,7 @@ type authCode struct {
 }
 
 func newOAuthState() oauthState {
-	return oauthState{refresh: map[string]*refreshToken{}, codes: map[string]*authCode{}, consented: map[string]bool{}}
+	return oauthState{codes: map[string]*authCode{}, consented: map[string]bool{}}
 }
 
 // OAuthEndpoint returns the server's Google OAuth 2.0 endpoints, for an
@@ -88,7 +86,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "gmailtest: no user to sign in (call SetConsent or pass login_hint)", http.StatusBadRequest)
 		return
 	default:
-		code := "4/gmailtest-" + randomHex(12)
+		code := "4/gmailtest-" + providertest.RandomHex(12)
 		s.oauth.codes[code] = &authCode{
 			user: user, clientID: q.Get("client_id"), redirectURI: q.Get("redirect_uri"),
 			challenge: q.Get("code_challenge"), scope: q.Get("scope"),
@@ -116,7 +114,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.calls["oauth2.token"]++
 	s.mu.Unlock()
 	if f := s.takeFault("oauth2.token", ""); f != nil {
-		if !sleepCtx(r.Context(), f.Delay) {
+		if !providertest.Sleep(r.Context(), f.Delay) {
 			return
 		}
 		if f.Status != 0 {
@@ -128,11 +126,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_request", err.Error())
 		return
 	}
-	id, secret, ok := r.BasicAuth()
-	if !ok {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	}
-	if id != s.opts.ClientID || subtle.ConstantTimeCompare([]byte(secret), []byte(s.opts.ClientSecret)) != 1 {
+	if !providertest.ClientAuthenticated(r, s.opts.ClientID, s.opts.ClientSecret) {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "The OAuth client was not found.")
 		return
 	}
@@ -157,7 +151,7 @@ func (s *Server) exchangeCode(w http.ResponseWriter, f url.Values) {
 	case c.redirectURI != f.Get("redirect_uri"):
 		oauthError(w, http.StatusBadRequest, "redirect_uri_mismatch", "Bad Request")
 		return
-	case c.challenge != "" && !pkceMatches(c.challenge, f.Get("code_verifier")):
+	case c.challenge != "" && !providertest.PKCEMatches(c.challenge, f.Get("code_verifier")):
 		oauthError(w, http.StatusBadRequest, "invalid_grant", "Invalid code verifier.")
 		return
 	case c.challenge == "" && f.Get("code_verifier") != "":
@@ -165,9 +159,9 @@ func (s *Server) exchangeCode(w http.ResponseWriter, f url.Values) {
 		return
 	}
 	c.used = true
-	tok := s.newAccessTokenLocked(c.user)
+	tok := s.tokens.NewAccess(c.user)
 	if c.offline && (c.force || !s.oauth.consented[c.user]) {
-		tok.RefreshToken = s.newRefreshTokenLocked(c.user)
+		tok.RefreshToken = s.tokens.NewRefresh(c.user)
 	}
 	s.oauth.consented[c.user] = true
 	writeToken(w, tok, c.scope)
@@ -176,22 +170,17 @@ func (s *Server) exchangeCode(w http.ResponseWriter, f url.Values) {
 func (s *Server) refresh(w http.ResponseWriter, f url.Values) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rt := s.oauth.refresh[f.Get("refresh_token")]
-	if rt == nil || rt.revoked {
+	rt := s.tokens.Refresh(f.Get("refresh_token"))
+	if rt == nil {
 		oauthError(w, http.StatusBadRequest, "invalid_grant", "Token has been expired or revoked.")
 		return
 	}
-	tok := s.newAccessTokenLocked(rt.user)
+	tok := s.tokens.NewAccess(rt.User)
 	if s.opts.RotateRefreshTokens {
-		rt.revoked = true
-		tok.RefreshToken = s.newRefreshTokenLocked(rt.user)
+		rt.Revoked = true
+		tok.RefreshToken = s.tokens.NewRefresh(rt.User)
 	}
 	writeToken(w, tok, f.Get("scope"))
-}
-
-func pkceMatches(challenge, verifier string) bool {
-	sum := sha256.Sum256([]byte(verifier))
-	return verifier != "" && subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(challenge)) == 1
 }
 
 func writeToken(w http.ResponseWriter, tok *oauth2.Token, scope string) {

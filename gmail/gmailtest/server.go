@@ -1,13 +1,14 @@
 package gmailtest
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ucsp/integration/internal/providertest"
 )
 
 // Options configures a Server. The zero value is a server with Gmail's
@@ -71,8 +72,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	users    map[string]*Mailbox // by lower-case address
-	tokens   map[string]*accessToken
-	faults   []*faultState
+	tokens   *providertest.Tokens
+	faults   providertest.Faults[Fault]
 	calls    map[string]int
 	requests []Request
 	units    map[string]*unitLog // by user
@@ -111,7 +112,7 @@ func NewServer(opts Options) *Server {
 	s := &Server{
 		opts:   opts,
 		users:  make(map[string]*Mailbox),
-		tokens: make(map[string]*accessToken),
+		tokens: providertest.NewTokens("ya29.gmailtest-", "1//gmailtest-", opts.AccessTokenTTL, opts.Now),
 		calls:  make(map[string]int),
 		units:  make(map[string]*unitLog),
 		oauth:  newOAuthState(),
@@ -193,7 +194,7 @@ func (s *Server) api(method string, h apiHandler) http.Handler {
 			return
 		}
 		if f := s.takeFault(method, mb.email); f != nil {
-			if !sleepCtx(r.Context(), f.Delay) {
+			if !providertest.Sleep(r.Context(), f.Delay) {
 				return
 			}
 			if f.Status != 0 {
@@ -218,38 +219,22 @@ func (s *Server) api(method string, h apiHandler) http.Handler {
 // authenticate checks the bearer token and the path's userId ("me" or
 // the token's user).
 func (s *Server) authenticate(r *http.Request) (*Mailbox, *apiError) {
-	auth := r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(auth, "Bearer ")
-	if !ok || tok == "" {
+	tok, ok := providertest.BearerToken(r)
+	if !ok {
 		return nil, &apiError{code: http.StatusUnauthorized, message: "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential."}
 	}
 	s.mu.Lock()
-	at := s.tokens[tok]
-	now := s.opts.Now()
+	user, valid := s.tokens.User(tok)
 	var mb *Mailbox
-	if at != nil {
-		mb = s.users[at.user]
+	if valid {
+		mb = s.users[user]
 	}
 	s.mu.Unlock()
-	if at == nil || at.revoked || now.After(at.expiry) || mb == nil {
+	if mb == nil {
 		return nil, &apiError{code: http.StatusUnauthorized}
 	}
 	if id := r.PathValue("userId"); id != "me" && !strings.EqualFold(id, mb.email) {
 		return nil, &apiError{code: http.StatusForbidden, reason: ReasonForbidden, message: "Delegation denied for " + mb.email}
 	}
 	return mb, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -1,23 +1,6 @@
 package gmailtest
 
-import (
-	"crypto/rand"
-	"encoding/hex"
-	"time"
-
-	"golang.org/x/oauth2"
-)
-
-type accessToken struct {
-	user    string
-	expiry  time.Time
-	revoked bool
-}
-
-type refreshToken struct {
-	user    string
-	revoked bool
-}
+import "golang.org/x/oauth2"
 
 // IssueToken returns a new access token and refresh token for email's
 // mailbox (created if needed), as a completed OAuth consent would.
@@ -25,22 +8,7 @@ func (s *Server) IssueToken(email string) *oauth2.Token {
 	mb := s.AddUser(email)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	tok := s.newAccessTokenLocked(mb.email)
-	tok.RefreshToken = s.newRefreshTokenLocked(mb.email)
-	return tok
-}
-
-func (s *Server) newAccessTokenLocked(user string) *oauth2.Token {
-	at := "ya29.gmailtest-" + randomHex(16)
-	exp := s.opts.Now().Add(s.opts.AccessTokenTTL)
-	s.tokens[at] = &accessToken{user: user, expiry: exp}
-	return &oauth2.Token{AccessToken: at, TokenType: "Bearer", Expiry: exp, ExpiresIn: int64(s.opts.AccessTokenTTL / time.Second)}
-}
-
-func (s *Server) newRefreshTokenLocked(user string) string {
-	rt := "1//gmailtest-" + randomHex(16)
-	s.oauth.refresh[rt] = &refreshToken{user: user}
-	return rt
+	return s.tokens.Issue(mb.email)
 }
 
 // ExpireToken makes the API reject accessToken with 401 from now on,
@@ -49,9 +17,7 @@ func (s *Server) newRefreshTokenLocked(user string) string {
 func (s *Server) ExpireToken(accessToken string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if at := s.tokens[accessToken]; at != nil {
-		at.revoked = true
-	}
+	s.tokens.Expire(accessToken)
 }
 
 // RevokeGrant revokes every access and refresh token of email: the API
@@ -61,28 +27,12 @@ func (s *Server) RevokeGrant(email string) {
 	user := normUser(email)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, at := range s.tokens {
-		if at.user == user {
-			at.revoked = true
-		}
-	}
-	for _, rt := range s.oauth.refresh {
-		if rt.user == user {
-			rt.revoked = true
-		}
-	}
+	s.tokens.RevokeUser(user)
 }
 
 // RefreshTokenValid reports whether the token endpoint would accept rt.
 func (s *Server) RefreshTokenValid(rt string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.oauth.refresh[rt]
-	return t != nil && !t.revoked
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	return s.tokens.Refresh(rt) != nil
 }

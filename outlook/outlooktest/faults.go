@@ -32,48 +32,28 @@ type Fault struct {
 	Times int
 }
 
-type faultState struct {
-	Fault
-	left int // < 0: forever
-}
-
 // InjectFault adds f: the next matching calls fail (or are slowed) as it
 // says. Faults apply in the order they were added.
 func (s *Server) InjectFault(f Fault) {
-	left := f.Times
-	if left == 0 {
-		left = 1
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, &faultState{Fault: f, left: left})
+	s.faults.Add(f, f.Times)
 }
 
 // ClearFaults removes every injected fault.
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = nil
+	s.faults.Clear()
 }
 
 // takeFault returns the first fault matching a call, using it up.
 func (s *Server) takeFault(op, user string) *Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i, f := range s.faults {
-		if (f.Op != "" && f.Op != op) || (f.User != "" && !strings.EqualFold(f.User, user)) {
-			continue
-		}
-		out := f.Fault
-		if f.left > 0 {
-			f.left--
-			if f.left == 0 {
-				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
-			}
-		}
-		return &out
-	}
-	return nil
+	return s.faults.Take(func(f *Fault) bool {
+		return (f.Op == "" || f.Op == op) && (f.User == "" || strings.EqualFold(f.User, user))
+	})
 }
 
 func (f *Fault) graphError() graphError {

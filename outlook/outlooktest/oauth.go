@@ -1,22 +1,20 @@
 package outlooktest
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/ucsp/integration/internal/providertest"
 )
 
 type oauthState struct {
-	refresh map[string]*refreshToken
-	codes   map[string]*authCode
-	user    string // who signs in at the authorize endpoint
-	deny    bool
+	codes map[string]*authCode
+	user  string // who signs in at the authorize endpoint
+	deny  bool
 }
 
 type authCode struct {
@@ -25,7 +23,7 @@ type authCode struct {
 }
 
 func newOAuthState() oauthState {
-	return oauthState{refresh: map[string]*refreshToken{}, codes: map[string]*authCode{}}
+	return oauthState{codes: map[string]*authCode{}}
 }
 
 // OAuthEndpoint returns the server's Microsoft identity platform v2.0
@@ -86,7 +84,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "outlooktest: no user to sign in (call SetConsent or pass login_hint)", http.StatusBadRequest)
 		return
 	default:
-		code := "0.AXoA-code-" + randomHex(12)
+		code := "0.AXoA-code-" + providertest.RandomHex(12)
 		s.oauth.codes[code] = &authCode{user: user, redirectURI: q.Get("redirect_uri"), challenge: q.Get("code_challenge"), scope: q.Get("scope")}
 		rq.Set("code", code)
 	}
@@ -107,7 +105,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.requests = append(s.requests, Request{Op: "oauth2.token", Method: r.Method, Path: r.URL.Path})
 	s.mu.Unlock()
 	if f := s.takeFault("oauth2.token", ""); f != nil {
-		if !sleepCtx(r.Context(), f.Delay) {
+		if !providertest.Sleep(r.Context(), f.Delay) {
 			return
 		}
 		if f.Status != 0 {
@@ -119,11 +117,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "AADSTS900144: The request body must contain a valid form.", 900144)
 		return
 	}
-	id, secret, ok := r.BasicAuth()
-	if !ok {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	}
-	if id != s.opts.ClientID || subtle.ConstantTimeCompare([]byte(secret), []byte(s.opts.ClientSecret)) != 1 {
+	if !providertest.ClientAuthenticated(r, s.opts.ClientID, s.opts.ClientSecret) {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "AADSTS7000215: Invalid client secret provided.", 7000215)
 		return
 	}
@@ -138,40 +132,35 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "AADSTS70008: The provided authorization code or refresh token has expired due to inactivity.", 70008)
 		case c.redirectURI != f.Get("redirect_uri"):
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "AADSTS50011: The redirect URI does not match the one of the authorization.", 50011)
-		case !pkceMatches(c.challenge, f.Get("code_verifier")):
+		case !providertest.PKCEMatches(c.challenge, f.Get("code_verifier")):
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "AADSTS501481: The Code_Verifier does not match the code_challenge supplied in the authorization request.", 501481)
 		default:
 			c.used = true
 			s.writeTokenLocked(w, c.user, c.scope)
 		}
 	case "refresh_token":
-		rt := s.oauth.refresh[f.Get("refresh_token")]
-		if rt == nil || rt.revoked {
+		rt := s.tokens.Refresh(f.Get("refresh_token"))
+		if rt == nil {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "AADSTS50173: The provided grant has expired due to it being revoked.", 50173)
 			return
 		}
 		if s.opts.RevokeUsedRefreshTokens {
-			rt.revoked = true
+			rt.Revoked = true
 		}
-		s.writeTokenLocked(w, rt.user, f.Get("scope"))
+		s.writeTokenLocked(w, rt.User, f.Get("scope"))
 	default:
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.", 70003)
 	}
 }
 
 func (s *Server) writeTokenLocked(w http.ResponseWriter, user, scope string) {
-	tok := s.newAccessTokenLocked(user)
+	tok := s.tokens.NewAccess(user)
 	body := map[string]any{"token_type": "Bearer", "scope": strings.TrimSpace(scope), "expires_in": tok.ExpiresIn, "ext_expires_in": tok.ExpiresIn, "access_token": tok.AccessToken}
 	if strings.Contains(" "+scope+" ", " offline_access ") || scope == "" {
-		body["refresh_token"] = s.newRefreshTokenLocked(user)
+		body["refresh_token"] = s.tokens.NewRefresh(user)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, body)
-}
-
-func pkceMatches(challenge, verifier string) bool {
-	sum := sha256.Sum256([]byte(verifier))
-	return verifier != "" && subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(challenge)) == 1
 }
 
 // oauthError writes the identity platform's error body.

@@ -2,7 +2,6 @@ package outlooktest
 
 import (
 	"compress/gzip"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ucsp/integration/internal/providertest"
 )
 
 // Options configures a Server. The zero value is a server with Graph's
@@ -57,8 +58,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	users    map[string]*Mailbox // by lower-case address
-	tokens   map[string]*accessToken
-	faults   []*faultState
+	tokens   *providertest.Tokens
+	faults   providertest.Faults[Fault]
 	requests []Request
 	subs     map[string]*subscription
 	oauth    oauthState
@@ -101,7 +102,7 @@ func NewServer(opts Options) *Server {
 		opts:     opts,
 		hc:       opts.HTTPClient,
 		users:    make(map[string]*Mailbox),
-		tokens:   make(map[string]*accessToken),
+		tokens:   providertest.NewTokens("eyJ0eXAiOiJKV1Qi.outlooktest.", "0.AXoA-outlooktest-", opts.AccessTokenTTL, opts.Now),
 		subs:     make(map[string]*subscription),
 		oauth:    newOAuthState(),
 		inFlight: make(map[string]int),
@@ -194,7 +195,7 @@ func (s *Server) api(op string, h apiHandler) http.Handler {
 		s.enter(mb.email)
 		defer s.leave(mb.email)
 		if f := s.takeFault(op, mb.email); f != nil {
-			if !sleepCtx(r.Context(), f.Delay) {
+			if !providertest.Sleep(r.Context(), f.Delay) {
 				return
 			}
 			if f.Status != 0 {
@@ -223,31 +224,17 @@ func (s *Server) api(op string, h apiHandler) http.Handler {
 
 // authenticate checks the bearer token.
 func (s *Server) authenticate(r *http.Request) (*Mailbox, *graphError) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || tok == "" {
+	tok, ok := providertest.BearerToken(r)
+	if !ok {
 		return nil, &graphError{status: http.StatusUnauthorized, code: "InvalidAuthenticationToken", message: "Access token is empty."}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	at := s.tokens[tok]
-	if at == nil || at.revoked || s.opts.Now().After(at.expiry) || s.users[at.user] == nil {
+	user, valid := s.tokens.User(tok)
+	if !valid || s.users[user] == nil {
 		return nil, &graphError{status: http.StatusUnauthorized, code: "InvalidAuthenticationToken", message: "Lifetime validation failed, the token is expired."}
 	}
-	return s.users[at.user], nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return s.users[user], nil
 }
 
 func (s *Server) enter(user string) {
