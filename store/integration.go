@@ -108,6 +108,11 @@ type IntegrationStore interface {
 	// pairs with none: the one read that is not scoped by tenant, for
 	// operators' metrics.
 	CountIntegrations(ctx context.Context) ([]IntegrationCount, error)
+	// FindIntegration returns the integration id of whichever tenant, or
+	// ErrNotFound: for routes whose URL alone names the integration (a
+	// custom source's signed webhook), which must check what the URL
+	// claims (the signature) before trusting the tenant it finds.
+	FindIntegration(ctx context.Context, id string) (*Integration, error)
 
 	// SetCredentials replaces the integration's credentials (sealed at
 	// rest with the store's current key).

@@ -116,10 +116,20 @@ func (s *suite) metrics(t *testing.T) {
 		l := labels(m.GetLabel())
 		jobs[l["type"]+"/"+l["outcome"]] = m.GetCounter().GetValue()
 	}
+	events := map[string]float64{}
+	for k, v := range jobs {
+		if strings.HasPrefix(k, "deliver-event/") || strings.HasPrefix(k, "sweep-events/") {
+			events[k] = v
+			delete(jobs, k)
+		}
+	}
 	require.Equal(t, map[string]float64{
 		"sync/success": float64(s.syncRuns),
 		"send/dead":    float64(s.sends), // receive-only integrations: refused for good, once each
 	}, jobs)
+	require.Equal(t, float64(1), events["deliver-event/dead"], "the event the receiver refused with 400")
+	require.GreaterOrEqual(t, events["deliver-event/retry"], float64(4), "429 once, 500 three times")
+	require.NotZero(t, events["deliver-event/success"])
 
 	// Integrations by provider and status: what the tenants' listings hold.
 	wantIntegrations := map[string]float64{}
@@ -141,7 +151,7 @@ func (s *suite) metrics(t *testing.T) {
 }
 
 // suiteTenants are the tenants the API suite creates integrations for.
-var suiteTenants = []string{"tenant-crud", "tenant-custom", "tenant-pages", "tenant-mail", "tenant-a", "tenant-b", "tenant-bad"}
+var suiteTenants = []string{"tenant-crud", "tenant-custom", "tenant-pages", "tenant-mail", "tenant-a", "tenant-b", "tenant-bad", "tenant-hooks", "tenant-events"}
 
 func labels(ls []*dto.LabelPair) map[string]string {
 	m := map[string]string{}

@@ -11,14 +11,16 @@ import (
 // TestAPIEmbedded runs the API suite against the binary in embedded mode.
 func TestAPIEmbedded(t *testing.T) {
 	t.Parallel()
-	runAPISuite(t, start(t, baseEnv()))
+	rc := newEventReceiver(t)
+	runAPISuite(t, start(t, rc.env(baseEnv())), rc)
 }
 
 // TestAPIProduction runs the same suite in production mode, on a real
 // PostgreSQL schema and Redis key prefix of its own.
 func TestAPIProduction(t *testing.T) {
 	t.Parallel()
-	runAPISuite(t, start(t, productionEnv(t, baseEnv())))
+	rc := newEventReceiver(t)
+	runAPISuite(t, start(t, rc.env(productionEnv(t, baseEnv()))), rc)
 }
 
 // suite is the API suite's state: the client, the process and the
@@ -27,21 +29,24 @@ type suite struct {
 	c       *apiClient
 	in      *instance
 	mail    *mailServer
+	rcv     *eventReceiver
 	secrets []string
 	// syncRuns counts the sync jobs the suite's requests started, and
 	// sends the send jobs, for the job metrics.
 	syncRuns, sends int
 }
 
-func runAPISuite(t *testing.T, in *instance) {
-	s := &suite{c: newClient(t, in.base), in: in, mail: newMailServer(t)}
-	s.secrets = append(s.secrets, s.mail.password, testSecret, strings.TrimPrefix(testKeys, "k1:"))
+func runAPISuite(t *testing.T, in *instance, rc *eventReceiver) {
+	s := &suite{c: newClient(t, in.base), in: in, mail: newMailServer(t), rcv: rc}
+	s.secrets = append(s.secrets, s.mail.password, testSecret, strings.TrimPrefix(testKeys, "k1:"), rc.secret)
 	for _, st := range []struct {
 		name string
 		fn   func(*testing.T)
 	}{
 		{"crud", s.crud},
 		{"custom source secret", s.customSecret},
+		{"custom source webhooks", s.customWebhooks},
+		{"event delivery", s.eventDelivery},
 		{"pagination and filters", s.pagination},
 		{"sync and messages", s.syncMessages},
 		{"send with idempotency", s.send},

@@ -42,7 +42,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		name  string
 		tests map[string]func(*testing.T, *Harness)
 	}{
-		{"Integrations", union(t, integrationTests, integrationCountTests)},
+		{"Integrations", union(t, integrationTests, union(t, integrationCountTests, integrationFindTests))},
 		{"Credentials", credentialTests},
 		{"Tenancy", tenancyTests},
 		{"Sync", union(t, syncTests, syncRefTests)},

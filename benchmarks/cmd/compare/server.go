@@ -31,7 +31,8 @@ const serverPeerEnv = "COMPARE_SERVER_PEER_ADDR"
 // goroutines in interleaved rounds. It does so in embedded mode, then in
 // production mode on PostgreSQL (DATABASE_URL, default the CI's test
 // database; a schema of its own, dropped afterwards) and Redis (its own
-// key prefix, deleted afterwards).
+// key prefix, deleted afterwards). Between the two it compares verified
+// webhook deliveries in embedded mode (see compareWebhook).
 func compareServer(ctx context.Context, redisURL string) error {
 	if addr := os.Getenv(serverPeerEnv); addr != "" {
 		return servePeer(ctx, addr)
@@ -52,6 +53,10 @@ func compareServer(ctx context.Context, redisURL string) error {
 		return fmt.Errorf("embedded mode: %w", err)
 	}
 	report("server", "get_integration_rps", o, p)
+	if o, p, err = compareWebhook(ctx, bin, peer); err != nil {
+		return fmt.Errorf("webhook ingest: %w", err)
+	}
+	report("webhook", "ingest_rps", o, p)
 
 	env, drop, err := productionServerEnv(ctx, redisURL)
 	if err != nil {
@@ -122,6 +127,7 @@ func servePeer(ctx context.Context, addr string) error {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"hello":"world"}` + "\n"))
 	})
+	r.Post("/webhooks/custom/{id}", peerWebhook)
 	r.Get("/health/live", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	srv := &http.Server{Addr: addr, Handler: r, ReadHeaderTimeout: 10 * time.Second}
 	go func() { <-ctx.Done(); _ = srv.Close() }()

@@ -46,7 +46,15 @@ type App struct {
 	auth     *authenticator
 	hosts    *hostGuard
 	jobs     queue.Mux
-	closers  []func() error
+	// deliverer posts events to EVENTS_WEBHOOK_URL; nil without one.
+	deliverer *eventDeliverer
+	// eventBackoff is the wait before a delivery's next attempt.
+	eventBackoff func(attempt int) time.Duration
+	// verifiers caches the webhook verifiers of custom sources.
+	verifiers *verifierCache
+	// ingest serialises custom deliveries by integration.
+	ingest  *ingestLocks
+	closers []func() error
 
 	rateLimit func(http.Handler) http.Handler
 }
@@ -77,6 +85,12 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if a.deliverer, err = newEventDeliverer(cfg); err != nil {
+		return nil, err
+	}
+	a.eventBackoff = queue.DefaultBackoff
+	a.ingest = newIngestLocks()
+	a.verifiers = newVerifierCache(a.replayStore(), cfg.MaxBodyBytes, a.logger)
 	a.auth = newAuthenticator(cfg)
 	a.hosts = &hostGuard{allowPrivate: cfg.AllowPrivateHosts, allowPlaintext: cfg.AllowPlaintext}
 	a.metrics = newMetrics(a)

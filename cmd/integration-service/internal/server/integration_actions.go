@@ -153,7 +153,9 @@ func (a *App) rotateSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	secret := newWebhookSecret()
-	if err := a.store.SetCredentials(r.Context(), in.TenantID, in.ID, connector.Credentials{AppSecret: secret}); err != nil {
+	err := a.store.SetCredentials(r.Context(), in.TenantID, in.ID, connector.Credentials{AppSecret: secret})
+	a.verifiers.forget(in.ID)
+	if err != nil {
 		a.storeError(w, r, err, "integration")
 		return
 	}

@@ -123,6 +123,7 @@ func (a *App) updateIntegration(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
+	a.verifiers.forget(cur.ID)
 	if err != nil {
 		a.storeError(w, r, err, "integration")
 		return
@@ -137,7 +138,9 @@ func (a *App) deleteIntegration(w http.ResponseWriter, r *http.Request) {
 		notFound(w, r, "integration")
 		return
 	}
-	if err := a.store.DeleteIntegration(r.Context(), TenantID(r.Context()), id); err != nil {
+	err := a.store.DeleteIntegration(r.Context(), TenantID(r.Context()), id)
+	a.verifiers.forget(id)
+	if err != nil {
 		a.storeError(w, r, err, "integration")
 		return
 	}

@@ -22,10 +22,12 @@ const (
 
 // The event types the server stores for delivery to the platform.
 const (
-	eventMessageReceived = "message.received"
-	eventMessageSent     = "message.sent"
-	eventMessageFailed   = "message.failed"
-	eventNeedsReauth     = "integration.needs_reauth"
+	eventMessageReceived  = "message.received"
+	eventMessageSent      = "message.sent"
+	eventMessageFailed    = "message.failed"
+	eventNeedsReauth      = "integration.needs_reauth"
+	eventIntegrationError = "integration.error"
+	eventSyncCompleted    = "sync.completed"
 )
 
 // syncJob is the payload of a sync job.
@@ -43,6 +45,8 @@ type sendJob struct {
 func (a *App) registerJobs() {
 	a.jobs.HandleFunc(jobSync, a.runSync)
 	a.jobs.HandleFunc(jobSend, a.runSend)
+	a.jobs.HandleFunc(jobDeliverEvent, a.runDeliverEvent)
+	a.jobs.HandleFunc(jobSweepEvents, a.runSweepEvents)
 }
 
 // HandleJob registers h for jobs of type typ beside the server's own,
@@ -58,6 +62,10 @@ func (a *App) newWorker() (*queue.Worker, error) {
 		Concurrency:     a.cfg.QueueConcurrency,
 		ShutdownTimeout: a.cfg.ShutdownTimeout,
 		Logger:          a.logger,
+		Periodic: []queue.Periodic{{
+			Name: jobSweepEvents, Every: eventSweepEvery, Type: jobSweepEvents,
+			Options: []queue.Option{queue.MaxAttempts(1)},
+		}},
 	})
 }
 
@@ -84,7 +92,8 @@ func (a *App) jobError(ctx context.Context, in *store.Integration, op string, er
 }
 
 // markIntegration records a failure on the integration, with an
-// integration.needs_reauth event when re-authorisation is needed.
+// integration.needs_reauth event when re-authorisation is needed and an
+// integration.error event when it cannot work.
 func (a *App) markIntegration(ctx context.Context, in *store.Integration, status store.IntegrationStatus, cause error) {
 	changed := false
 	_, err := a.store.UpdateIntegration(ctx, in.TenantID, in.ID, func(in *store.Integration) error {
@@ -95,10 +104,17 @@ func (a *App) markIntegration(ctx context.Context, in *store.Integration, status
 		in.Status, in.LastError = status, cause.Error()
 		return nil
 	})
-	if err == nil && changed && status == store.StatusNeedsReauth {
-		err = a.store.InsertEvents(ctx, newEvent(in.TenantID, in.ID, eventNeedsReauth, map[string]any{
+	typ := eventNeedsReauth
+	if status == store.StatusError {
+		typ = eventIntegrationError
+	}
+	if err == nil && changed {
+		ev := newEvent(in.TenantID, in.ID, typ, map[string]any{
 			"integration_id": in.ID, "provider": in.Provider, "reason": cause.Error(),
-		}))
+		})
+		if err = a.store.InsertEvents(ctx, ev); err == nil {
+			a.enqueueEvents(ctx, ev)
+		}
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		a.logger.ErrorContext(ctx, "recording an integration's failure", "integration_id", in.ID, "error", err)

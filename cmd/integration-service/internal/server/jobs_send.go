@@ -65,15 +65,20 @@ func (a *App) runSend(ctx context.Context, job *queue.Job) error {
 
 // markSent records a sent entry and its message.sent event.
 func (a *App) markSent(ctx context.Context, e *store.OutboxEntry, res *connector.SendResult) error {
+	var events []*store.Event
 	_, err := a.store.UpdateOutbox(ctx, e.TenantID, e.ID, func(e *store.OutboxEntry) ([]*store.Event, error) {
 		if e.Status == store.OutboxSent {
 			return nil, nil
 		}
 		e.Status, e.Result, e.SentAt, e.LastError = store.OutboxSent, res, time.Now(), ""
-		return []*store.Event{newEvent(e.TenantID, e.IntegrationID, eventMessageSent, map[string]any{
+		events = []*store.Event{newEvent(e.TenantID, e.IntegrationID, eventMessageSent, map[string]any{
 			"integration_id": e.IntegrationID, "outbox_id": e.ID, "message_id": e.Message.MessageID, "result": res,
-		})}, nil
+		})}
+		return events, nil
 	})
+	if err == nil {
+		a.enqueueEvents(ctx, events...)
+	}
 	return err
 }
 
@@ -81,17 +86,21 @@ func (a *App) markSent(ctx context.Context, e *store.OutboxEntry, res *connector
 // when the job will not be retried; it returns jobErr for the queue.
 func (a *App) sendFailed(ctx context.Context, job *queue.Job, in *store.Integration, e *store.OutboxEntry, jobErr error) error {
 	final := errors.Is(jobErr, queue.ErrSkipRetry) || job.Attempt >= job.MaxAttempts
+	var events []*store.Event
 	_, err := a.store.UpdateOutbox(ctx, e.TenantID, e.ID, func(e *store.OutboxEntry) ([]*store.Event, error) {
 		e.LastError = jobErr.Error()
 		if !final || e.Status != store.OutboxPending {
 			return nil, nil
 		}
 		e.Status = store.OutboxFailed
-		return []*store.Event{newEvent(e.TenantID, in.ID, eventMessageFailed, map[string]any{
+		events = []*store.Event{newEvent(e.TenantID, in.ID, eventMessageFailed, map[string]any{
 			"integration_id": in.ID, "outbox_id": e.ID, "message_id": e.Message.MessageID, "error": jobErr.Error(),
-		})}, nil
+		})}
+		return events, nil
 	})
-	if err != nil {
+	if err == nil {
+		a.enqueueEvents(ctx, events...)
+	} else {
 		a.logger.ErrorContext(ctx, "recording a failed send", "outbox_id", e.ID, "error", err)
 	}
 	return jobErr

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/queue"
@@ -13,7 +14,8 @@ import (
 // runSync pulls what changed in an integration's mailbox since its
 // stored cursor and commits each batch with its cursor and one
 // message.received event per new message, in one transaction: a crash
-// redoes work, never skips or duplicates it.
+// redoes work, never skips or duplicates it. A sync that reaches the
+// end stores a sync.completed event with its counts.
 func (a *App) runSync(ctx context.Context, job *queue.Job) error {
 	var p syncJob
 	if err := job.Decode(&p); err != nil {
@@ -38,6 +40,7 @@ func (a *App) runSync(ctx context.Context, job *queue.Job) error {
 		return err
 	}
 	version := state.Version
+	var inserted, updated, deleted int
 	err = c.Sync(ctx, state.Cursor, func(ctx context.Context, b *connector.Batch) error {
 		res, err := a.store.CommitSync(ctx, &store.SyncCommit{
 			TenantID: in.TenantID, IntegrationID: in.ID, Version: version,
@@ -50,6 +53,8 @@ func (a *App) runSync(ctx context.Context, job *queue.Job) error {
 			return err
 		}
 		version = res.Version
+		inserted, updated, deleted = inserted+len(res.Inserted), updated+res.Updated, deleted+res.Deleted
+		a.enqueueEvents(ctx, res.Events...)
 		return nil
 	})
 	switch {
@@ -58,18 +63,44 @@ func (a *App) runSync(ctx context.Context, job *queue.Job) error {
 	case err != nil:
 		return a.jobError(ctx, in, "sync", err, true)
 	}
+	ev := newEvent(in.TenantID, in.ID, eventSyncCompleted, map[string]any{
+		"integration_id": in.ID, "inserted": inserted, "updated": updated, "deleted": deleted,
+	})
+	if err := a.store.InsertEvents(ctx, ev); err != nil {
+		return err
+	}
+	a.enqueueEvents(ctx, ev)
 	return nil
+}
+
+// receivedPayload is the payload of a message.received event (schema
+// MessageReceivedData).
+type receivedPayload struct {
+	IntegrationID string          `json:"integration_id"`
+	Message       receivedMessage `json:"message"`
+}
+
+// receivedMessage is the summary of the new message in a
+// message.received event.
+type receivedMessage struct {
+	ID         string              `json:"id"`
+	ProviderID string              `json:"provider_id"`
+	MessageID  string              `json:"message_id"`
+	ThreadID   string              `json:"thread_id"`
+	Subject    string              `json:"subject"`
+	From       []connector.Address `json:"from"`
+	ReceivedAt time.Time           `json:"received_at"`
 }
 
 // receivedEvents returns one message.received event per new message.
 func receivedEvents(msgs []*store.Message) []*store.Event {
 	events := make([]*store.Event, 0, len(msgs))
 	for _, m := range msgs {
-		events = append(events, newEvent(m.TenantID, m.IntegrationID, eventMessageReceived, map[string]any{
-			"integration_id": m.IntegrationID,
-			"message": map[string]any{
-				"id": m.ID, "provider_id": m.ProviderID, "message_id": m.MessageID, "thread_id": m.ThreadID,
-				"subject": m.Subject, "from": m.From, "received_at": m.ReceivedAt,
+		events = append(events, newEvent(m.TenantID, m.IntegrationID, eventMessageReceived, receivedPayload{
+			IntegrationID: m.IntegrationID,
+			Message: receivedMessage{
+				ID: m.ID, ProviderID: m.ProviderID, MessageID: m.MessageID, ThreadID: m.ThreadID,
+				Subject: m.Subject, From: m.From, ReceivedAt: m.ReceivedAt,
 			},
 		}))
 	}

@@ -46,6 +46,7 @@ func (a *App) Handler(role Role) http.Handler {
 		return r
 	}
 	r.Get("/openapi.json", serveOpenAPI)
+	r.Post("/webhooks/custom/{integrationId}", a.customWebhook)
 	r.Group(func(r chi.Router) {
 		r.Use(a.auth.middleware, a.rateLimit)
 		r.Get("/api/v1/integrations", a.listIntegrations)
@@ -60,6 +61,8 @@ func (a *App) Handler(role Role) http.Handler {
 		r.Post("/api/v1/integrations/{id}/messages", a.sendMessage)
 		r.Get("/api/v1/integrations/{id}/messages/{messageID}", a.getMessage)
 		r.Get("/api/v1/integrations/{id}/outbox/{outboxID}", a.getOutbox)
+		r.Get("/api/v1/events", a.listEvents)
+		r.Post("/api/v1/events/{id}/redeliver", a.redeliverEvent)
 	})
 	return r
 }
