@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"log/slog"
 	"net/http"
 	"time"
@@ -43,6 +44,7 @@ type App struct {
 	registry *connector.Registry
 	checks   *health.Registry
 	metrics  *metrics
+	tracer   *sdktrace.TracerProvider // nil without OTEL_EXPORTER_OTLP_ENDPOINT
 	auth     *authenticator
 	hosts    *hostGuard
 	jobs     queue.Mux
@@ -94,6 +96,16 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	a.auth = newAuthenticator(cfg)
 	a.hosts = &hostGuard{allowPrivate: cfg.AllowPrivateHosts, allowPlaintext: cfg.AllowPlaintext}
 	a.metrics = newMetrics(a)
+	if cfg.OTLPEndpoint != "" {
+		if a.tracer, err = newTracerProvider(ctx, cfg.OTLPEndpoint); err != nil {
+			return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
+		}
+		a.closers = append(a.closers, func() error {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return a.tracer.Shutdown(sctx)
+		})
+	}
 	a.rateLimit, err = ratelimit.Middleware(a.limiter, ratelimit.MiddlewareOptions{
 		Tiers:          cfg.RateLimitTiers,
 		DefaultTier:    cfg.RateLimitDefaultTier,

@@ -107,8 +107,9 @@ type Config struct {
 	// ConnectorTestTimeout (CONNECTOR_TEST_TIMEOUT, default 30s) bounds
 	// POST /api/v1/integrations/{id}/test.
 	ConnectorTestTimeout time.Duration
-	// OTLPEndpoint is OTEL_EXPORTER_OTLP_ENDPOINT; tracing is not built
-	// in yet, so setting it only logs a warning.
+	// OTLPEndpoint is OTEL_EXPORTER_OTLP_ENDPOINT, an OTLP/HTTP
+	// collector's base URL: when set, every request is traced (otelhttp)
+	// and its spans are exported to OTLPEndpoint/v1/traces.
 	OTLPEndpoint string
 }
 

@@ -22,6 +22,9 @@ const (
 func (a *App) Handler(role Role) http.Handler {
 	r := chi.NewRouter()
 	r.Use(withRequestID, a.observe)
+	if a.tracer != nil {
+		r.Use(nameSpan)
+	}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, probNotFound, "no such route")
 	})

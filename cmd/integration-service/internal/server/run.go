@@ -32,7 +32,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
 		return fmt.Errorf("%s: embedded mode runs the API and the worker in one process; set DATABASE_URL and REDIS_URL to run them apart", role)
 	}
 	srv := &http.Server{
-		Handler:           a.Handler(role),
+		Handler:           a.traced(a.Handler(role)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
@@ -54,9 +54,6 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
 		go func() { workerDone <- w.Run(workerCtx) }()
 	}
 	a.logger.Info("serving", slog.String("role", string(role)), slog.String("addr", ln.Addr().String()), slog.Any("config", a.cfg))
-	if a.cfg.OTLPEndpoint != "" {
-		a.logger.Warn("OTEL_EXPORTER_OTLP_ENDPOINT is set, but this build has no tracing yet; no spans are exported")
-	}
 
 	select {
 	case err := <-httpDone:
