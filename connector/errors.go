@@ -144,7 +144,10 @@ func IsRetryable(err error) bool {
 // ValidationError lists what is wrong with a value given to a connector,
 // field by field. It is an ErrPermanent error.
 type ValidationError struct {
-	Fields []FieldError
+	// Context begins the error's text, naming what was invalid ("imap:
+	// invalid config"); empty means "connector: invalid message".
+	Context string `json:"-"`
+	Fields  []FieldError
 }
 
 // FieldError is one problem of a ValidationError.
@@ -161,7 +164,17 @@ func (v *ValidationError) Error() string {
 	for i, f := range v.Fields {
 		parts[i] = f.Field + " " + f.Message
 	}
-	return "connector: invalid message: " + strings.Join(parts, "; ")
+	ctx := v.Context
+	if ctx == "" {
+		ctx = "connector: invalid message"
+	}
+	return ctx + ": " + strings.Join(parts, "; ")
+}
+
+// Addf adds a problem with field, its message formatted as by
+// fmt.Sprintf.
+func (v *ValidationError) Addf(field, format string, args ...any) {
+	v.Fields = append(v.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
 // Is makes a ValidationError an ErrPermanent error.

@@ -1,7 +1,6 @@
 package gmail
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -103,70 +102,45 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// ConfigError lists what is wrong with a Config, field by field. It is an
-// ErrPermanent error, and errors.As finds a *connector.ValidationError in
-// it, as connector.Factory callers expect.
-type ConfigError struct {
-	Fields []connector.FieldError
-}
+// ConfigError lists what is wrong with a Config, field by field: a
+// connector.ValidationError, so an ErrPermanent error, whose fields are
+// named as in Config, or as in the JSON settings when Factory reports it.
+type ConfigError = connector.ValidationError
 
-// Error lists the problems on one line.
-func (e *ConfigError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Field + " " + f.Message
-	}
-	return "gmail: invalid config: " + strings.Join(parts, "; ")
-}
-
-// Is makes a ConfigError an ErrPermanent error.
-func (e *ConfigError) Is(target error) bool { return target == connector.ErrPermanent }
-
-// As lets errors.As find a *connector.ValidationError with the same
-// fields.
-func (e *ConfigError) As(target any) bool {
-	if v, ok := target.(**connector.ValidationError); ok {
-		*v = &connector.ValidationError{Fields: e.Fields}
-		return true
-	}
-	return false
-}
-
-func (e *ConfigError) add(field, format string, args ...any) {
-	e.Fields = append(e.Fields, connector.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-}
+// configContext begins a ConfigError's text.
+const configContext = "gmail: invalid config"
 
 // resolve validates c and fills in the defaults. Field names in errors
 // are the Config field names.
 func (c Config) resolve() (Config, error) {
-	var e ConfigError
+	e := ConfigError{Context: configContext}
 	c.Email = strings.TrimSpace(c.Email)
 	if c.Email == "" {
-		e.add("Email", "is required")
+		e.Addf("Email", "is required")
 	} else if a, err := connector.ParseAddress(c.Email); err != nil || a.Email != c.Email || a.Name != "" {
-		e.add("Email", "must be a bare email address, got %q", c.Email)
+		e.Addf("Email", "must be a bare email address, got %q", c.Email)
 	}
 	if c.TokenSource == nil {
-		e.add("TokenSource", "is required")
+		e.Addf("TokenSource", "is required")
 	}
 	if c.Endpoint == "" {
 		c.Endpoint = DefaultEndpoint
 	} else if u, err := url.Parse(c.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		e.add("Endpoint", "must be an http(s) URL, got %q", c.Endpoint)
+		e.Addf("Endpoint", "must be an http(s) URL, got %q", c.Endpoint)
 	} else if !strings.HasSuffix(c.Endpoint, "/") {
 		c.Endpoint += "/"
 	}
 	if c.Label == "" {
 		c.Label = DefaultLabel
 	} else if strings.ContainsAny(c.Label, " \t\r\n,") {
-		e.add("Label", "must be one label id, got %q", c.Label)
+		e.Addf("Label", "must be one label id, got %q", c.Label)
 	}
 	if strings.ContainsAny(c.Query, "\r\n") {
-		e.add("Query", "must not contain line breaks")
+		e.Addf("Query", "must not contain line breaks")
 	}
 	defInt(&e, "BatchSize", &c.BatchSize, DefaultBatchSize)
 	if c.BatchSize > MaxBatchSize {
-		e.add("BatchSize", "must be at most %d, got %d", MaxBatchSize, c.BatchSize)
+		e.Addf("BatchSize", "must be at most %d, got %d", MaxBatchSize, c.BatchSize)
 	}
 	defInt(&e, "Concurrency", &c.Concurrency, DefaultConcurrency)
 	switch {
@@ -177,7 +151,7 @@ func (c Config) resolve() (Config, error) {
 	}
 	switch {
 	case c.RetryBase < 0 || c.RetryMax < 0:
-		e.add("RetryBase", "and RetryMax must not be negative")
+		e.Addf("RetryBase", "and RetryMax must not be negative")
 	case c.RetryBase == 0 && c.RetryMax == 0:
 		c.RetryBase, c.RetryMax = DefaultRetryBase, DefaultRetryMax
 	case c.RetryBase == 0:
@@ -185,7 +159,7 @@ func (c Config) resolve() (Config, error) {
 	case c.RetryMax == 0:
 		c.RetryMax = max(DefaultRetryMax, c.RetryBase)
 	case c.RetryMax < c.RetryBase:
-		e.add("RetryMax", "must not be less than RetryBase")
+		e.Addf("RetryMax", "must not be less than RetryBase")
 	}
 	if c.MaxAttachmentContent < 0 {
 		c.MaxAttachmentContent = -1
@@ -202,7 +176,7 @@ func (c Config) resolve() (Config, error) {
 func defInt(e *ConfigError, field string, v *int, def int) {
 	switch {
 	case *v < 0:
-		e.add(field, "must not be negative, got %d", *v)
+		e.Addf(field, "must not be negative, got %d", *v)
 	case *v == 0:
 		*v = def
 	}

@@ -49,13 +49,13 @@ type FactoryOptions struct {
 func Factory(opts FactoryOptions) connector.Factory {
 	return func(ctx context.Context, cc connector.Config) (connector.Connector, error) {
 		if len(bytes.TrimSpace(cc.Settings)) == 0 {
-			return nil, &ConfigError{Fields: []connector.FieldError{{Field: "settings", Message: "are required"}}}
+			return nil, &ConfigError{Context: configContext, Fields: []connector.FieldError{{Field: "settings", Message: "are required"}}}
 		}
 		var s Settings
 		dec := json.NewDecoder(bytes.NewReader(cc.Settings))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&s); err != nil {
-			return nil, &ConfigError{Fields: []connector.FieldError{{Field: "settings", Message: "are not valid JSON settings: " + err.Error()}}}
+			return nil, &ConfigError{Context: configContext, Fields: []connector.FieldError{{Field: "settings", Message: "are not valid JSON settings: " + err.Error()}}}
 		}
 		cfg := opts.Base
 		cfg.Email, cfg.Label, cfg.Query, cfg.IncludeSpamTrash = s.Email, s.Label, s.Query, s.IncludeSpamTrash

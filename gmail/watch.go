@@ -29,7 +29,7 @@ const WatchRenewAfter = 24 * time.Hour
 // this package at the watch's historyId, for a mailbox never synced.
 func (c *Connector) Watch(ctx context.Context, req connector.WatchRequest) (*connector.Subscription, error) {
 	if req.Topic == "" {
-		return nil, &ConfigError{Fields: []connector.FieldError{{Field: "topic", Message: "is required: the Pub/Sub topic Gmail pushes to"}}}
+		return nil, &ConfigError{Context: configContext, Fields: []connector.FieldError{{Field: "topic", Message: "is required: the Pub/Sub topic Gmail pushes to"}}}
 	}
 	wr := &gmailapi.WatchRequest{TopicName: req.Topic}
 	resource := AllMail

@@ -154,82 +154,57 @@ func (c *Config) address() string {
 	return fmt.Sprintf("%s:%d", host, c.Port)
 }
 
-// ConfigError lists what is wrong with a Config, field by field. It is an
-// ErrPermanent error, and errors.As finds a *connector.ValidationError in
-// it, as connector.Factory callers expect.
-type ConfigError struct {
-	Fields []connector.FieldError
-}
+// ConfigError lists what is wrong with a Config, field by field: a
+// connector.ValidationError, so an ErrPermanent error, whose fields are
+// named as in Config, or as in the JSON settings when Factory reports it.
+type ConfigError = connector.ValidationError
 
-// Error lists the problems on one line.
-func (e *ConfigError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Field + " " + f.Message
-	}
-	return "imap: invalid config: " + strings.Join(parts, "; ")
-}
-
-// Is makes a ConfigError an ErrPermanent error.
-func (e *ConfigError) Is(target error) bool { return target == connector.ErrPermanent }
-
-// As lets errors.As find a *connector.ValidationError with the same
-// fields.
-func (e *ConfigError) As(target any) bool {
-	if v, ok := target.(**connector.ValidationError); ok {
-		*v = &connector.ValidationError{Fields: e.Fields}
-		return true
-	}
-	return false
-}
-
-func (e *ConfigError) add(field, format string, args ...any) {
-	e.Fields = append(e.Fields, connector.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-}
+// configContext begins a ConfigError's text.
+const configContext = "imap: invalid config"
 
 // resolve validates c and fills in the defaults. Field names in errors
 // are the Config field names.
 func (c Config) resolve() (Config, error) {
-	var e ConfigError
+	e := ConfigError{Context: configContext}
 	switch {
 	case strings.TrimSpace(c.Host) == "":
-		e.add("Host", "is required")
+		e.Addf("Host", "is required")
 	case strings.ContainsAny(c.Host, " /\t\r\n") || strings.Count(c.Host, ":") == 1:
-		e.add("Host", "must be a host name or IP address without scheme or port, got %q", c.Host)
+		e.Addf("Host", "must be a host name or IP address without scheme or port, got %q", c.Host)
 	}
 	switch c.Security {
 	case "":
 		c.Security = SecurityTLS
 	case SecurityTLS, SecurityStartTLS, SecurityNone:
 	default:
-		e.add("Security", `must be "tls", "starttls" or "none", got %q`, c.Security)
+		e.Addf("Security", `must be "tls", "starttls" or "none", got %q`, c.Security)
 	}
 	switch {
 	case c.Port < 0 || c.Port > 65535:
-		e.add("Port", "must be between 1 and 65535, got %d", c.Port)
+		e.Addf("Port", "must be between 1 and 65535, got %d", c.Port)
 	case c.Port == 0 && c.Security == SecurityTLS:
 		c.Port = 993
 	case c.Port == 0:
 		c.Port = 143
 	}
 	if c.Username == "" {
-		e.add("Username", "is required")
+		e.Addf("Username", "is required")
 	} else if strings.ContainsAny(c.Username, "\x00\x01\r\n") {
-		e.add("Username", "must not contain control characters")
+		e.Addf("Username", "must not contain control characters")
 	}
 	switch {
 	case c.Password == "" && c.TokenSource == nil:
-		e.add("Password", "or TokenSource is required")
+		e.Addf("Password", "or TokenSource is required")
 	case c.Password != "" && c.TokenSource != nil:
-		e.add("Password", "and TokenSource are mutually exclusive")
+		e.Addf("Password", "and TokenSource are mutually exclusive")
 	case strings.ContainsAny(c.Password, "\x00\r\n"):
-		e.add("Password", "must not contain NUL or line breaks")
+		e.Addf("Password", "must not contain NUL or line breaks")
 	}
 	if c.Folders == nil {
 		c.Folders = []string{"INBOX"}
 	}
 	if len(c.Folders) == 0 {
-		e.add("Folders", "must name at least one folder")
+		e.Addf("Folders", "must name at least one folder")
 	}
 	c.Folders = append([]string(nil), c.Folders...)
 	seen := map[string]bool{}
@@ -237,14 +212,14 @@ func (c Config) resolve() (Config, error) {
 		c.Folders[i] = normalizeFolder(f)
 		switch {
 		case f == "" || strings.ContainsAny(f, "\x00\r\n"):
-			e.add(fmt.Sprintf("Folders[%d]", i), "must be a folder name, got %q", f)
+			e.Addf(fmt.Sprintf("Folders[%d]", i), "must be a folder name, got %q", f)
 		case seen[normalizeFolder(f)]:
-			e.add(fmt.Sprintf("Folders[%d]", i), "%q is listed twice", f)
+			e.Addf(fmt.Sprintf("Folders[%d]", i), "%q is listed twice", f)
 		}
 		seen[normalizeFolder(f)] = true
 	}
 	if strings.ContainsAny(c.SentFolder, "\x00\r\n") {
-		e.add("SentFolder", "must be a folder name")
+		e.Addf("SentFolder", "must be a folder name")
 	}
 	defInt(&e, "BatchSize", &c.BatchSize, DefaultBatchSize)
 	defInt(&e, "ParseWorkers", &c.ParseWorkers, runtime.GOMAXPROCS(0))
@@ -256,10 +231,10 @@ func (c Config) resolve() (Config, error) {
 	defDuration(&e, "ReconnectBackoff", &c.ReconnectBackoff, DefaultReconnectBackoff)
 	defDuration(&e, "ReconnectBackoffMax", &c.ReconnectBackoffMax, DefaultReconnectBackoffMax)
 	if c.IdleRefresh > MaxIdleRefresh {
-		e.add("IdleRefresh", "must be at most %s (servers drop IDLE after 30 minutes), got %s", MaxIdleRefresh, c.IdleRefresh)
+		e.Addf("IdleRefresh", "must be at most %s (servers drop IDLE after 30 minutes), got %s", MaxIdleRefresh, c.IdleRefresh)
 	}
 	if c.ReconnectBackoffMax < c.ReconnectBackoff {
-		e.add("ReconnectBackoffMax", "must not be less than ReconnectBackoff")
+		e.Addf("ReconnectBackoffMax", "must not be less than ReconnectBackoff")
 	}
 	if c.MaxAttachmentContent < 0 {
 		c.MaxAttachmentContent = -1
@@ -276,7 +251,7 @@ func (c Config) resolve() (Config, error) {
 func defInt(e *ConfigError, field string, v *int, def int) {
 	switch {
 	case *v < 0:
-		e.add(field, "must not be negative, got %d", *v)
+		e.Addf(field, "must not be negative, got %d", *v)
 	case *v == 0:
 		*v = def
 	}
@@ -285,7 +260,7 @@ func defInt(e *ConfigError, field string, v *int, def int) {
 func defDuration(e *ConfigError, field string, v *time.Duration, def time.Duration) {
 	switch {
 	case *v < 0:
-		e.add(field, "must not be negative, got %s", *v)
+		e.Addf(field, "must not be negative, got %s", *v)
 	case *v == 0:
 		*v = def
 	}

@@ -80,10 +80,10 @@ func Factory(opts FactoryOptions) connector.Factory {
 		dec := json.NewDecoder(bytes.NewReader(cc.Settings))
 		dec.DisallowUnknownFields()
 		if len(bytes.TrimSpace(cc.Settings)) == 0 {
-			return nil, &ConfigError{Fields: []connector.FieldError{{Field: "settings", Message: "are required"}}}
+			return nil, &ConfigError{Context: configContext, Fields: []connector.FieldError{{Field: "settings", Message: "are required"}}}
 		}
 		if err := dec.Decode(&s); err != nil {
-			return nil, &ConfigError{Fields: []connector.FieldError{{Field: "settings", Message: "are not valid JSON settings: " + err.Error()}}}
+			return nil, &ConfigError{Context: configContext, Fields: []connector.FieldError{{Field: "settings", Message: "are not valid JSON settings: " + err.Error()}}}
 		}
 		cfg := opts.Base
 		cfg.Host, cfg.Port, cfg.Security = s.IMAP.Host, s.IMAP.Port, s.IMAP.Security
@@ -155,7 +155,7 @@ func Factory(opts FactoryOptions) connector.Factory {
 			return nil, err
 		}
 		if len(fields) > 0 {
-			return nil, &ConfigError{Fields: fields}
+			return nil, &ConfigError{Context: configContext, Fields: fields}
 		}
 		return c, nil
 	}

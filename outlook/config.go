@@ -94,55 +94,30 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// ConfigError lists what is wrong with a Config, field by field. It is an
-// ErrPermanent error, and errors.As finds a *connector.ValidationError in
-// it, as connector.Factory callers expect.
-type ConfigError struct {
-	Fields []connector.FieldError
-}
+// ConfigError lists what is wrong with a Config, field by field: a
+// connector.ValidationError, so an ErrPermanent error, whose fields are
+// named as in Config, or as in the JSON settings when Factory reports it.
+type ConfigError = connector.ValidationError
 
-// Error lists the problems on one line.
-func (e *ConfigError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Field + " " + f.Message
-	}
-	return "outlook: invalid config: " + strings.Join(parts, "; ")
-}
-
-// Is makes a ConfigError an ErrPermanent error.
-func (e *ConfigError) Is(target error) bool { return target == connector.ErrPermanent }
-
-// As lets errors.As find a *connector.ValidationError with the same
-// fields.
-func (e *ConfigError) As(target any) bool {
-	if v, ok := target.(**connector.ValidationError); ok {
-		*v = &connector.ValidationError{Fields: e.Fields}
-		return true
-	}
-	return false
-}
-
-func (e *ConfigError) add(field, format string, args ...any) {
-	e.Fields = append(e.Fields, connector.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-}
+// configContext begins a ConfigError's text.
+const configContext = "outlook: invalid config"
 
 // resolve validates c and fills in the defaults.
 func (c Config) resolve() (Config, error) {
-	var e ConfigError
+	e := ConfigError{Context: configContext}
 	c.Email = strings.TrimSpace(c.Email)
 	if c.Email == "" {
-		e.add("Email", "is required")
+		e.Addf("Email", "is required")
 	} else if a, err := connector.ParseAddress(c.Email); err != nil || a.Email != c.Email || a.Name != "" {
-		e.add("Email", "must be a bare email address, got %q", c.Email)
+		e.Addf("Email", "must be a bare email address, got %q", c.Email)
 	}
 	if c.TokenSource == nil {
-		e.add("TokenSource", "is required")
+		e.Addf("TokenSource", "is required")
 	}
 	if c.Endpoint == "" {
 		c.Endpoint = DefaultEndpoint
 	} else if u, err := url.Parse(c.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		e.add("Endpoint", "must be an http(s) URL, got %q", c.Endpoint)
+		e.Addf("Endpoint", "must be an http(s) URL, got %q", c.Endpoint)
 	}
 	c.Endpoint = strings.TrimSuffix(c.Endpoint, "/")
 	if len(c.Folders) == 0 {
@@ -152,28 +127,28 @@ func (c Config) resolve() (Config, error) {
 	for i, f := range c.Folders {
 		switch {
 		case f == "" || strings.ContainsAny(f, "/?#'\" \t\r\n"):
-			e.add(fmt.Sprintf("Folders[%d]", i), "must be a folder id or well-known name, got %q", f)
+			e.Addf(fmt.Sprintf("Folders[%d]", i), "must be a folder id or well-known name, got %q", f)
 		case seen[strings.ToLower(f)]:
-			e.add(fmt.Sprintf("Folders[%d]", i), "repeats %q", f)
+			e.Addf(fmt.Sprintf("Folders[%d]", i), "repeats %q", f)
 		}
 		seen[strings.ToLower(f)] = true
 	}
 	defInt(&e, "BatchSize", &c.BatchSize, DefaultBatchSize)
 	if c.BatchSize > MaxBatchSize {
-		e.add("BatchSize", "must be at most %d, got %d", MaxBatchSize, c.BatchSize)
+		e.Addf("BatchSize", "must be at most %d, got %d", MaxBatchSize, c.BatchSize)
 	}
 	defInt(&e, "MaxConcurrency", &c.MaxConcurrency, DefaultMaxConcurrency)
 	switch {
 	case c.MaxRetries == 0:
 		c.MaxRetries = DefaultMaxRetries
 	case c.MaxRetries > 10:
-		e.add("MaxRetries", "must be at most 10 (kiota's limit), got %d", c.MaxRetries)
+		e.Addf("MaxRetries", "must be at most 10 (kiota's limit), got %d", c.MaxRetries)
 	}
 	switch {
 	case c.SubscriptionLifetime == 0:
 		c.SubscriptionLifetime = DefaultSubscriptionLifetime
 	case c.SubscriptionLifetime < 0 || c.SubscriptionLifetime > MaxSubscriptionLifetime:
-		e.add("SubscriptionLifetime", "must be between 0 and %s, got %s", MaxSubscriptionLifetime, c.SubscriptionLifetime)
+		e.Addf("SubscriptionLifetime", "must be between 0 and %s, got %s", MaxSubscriptionLifetime, c.SubscriptionLifetime)
 	}
 	if c.MaxAttachmentContent < 0 {
 		c.MaxAttachmentContent = -1
@@ -193,7 +168,7 @@ func (c Config) resolve() (Config, error) {
 func defInt(e *ConfigError, field string, v *int, def int) {
 	switch {
 	case *v < 0:
-		e.add(field, "must not be negative, got %d", *v)
+		e.Addf(field, "must not be negative, got %d", *v)
 	case *v == 0:
 		*v = def
 	}

@@ -60,9 +60,9 @@ func ConfigFromSettings(settings json.RawMessage, creds connector.Credentials) (
 		dec := json.NewDecoder(bytes.NewReader(settings))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&st); err != nil {
-			return Config{}, fmt.Errorf("smtp: settings: %w", &connector.ValidationError{
+			return Config{}, &connector.ValidationError{Context: settingsContext,
 				Fields: []connector.FieldError{{Field: "settings", Message: jsonProblem(err)}},
-			})
+			}
 		}
 	}
 	cfg := Config{
@@ -77,7 +77,7 @@ func ConfigFromSettings(settings json.RawMessage, creds connector.Credentials) (
 	if cfg.Username == "" {
 		cfg.Username = creds.Username
 	}
-	var v connector.ValidationError
+	v := connector.ValidationError{Context: settingsContext}
 	if cfg.Auth == AuthNone {
 		// A relay that takes mail without AUTH: the integration's
 		// credentials (those of its IMAP side, say) are not sent.
@@ -95,10 +95,13 @@ func ConfigFromSettings(settings json.RawMessage, creds connector.Credentials) (
 		v.Fields = append(v.Fields, connector.FieldError{Field: p.setting, Message: p.settingMsg})
 	}
 	if len(v.Fields) > 0 {
-		return Config{}, fmt.Errorf("smtp: settings: %w", &v)
+		return Config{}, &v
 	}
 	return cfg, nil
 }
+
+// settingsContext begins the text of ConfigFromSettings' errors.
+const settingsContext = "smtp: settings"
 
 // jsonProblem describes a JSON decoding error without echoing input.
 func jsonProblem(err error) string {
