@@ -104,6 +104,9 @@ type Config struct {
 	// ShutdownTimeout (SHUTDOWN_TIMEOUT, default 25s) bounds the drain of
 	// requests and jobs after SIGTERM.
 	ShutdownTimeout time.Duration
+	// EventSweepInterval (EVENTS_SWEEP_INTERVAL, default 30s) is how often
+	// a worker re-enqueues pending events whose delivery job was lost.
+	EventSweepInterval time.Duration
 	// ConnectorTestTimeout (CONNECTOR_TEST_TIMEOUT, default 30s) bounds
 	// POST /api/v1/integrations/{id}/test.
 	ConnectorTestTimeout time.Duration
@@ -173,6 +176,7 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	c.MaxSendBodyBytes = int64(e.int("MAX_SEND_BODY_BYTES", 50<<20, 1024, 1<<30))
 	c.ShutdownTimeout = e.duration("SHUTDOWN_TIMEOUT", 25*time.Second)
 	c.ConnectorTestTimeout = e.duration("CONNECTOR_TEST_TIMEOUT", 30*time.Second)
+	c.EventSweepInterval = e.duration("EVENTS_SWEEP_INTERVAL", 30*time.Second)
 	c.OTLPEndpoint = e.str("OTEL_EXPORTER_OTLP_ENDPOINT", "")
 	if err := e.err(); err != nil {
 		return nil, err

@@ -14,8 +14,6 @@ import (
 // merely late is not delivered twice.
 const (
 	jobSweepEvents = "sweep-events"
-	// eventSweepEvery is how often the sweep runs.
-	eventSweepEvery = 30 * time.Second
 	// eventSweepGrace is how long past due a pending event must be for
 	// the sweep to take it: a fresh event's own enqueue is not raced.
 	eventSweepGrace = time.Minute
@@ -41,7 +39,7 @@ func (a *App) sweepEvents(ctx context.Context, now time.Time) (int, error) {
 	}
 	n := 0
 	for n < eventSweepMax {
-		events, err := a.store.ClaimEvents(ctx, now.Add(-eventSweepGrace), eventSweepBatch, eventSweepGrace+2*eventSweepEvery)
+		events, err := a.store.ClaimEvents(ctx, now.Add(-eventSweepGrace), eventSweepBatch, eventSweepGrace+2*a.cfg.EventSweepInterval)
 		if err != nil || len(events) == 0 {
 			return n, err
 		}

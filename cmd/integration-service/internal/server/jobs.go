@@ -63,7 +63,7 @@ func (a *App) newWorker() (*queue.Worker, error) {
 		ShutdownTimeout: a.cfg.ShutdownTimeout,
 		Logger:          a.logger,
 		Periodic: []queue.Periodic{{
-			Name: jobSweepEvents, Every: eventSweepEvery, Type: jobSweepEvents,
+			Name: jobSweepEvents, Every: a.cfg.EventSweepInterval, Type: jobSweepEvents,
 			Options: []queue.Option{queue.MaxAttempts(1)},
 		}},
 	})
