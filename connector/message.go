@@ -163,24 +163,32 @@ func (h Header) Add(key, value string) {
 // Clone returns a deep copy of m: changing the copy's slices, maps or
 // attachment content does not change m.
 func (m *Message) Clone() *Message {
-	c := *m
-	c.InReplyTo = slices.Clone(m.InReplyTo)
-	c.References = slices.Clone(m.References)
-	c.From = slices.Clone(m.From)
-	c.To = slices.Clone(m.To)
-	c.Cc = slices.Clone(m.Cc)
-	c.Bcc = slices.Clone(m.Bcc)
-	c.ReplyTo = slices.Clone(m.ReplyTo)
-	c.Attachments = slices.Clone(m.Attachments)
-	for i := range c.Attachments {
-		c.Attachments[i].Content = bytes.Clone(c.Attachments[i].Content)
+	c := new(Message)
+	m.DeepCopyInto(c)
+	return c
+}
+
+// DeepCopyInto sets *out to a deep copy of m, as Clone returns, without
+// allocating the Message itself: for copies held by value, such as a
+// struct embedding a Message.
+func (m *Message) DeepCopyInto(out *Message) {
+	*out = *m
+	out.InReplyTo = slices.Clone(m.InReplyTo)
+	out.References = slices.Clone(m.References)
+	out.From = slices.Clone(m.From)
+	out.To = slices.Clone(m.To)
+	out.Cc = slices.Clone(m.Cc)
+	out.Bcc = slices.Clone(m.Bcc)
+	out.ReplyTo = slices.Clone(m.ReplyTo)
+	out.Attachments = slices.Clone(m.Attachments)
+	for i := range out.Attachments {
+		out.Attachments[i].Content = bytes.Clone(out.Attachments[i].Content)
 	}
-	c.Folders = slices.Clone(m.Folders)
-	c.Labels = slices.Clone(m.Labels)
-	c.Flags = slices.Clone(m.Flags)
-	c.Headers = m.Headers.Clone()
-	c.Problems = slices.Clone(m.Problems)
-	return &c
+	out.Folders = slices.Clone(m.Folders)
+	out.Labels = slices.Clone(m.Labels)
+	out.Flags = slices.Clone(m.Flags)
+	out.Headers = m.Headers.Clone()
+	out.Problems = slices.Clone(m.Problems)
 }
 
 // Clone returns a deep copy of h (nil for nil).

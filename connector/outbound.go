@@ -187,16 +187,23 @@ func validHeaderName(k string) bool {
 // Clone returns a deep copy of m: changing the copy's slices, maps or
 // attachment content does not change m.
 func (m *OutboundMessage) Clone() *OutboundMessage {
-	c := *m
-	c.To = slices.Clone(m.To)
-	c.Cc = slices.Clone(m.Cc)
-	c.Bcc = slices.Clone(m.Bcc)
-	c.ReplyTo = slices.Clone(m.ReplyTo)
-	c.Attachments = slices.Clone(m.Attachments)
-	for i := range c.Attachments {
-		c.Attachments[i].Content = bytes.Clone(c.Attachments[i].Content)
+	c := new(OutboundMessage)
+	m.DeepCopyInto(c)
+	return c
+}
+
+// DeepCopyInto sets *out to a deep copy of m, as Clone returns, without
+// allocating the OutboundMessage itself.
+func (m *OutboundMessage) DeepCopyInto(out *OutboundMessage) {
+	*out = *m
+	out.To = slices.Clone(m.To)
+	out.Cc = slices.Clone(m.Cc)
+	out.Bcc = slices.Clone(m.Bcc)
+	out.ReplyTo = slices.Clone(m.ReplyTo)
+	out.Attachments = slices.Clone(m.Attachments)
+	for i := range out.Attachments {
+		out.Attachments[i].Content = bytes.Clone(out.Attachments[i].Content)
 	}
-	c.References = slices.Clone(m.References)
-	c.Headers = m.Headers.Clone()
-	return &c
+	out.References = slices.Clone(m.References)
+	out.Headers = m.Headers.Clone()
 }

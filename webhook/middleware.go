@@ -27,19 +27,36 @@ func DeliveryFromContext(ctx context.Context) (Delivery, bool) {
 // was served within the TTL is acknowledged with 204 instead; one whose
 // handler failed (not 2xx) is forgotten, so that its retry is served.
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
+	return v.Handler(func(w http.ResponseWriter, r *http.Request, d Delivery, body []byte) {
+		SetBody(r, body)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), deliveryKey{}, d)))
+	})
+}
+
+// DeliveryHandlerFunc handles a verified delivery: d is what was
+// verified and body the request's body, already read (r.Body is
+// consumed) and checked against the signature.
+type DeliveryHandlerFunc func(w http.ResponseWriter, r *http.Request, d Delivery, body []byte)
+
+// Handler is Middleware for a handler that wants the verified delivery
+// and body as arguments: the same verification, rejections and replay
+// protection, without giving the body back to the request or the
+// Delivery to its context (one copy and one request clone fewer, which
+// tells at high rates).
+func (v *Verifier) Handler(fn DeliveryHandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d, body, err := v.VerifyRequest(r)
 		if err != nil {
 			reject(w, r, v.logger, err)
 			return
 		}
-		SetBody(r, body)
-		r = r.WithContext(context.WithValue(r.Context(), deliveryKey{}, d))
 		if v.replay == nil {
-			next.ServeHTTP(w, r)
+			fn(w, r, d, body)
 			return
 		}
-		serve.Once(w, r, next, v.replay, v.scope+d.ID, v.replayTTL, v.logger)
+		serve.Once(w, r, v.replay, v.scope+d.ID, v.replayTTL, v.logger, func(w http.ResponseWriter, r *http.Request) {
+			fn(w, r, d, body)
+		})
 	})
 }
 

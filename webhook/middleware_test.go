@@ -303,3 +303,58 @@ func TestMiddlewareOverHTTP(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, post(byOther, "evt_3", `{"a":3}`))
 	require.Equal(t, []string{`{"a":1}`, `{"a":2}`}, next.bodies)
 }
+
+// TestHandler: Handler verifies as Middleware does and hands the
+// delivery and the verified body to its function, once per webhook-id.
+func TestHandler(t *testing.T) {
+	t.Parallel()
+	for _, c := range verifyCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			v, h, body := c.request(t)
+			var got []string
+			var ids []string
+			handler := v.Handler(func(w http.ResponseWriter, r *http.Request, d webhook.Delivery, b []byte) {
+				got, ids = append(got, string(b)), append(ids, d.ID)
+				w.WriteHeader(http.StatusAccepted)
+			})
+			rec := httptest.NewRecorder()
+			handler.ServeHTTP(rec, specRequest(h, string(body)))
+			if c.want == nil {
+				require.Equal(t, http.StatusAccepted, rec.Code)
+				require.Equal(t, []string{string(body)}, got)
+				require.Equal(t, []string{h.Get(webhook.HeaderID)}, ids)
+				return
+			}
+			requireProblem(t, rec, http.StatusUnauthorized, c.want)
+			require.Empty(t, got, "function called for a rejected request")
+		})
+	}
+
+	t.Run("replay", func(t *testing.T) {
+		t.Parallel()
+		sec := webhook.GenerateSecret()
+		signer, err := webhook.NewSigner(sec)
+		require.NoError(t, err)
+		v := newVerifier(t, webhook.VerifierOptions{Now: time.Now, Replay: webhook.NewMemoryReplayStore()}, sec)
+		var calls atomic.Int32
+		fail := atomic.Bool{}
+		fail.Store(true)
+		h := v.Handler(func(w http.ResponseWriter, _ *http.Request, _ webhook.Delivery, _ []byte) {
+			calls.Add(1)
+			if fail.Load() {
+				w.WriteHeader(http.StatusServiceUnavailable)
+			}
+		})
+		serve := func(id string) int {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, signedRequest(t, signer, id, `{"n":1}`))
+			return rec.Code
+		}
+		require.Equal(t, http.StatusServiceUnavailable, serve("msg_1"))
+		fail.Store(false)
+		require.Equal(t, http.StatusOK, serve("msg_1"), "a failed delivery's retry is served")
+		require.Equal(t, http.StatusNoContent, serve("msg_1"), "a served one is acknowledged")
+		require.Equal(t, int32(2), calls.Load())
+	})
+}

@@ -1,8 +1,8 @@
 package webhook
 
 import (
-	"container/heap"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"sync"
 	"time"
@@ -12,16 +12,30 @@ import (
 // service that runs as one process (and for tests). Keys are dropped as
 // they expire, during later calls: it starts no goroutine. It is safe for
 // concurrent use; the zero value is not usable, call NewMemoryReplayStore.
+//
+// It keeps each key as the first 128 bits of its SHA-256 digest, with
+// its expiry in nanoseconds: nothing it holds has a pointer for the
+// garbage collector to follow, however many deliveries it remembers (a
+// busy source's ten minutes can be millions). Two keys collide with a
+// probability of about 2⁻¹²⁸.
 type MemoryReplayStore struct {
 	mu      sync.Mutex
 	now     func() time.Time
-	expires map[string]time.Time
+	expires map[replayDigest]int64
 	queue   expiryQueue
+}
+
+// replayDigest is what a MemoryReplayStore keeps of a key.
+type replayDigest [16]byte
+
+func digestKey(key string) replayDigest {
+	sum := sha256.Sum256([]byte(key))
+	return replayDigest(sum[:16])
 }
 
 // NewMemoryReplayStore returns an empty MemoryReplayStore.
 func NewMemoryReplayStore() *MemoryReplayStore {
-	return &MemoryReplayStore{now: time.Now, expires: make(map[string]time.Time)}
+	return &MemoryReplayStore{now: time.Now, expires: make(map[replayDigest]int64)}
 }
 
 // errNonPositiveTTL is returned by Remember for a ttl that would remember
@@ -36,16 +50,17 @@ func (m *MemoryReplayStore) Remember(ctx context.Context, key string, ttl time.D
 	if ttl <= 0 {
 		return false, errNonPositiveTTL
 	}
-	now := m.now()
+	d := digestKey(key)
+	now := m.now().UnixNano()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.expire(now)
-	if _, seen := m.expires[key]; seen {
+	if _, seen := m.expires[d]; seen {
 		return false, nil
 	}
-	exp := now.Add(ttl)
-	m.expires[key] = exp
-	heap.Push(&m.queue, expiry{key: key, at: exp})
+	exp := now + int64(ttl)
+	m.expires[d] = exp
+	m.queue.push(expiry{key: d, at: exp})
 	return true, nil
 }
 
@@ -54,15 +69,16 @@ func (m *MemoryReplayStore) Forget(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	d := digestKey(key)
 	m.mu.Lock()
-	delete(m.expires, key)
+	delete(m.expires, d)
 	m.mu.Unlock()
 	return nil
 }
 
 // Len returns how many keys are remembered and not yet expired.
 func (m *MemoryReplayStore) Len() int {
-	now := m.now()
+	now := m.now().UnixNano()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.expire(now)
@@ -72,35 +88,58 @@ func (m *MemoryReplayStore) Len() int {
 // expire drops the keys whose time has come. A key forgotten and
 // remembered again has a newer expiry than its old queue entry, which is
 // then skipped.
-func (m *MemoryReplayStore) expire(now time.Time) {
-	for len(m.queue) > 0 && !m.queue[0].at.After(now) {
-		e := heap.Pop(&m.queue).(expiry)
-		if at, ok := m.expires[e.key]; ok && !at.After(e.at) {
+func (m *MemoryReplayStore) expire(now int64) {
+	for len(m.queue) > 0 && m.queue[0].at <= now {
+		e := m.queue.pop()
+		if at, ok := m.expires[e.key]; ok && at <= e.at {
 			delete(m.expires, e.key)
 		}
 	}
 }
 
+// expiry is a key's digest and when it expires (Unix nanoseconds).
 type expiry struct {
-	key string
-	at  time.Time
+	key replayDigest
+	at  int64
 }
 
-// expiryQueue is a min-heap of expiries.
+// expiryQueue is a min-heap of expiries by time, typed so that pushing
+// boxes nothing.
 type expiryQueue []expiry
 
-// Len, Less, Swap, Push and Pop implement heap.Interface.
-func (q expiryQueue) Len() int           { return len(q) }
-func (q expiryQueue) Less(i, j int) bool { return q[i].at.Before(q[j].at) }
-func (q expiryQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *expiryQueue) push(e expiry) {
+	*q = append(*q, e)
+	h := *q
+	for i := len(h) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if h[parent].at <= h[i].at {
+			break
+		}
+		h[parent], h[i] = h[i], h[parent]
+		i = parent
+	}
+}
 
-// Push appends x, for heap.Push.
-func (q *expiryQueue) Push(x any) { *q = append(*q, x.(expiry)) }
-
-// Pop removes the last element, for heap.Pop.
-func (q *expiryQueue) Pop() any {
-	old := *q
-	e := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return e
+func (q *expiryQueue) pop() expiry {
+	h := *q
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	for i := 0; ; {
+		smallest, l, r := i, 2*i+1, 2*i+2
+		if l < len(h) && h[l].at < h[smallest].at {
+			smallest = l
+		}
+		if r < len(h) && h[r].at < h[smallest].at {
+			smallest = r
+		}
+		if smallest == i {
+			break
+		}
+		h[i], h[smallest] = h[smallest], h[i]
+		i = smallest
+	}
+	*q = h
+	return top
 }

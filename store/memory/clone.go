@@ -18,35 +18,31 @@ func cloneIntegration(in *store.Integration) *store.Integration {
 }
 
 func cloneMessage(m *store.Message) *store.Message {
-	c := *m
-	c.Message = cloneConnectorMessage(&m.Message)
-	return &c
+	c := new(store.Message)
+	*c = *m
+	m.Message.DeepCopyInto(&c.Message)
+	return c
 }
 
-func cloneConnectorMessage(m *connector.Message) connector.Message { return *m.Clone() }
-
-// storedConnectorMessage copies m as a store keeps it: without attachment
-// content, which connector.Attachment does not serialise and store/postgres
-// therefore does not keep either.
-func storedConnectorMessage(m *connector.Message) connector.Message {
-	c := cloneConnectorMessage(m)
-	for i := range c.Attachments {
-		c.Attachments[i].Content = nil
+// storeConnectorMessage sets *dst to a copy of m as a store keeps it:
+// without attachment content, which connector.Attachment does not
+// serialise and store/postgres therefore does not keep either.
+func storeConnectorMessage(dst *connector.Message, m *connector.Message) {
+	m.DeepCopyInto(dst)
+	for i := range dst.Attachments {
+		dst.Attachments[i].Content = nil
 	}
-	return c
 }
 
 func cloneOutbox(e *store.OutboxEntry) *store.OutboxEntry {
 	c := *e
-	c.Message = cloneOutbound(&e.Message)
+	e.Message.DeepCopyInto(&c.Message)
 	if e.Result != nil {
 		r := *e.Result
 		c.Result = &r
 	}
 	return &c
 }
-
-func cloneOutbound(m *connector.OutboundMessage) connector.OutboundMessage { return *m.Clone() }
 
 func cloneEvent(e *store.Event) *store.Event {
 	c := *e

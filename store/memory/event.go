@@ -106,8 +106,11 @@ type eventBatch struct {
 // nothing. The events' ids are made here, under the write lock, so that
 // they are in the order the events are stored.
 func (t *tables) prepareEvents(events []*store.Event, scope eventScope, now time.Time) (*eventBatch, error) {
-	b := &eventBatch{given: events}
-	seen := make(map[string]bool, len(events))
+	b := &eventBatch{given: events, filled: make([]*store.Event, 0, len(events)), fresh: make([]*eventRow, 0, len(events))}
+	var seen map[string]bool
+	if len(events) > 1 {
+		seen = make(map[string]bool, len(events))
+	}
 	for i, e := range events {
 		if e == nil {
 			return nil, invalid(fmt.Sprintf("events[%d]", i), "is nil")
@@ -117,11 +120,15 @@ func (t *tables) prepareEvents(events []*store.Event, scope eventScope, now time
 			return nil, err
 		}
 		b.filled = append(b.filled, c)
-		if seen[c.ID] || t.events[c.ID] != nil {
+		// An id the caller gave may be stored already, or given twice; one
+		// generated here is new.
+		if e.ID != "" && (seen[c.ID] || t.events[c.ID] != nil) {
 			continue
 		}
-		seen[c.ID] = true
-		b.fresh = append(b.fresh, &eventRow{ev: *cloneEvent(c)})
+		if seen != nil {
+			seen[c.ID] = true
+		}
+		b.fresh = append(b.fresh, &eventRow{ev: *c}) // c is this batch's own copy
 	}
 	return b, nil
 }

@@ -41,7 +41,8 @@ func (s *Store) SyncState(ctx context.Context, tenantID, integrationID string) (
 //
 // c.Events runs without the store's lock: it may read the store, and sees
 // it as it was before this commit (neither this commit's messages nor its
-// cursor); it must not commit a sync of the same integration. Its error
+// cursor); it must not commit a sync of the same integration. The
+// messages it is given are the copies SyncResult.Inserted returns. Its error
 // is returned as it is. The events it returns are stored as InsertEvents
 // stores them; an empty TenantID or IntegrationID is filled with the
 // commit's, another tenant is store.ErrInvalid, and the events are filled
@@ -72,12 +73,14 @@ func (s *Store) CommitSync(ctx context.Context, c *store.SyncCommit) (*store.Syn
 		return nil, err
 	}
 
+	// The copies of the new messages go to c.Events and then, as they
+	// are, to SyncResult.Inserted: one copy each, never the store's own.
+	inserted := make([]*store.Message, len(plan.inserted))
+	for i, m := range plan.inserted {
+		inserted[i] = cloneMessage(m)
+	}
 	var events []*store.Event
 	if c.Events != nil {
-		inserted := make([]*store.Message, len(plan.inserted))
-		for i, m := range plan.inserted {
-			inserted[i] = cloneMessage(m)
-		}
 		if events, err = c.Events(inserted); err != nil {
 			return nil, err
 		}
@@ -100,14 +103,14 @@ func (s *Store) CommitSync(ctx context.Context, c *store.SyncCommit) (*store.Syn
 		if err != nil {
 			return err
 		}
-		for _, m := range plan.writes {
-			row.msgs.put(m)
+		for _, w := range plan.writes {
+			row.msgs.put(w.m, w.isNew)
 		}
 		res.Events = t.storeEvents(batch)
 		row.sync = store.SyncState{Cursor: c.Cursor, Version: c.Version + 1, UpdatedAt: now}
 		row.in.LastSyncAt = now
-		for _, m := range plan.inserted {
-			res.Inserted = append(res.Inserted, cloneMessage(m))
+		if len(inserted) > 0 {
+			res.Inserted = inserted
 		}
 		return nil
 	})

@@ -14,13 +14,24 @@ import (
 type syncPlan struct {
 	// writes are the messages to store: the new ones and changed copies
 	// of known ones.
-	writes []*store.Message
+	writes []planWrite
 	// inserted are the new messages, in batch order.
 	inserted []*store.Message
 	updated  int
 	deleted  int
 	resync   bool
 }
+
+// planWrite is a message a commit stores; isNew says it is not stored
+// yet.
+type planWrite struct {
+	m     *store.Message
+	isNew bool
+}
+
+// stagedMessage is a batch's copy of a message and the stored message
+// it copies, nil for a new one.
+type stagedMessage struct{ m, old *store.Message }
 
 // planSync applies c's messages and changes to copies of the messages
 // they touch in msgs, and counts what changed. A known message counts as
@@ -31,18 +42,20 @@ type syncPlan struct {
 // written without counting and without moving UpdatedAt.
 func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan {
 	p := &syncPlan{}
-	staged := map[string]*store.Message{}
-	var order []string
+	// staged holds the batch's copies by provider id, each with the
+	// stored message it copies (nil for a new one).
+	staged := make(map[string]stagedMessage, len(c.Messages))
+	order := make([]string, 0, len(c.Messages))
 	stage := func(providerID string) *store.Message {
-		if m, ok := staged[providerID]; ok {
-			return m
+		if s, ok := staged[providerID]; ok {
+			return s.m
 		}
 		old := msgs.byProvider[providerID]
 		if old == nil {
 			return nil
 		}
 		m := cloneMessage(old)
-		staged[providerID] = m
+		staged[providerID] = stagedMessage{m: m, old: old}
 		order = append(order, providerID)
 		return m
 	}
@@ -66,20 +79,22 @@ func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan 
 			ID:            store.NewID(),
 			TenantID:      c.TenantID,
 			IntegrationID: normID(c.IntegrationID),
-			Message:       storedConnectorMessage(in),
 			CreatedAt:     now,
 			UpdatedAt:     now,
 		}
+		storeConnectorMessage(&m.Message, in)
 		m.ProviderRef = ref
-		staged[in.ProviderID] = m
+		staged[in.ProviderID] = stagedMessage{m: m}
 		order = append(order, in.ProviderID)
 		p.inserted = append(p.inserted, m)
 	}
 	// A ref the batch gives is taken from the stored message holding it.
-	for _, ref := range slices.Sorted(maps.Keys(holders)) {
-		if old := msgs.byRef[ref]; old != nil && old.ProviderID != holders[ref] {
-			if m := stage(old.ProviderID); m.ProviderRef == ref {
-				m.ProviderRef = ""
+	if len(holders) > 0 {
+		for _, ref := range slices.Sorted(maps.Keys(holders)) {
+			if old := msgs.byRef[ref]; old != nil && old.ProviderID != holders[ref] {
+				if m := stage(old.ProviderID); m.ProviderRef == ref {
+					m.ProviderRef = ""
+				}
 			}
 		}
 	}
@@ -126,13 +141,13 @@ func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan 
 	}
 
 	for _, providerID := range order {
-		m := staged[providerID]
-		old := msgs.byProvider[providerID]
+		s := staged[providerID]
+		m, old := s.m, s.old
 		if old == nil {
 			if !m.DeletedAt.IsZero() {
 				p.deleted++
 			}
-			p.writes = append(p.writes, m)
+			p.writes = append(p.writes, planWrite{m: m, isNew: true})
 			continue
 		}
 		wasDeleted, isDeleted := !old.DeletedAt.IsZero(), !m.DeletedAt.IsZero()
@@ -154,9 +169,9 @@ func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan 
 		switch {
 		case changed || newlyDeleted:
 			m.UpdatedAt = now
-			p.writes = append(p.writes, m)
+			p.writes = append(p.writes, planWrite{m: m})
 		case m.ProviderRef != old.ProviderRef:
-			p.writes = append(p.writes, m)
+			p.writes = append(p.writes, planWrite{m: m})
 		}
 	}
 	return p
@@ -167,6 +182,9 @@ func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan 
 // maps to the provider id of the last message given with it, or to ""
 // when that message was given again with another ref.
 func refHolders(msgs []*connector.Message) map[string]string {
+	if !slices.ContainsFunc(msgs, func(m *connector.Message) bool { return m.ProviderRef != "" }) {
+		return nil // no refs: nothing to say, and nothing to allocate
+	}
 	holders := map[string]string{}
 	current := map[string]string{} // provider id → its latest ref
 	for _, m := range msgs {
@@ -184,6 +202,9 @@ func refHolders(msgs []*connector.Message) map[string]string {
 // dedupeMessages keeps one message per provider id: the last copy in the
 // batch, at the place of the first.
 func dedupeMessages(msgs []*connector.Message) []*connector.Message {
+	if len(msgs) < 2 {
+		return msgs
+	}
 	at := make(map[string]int, len(msgs))
 	out := make([]*connector.Message, 0, len(msgs))
 	for _, m := range msgs {

@@ -73,19 +73,19 @@ type messageTable struct {
 	ids []string
 }
 
-// put stores msg, a new message or a changed copy of a stored one. The
-// messages of one commit may be put in any order: when msg leaves a ref,
-// the index forgets it only if msg still holds it there.
-func (m *messageTable) put(msg *store.Message) {
+// put stores msg, a new message (isNew) or a changed copy of a stored
+// one. The messages of one commit may be put in any order: when msg
+// leaves a ref, the index forgets it only if msg still holds it there.
+func (m *messageTable) put(msg *store.Message, isNew bool) {
 	if m.byID == nil {
 		m.byID = map[string]*store.Message{}
 		m.byProvider = map[string]*store.Message{}
 		m.byRef = map[string]*store.Message{}
 	}
-	old, ok := m.byID[msg.ID]
-	if !ok {
+	if isNew {
 		m.ids = insertSorted(m.ids, msg.ID)
-	} else if r := old.ProviderRef; r != "" && r != msg.ProviderRef {
+	} else if old := m.byID[msg.ID]; old != nil && old.ProviderRef != "" && old.ProviderRef != msg.ProviderRef {
+		r := old.ProviderRef
 		if h := m.byRef[r]; h != nil && h.ID == msg.ID {
 			delete(m.byRef, r)
 		}

@@ -58,7 +58,7 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		key := "pubsub:" + push.Subscription + ":" + push.Message.MessageID
-		serve.Once(w, r, next, v.replay, key, v.replayTTL, v.logger)
+		serve.Once(w, r, v.replay, key, v.replayTTL, v.logger, next.ServeHTTP)
 	})
 }
 

@@ -24,7 +24,7 @@ const forgetTimeout = 5 * time.Second
 // forgotten, so that the sender's retry is served. When the store fails
 // the request gets 503 and next is not called: the sender retries later,
 // and nothing is served twice.
-func Once(w http.ResponseWriter, r *http.Request, next http.Handler, store Store, key string, ttl time.Duration, logger *slog.Logger) {
+func Once(w http.ResponseWriter, r *http.Request, store Store, key string, ttl time.Duration, logger *slog.Logger, next http.HandlerFunc) {
 	ctx := r.Context()
 	first, err := store.Remember(ctx, key, ttl)
 	if err != nil {
@@ -50,6 +50,6 @@ func Once(w http.ResponseWriter, r *http.Request, next http.Handler, store Store
 				slog.Any("error", err))
 		}
 	}()
-	next.ServeHTTP(rec, r)
+	next(rec, r)
 	served = true
 }

@@ -15,9 +15,30 @@ import (
 	"github.com/ucsp/integration/webhook"
 )
 
-// customInbound is the body of POST /webhooks/custom/{integrationId}: an
-// inbound message (schema CustomInboundMessage of the OpenAPI document).
+// The kinds of body POST /webhooks/custom/{integrationId} takes.
+const (
+	// customTypeMessage is an inbound message (schema
+	// CustomInboundMessage), the default when type is absent.
+	customTypeMessage = "message"
+	// customTypeConversation is a message posted to a conversation of a
+	// chat or ticket system (schema CustomConversationMessage).
+	customTypeConversation = "conversation.message"
+)
+
+// customInbound is the body of POST /webhooks/custom/{integrationId}:
+// an inbound message or a conversation message (schemas
+// CustomInboundMessage and CustomConversationMessage of the OpenAPI
+// document), decoded in one pass into the union of their fields; message
+// checks that only the fields of its type are set.
 type customInbound struct {
+	Type string `json:"type"`
+
+	// A conversation message's own fields.
+	ConversationID string             `json:"conversation_id"`
+	EventID        string             `json:"event_id"`
+	Author         *connector.Address `json:"author"`
+	CreatedAt      *time.Time         `json:"created_at"`
+
 	From        *connector.Address  `json:"from"`
 	To          []connector.Address `json:"to"`
 	Cc          []connector.Address `json:"cc"`
@@ -79,9 +100,10 @@ func (a *App) customWebhook(w http.ResponseWriter, r *http.Request) {
 
 // ingestCustom stores a verified delivery as an inbound message of in,
 // with its message.received event, through CommitSync as a sync batch
-// is: a redelivery (same message_id, or same webhook-id) stores and
-// announces nothing new.
-func (a *App) ingestCustom(w http.ResponseWriter, r *http.Request, in *store.Integration) {
+// is (grouped with the integration's other deliveries of the moment, see
+// commitCustom): a redelivery (same message_id, or same webhook-id)
+// stores and announces nothing new.
+func (a *App) ingestCustom(w http.ResponseWriter, r *http.Request, in *store.Integration, d webhook.Delivery, raw []byte) {
 	if !isJSON(r.Header.Get("Content-Type")) {
 		writeProblem(w, r, http.StatusUnsupportedMediaType, probMediaType, "the body must be application/json")
 		return
@@ -90,9 +112,9 @@ func (a *App) ingestCustom(w http.ResponseWriter, r *http.Request, in *store.Int
 		writeProblem(w, r, http.StatusConflict, probConflict, "the integration is disabled")
 		return
 	}
-	d, _ := webhook.DeliveryFromContext(r.Context())
 	var body customInbound
-	if !decodeJSON(w, r, a.cfg.MaxBodyBytes, &body) {
+	if fe, ok := strictUnmarshal(raw, &body); !ok {
+		writeProblem(w, r, http.StatusBadRequest, probInvalidRequest, "the body is not a valid JSON request", fe)
 		return
 	}
 	msg, errs := body.message(d.ID)
@@ -101,7 +123,7 @@ func (a *App) ingestCustom(w http.ResponseWriter, r *http.Request, in *store.Int
 		return
 	}
 	ctx := r.Context()
-	res, err := a.commitCustom(ctx, in, d.ID, msg)
+	stored, err := a.commitCustom(ctx, in, d.ID, msg)
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		w.Header().Set("Retry-After", "1")
@@ -111,10 +133,9 @@ func (a *App) ingestCustom(w http.ResponseWriter, r *http.Request, in *store.Int
 		a.storeError(w, r, err, "integration")
 		return
 	}
-	a.enqueueEvents(ctx, res.Events...)
-	out := customIngested{ProviderID: msg.ProviderID, Duplicate: len(res.Inserted) == 0}
-	if len(res.Inserted) > 0 {
-		out.ID = res.Inserted[0].ID
+	out := customIngested{ProviderID: msg.ProviderID, Duplicate: stored == nil}
+	if stored != nil {
+		out.ID = stored.ID
 	} else if m, err := a.store.GetMessageByProviderID(ctx, in.TenantID, in.ID, msg.ProviderID); err == nil {
 		out.ID = m.ID
 	}
@@ -124,7 +145,25 @@ func (a *App) ingestCustom(w http.ResponseWriter, r *http.Request, in *store.Int
 // message checks the body and turns it into a connector message whose
 // ProviderID is its message_id, or the webhook-id when it has none.
 func (b *customInbound) message(webhookID string) (*connector.Message, []fieldError) {
+	switch b.Type {
+	case "", customTypeMessage:
+	case customTypeConversation:
+		return b.conversationMessage(webhookID)
+	default:
+		return nil, []fieldError{{Field: "type", Message: `must be "message" or "conversation.message"`}}
+	}
 	var errs []fieldError
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"conversation_id", b.ConversationID != ""}, {"event_id", b.EventID != ""},
+		{"author", b.Author != nil}, {"created_at", b.CreatedAt != nil},
+	} {
+		if f.set {
+			errs = append(errs, fieldError{Field: f.name, Message: `belongs to type "conversation.message"`})
+		}
+	}
 	if b.From == nil || !validEmail(b.From.Email) {
 		errs = append(errs, fieldError{Field: "from.email", Message: "is required and must be an email address"})
 	}
@@ -142,11 +181,7 @@ func (b *customInbound) message(webhookID string) (*connector.Message, []fieldEr
 	if len(b.MessageID) > 998 || strings.ContainsAny(b.MessageID, "<> \r\n") {
 		errs = append(errs, fieldError{Field: "message_id", Message: "must be a Message-ID without angle brackets, at most 998 bytes"})
 	}
-	for i, a := range b.Attachments {
-		if a.Size < 0 {
-			errs = append(errs, fieldError{Field: "attachments[" + strconv.Itoa(i) + "].size", Message: "must not be negative"})
-		}
-	}
+	errs = append(errs, b.attachmentErrors()...)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -162,15 +197,83 @@ func (b *customInbound) message(webhookID string) (*connector.Message, []fieldEr
 	if b.Date != nil {
 		m.Date = b.Date.UTC()
 	}
+	m.Attachments = b.attachments()
+	return m, nil
+}
+
+// conversationMessage checks a conversation.message body and turns it
+// into a connector message of the conversation's thread, whose
+// ProviderID is its event_id, or the webhook-id when it has none.
+func (b *customInbound) conversationMessage(webhookID string) (*connector.Message, []fieldError) {
+	var errs []fieldError
+	if b.ConversationID == "" || len(b.ConversationID) > 998 {
+		errs = append(errs, fieldError{Field: "conversation_id", Message: "is required, at most 998 bytes"})
+	}
+	if len(b.EventID) > 998 {
+		errs = append(errs, fieldError{Field: "event_id", Message: "must be at most 998 bytes"})
+	}
+	if b.Author == nil || !validEmail(b.Author.Email) {
+		errs = append(errs, fieldError{Field: "author.email", Message: "is required and must be an email address"})
+	}
+	if b.Text == "" && b.HTML == "" {
+		errs = append(errs, fieldError{Field: "text", Message: "text or html is required"})
+	}
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"from", b.From != nil}, {"to", b.To != nil}, {"cc", b.Cc != nil}, {"message_id", b.MessageID != ""},
+		{"in_reply_to", b.InReplyTo != nil}, {"references", b.References != nil},
+		{"thread_id", b.ThreadID != ""}, {"date", b.Date != nil},
+	} {
+		if f.set {
+			errs = append(errs, fieldError{Field: f.name, Message: `belongs to type "message"; a conversation message has conversation_id, author and created_at`})
+		}
+	}
+	errs = append(errs, b.attachmentErrors()...)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	m := &connector.Message{
+		ProviderID: "webhook:" + webhookID,
+		ThreadID:   b.ConversationID,
+		From:       []connector.Address{*b.Author},
+		Subject:    b.Subject, Text: b.Text, HTML: b.HTML, ReceivedAt: time.Now().UTC(),
+		Attachments: b.attachments(),
+	}
+	if b.EventID != "" {
+		m.ProviderID = "event:" + b.EventID
+	}
+	if b.CreatedAt != nil {
+		m.Date = b.CreatedAt.UTC()
+	}
+	return m, nil
+}
+
+// attachmentErrors checks the attachments' metadata.
+func (b *customInbound) attachmentErrors() []fieldError {
+	var errs []fieldError
+	for i, a := range b.Attachments {
+		if a.Size < 0 {
+			errs = append(errs, fieldError{Field: "attachments[" + strconv.Itoa(i) + "].size", Message: "must not be negative"})
+		}
+	}
+	return errs
+}
+
+// attachments returns the attachments as a connector message keeps
+// them, numbered from 1 where the sender gave no id.
+func (b *customInbound) attachments() []connector.Attachment {
+	var out []connector.Attachment
 	for i, at := range b.Attachments {
 		if at.ID == "" {
 			at.ID = strconv.Itoa(i + 1)
 		}
-		m.Attachments = append(m.Attachments, connector.Attachment{
+		out = append(out, connector.Attachment{
 			ID: at.ID, Filename: at.Filename, ContentType: at.ContentType, ContentID: at.ContentID, Inline: at.Inline, Size: at.Size,
 		})
 	}
-	return m, nil
+	return out
 }
 
 // validEmail reports whether s is a bare addr-spec (no display name).

@@ -184,6 +184,18 @@ func TestCustomWebhookRefused(t *testing.T) {
 		"unknown field": {400, func() *httptest.ResponseRecorder {
 			return f.push(t, f.id, f.secret, "a9", now, `{"from":{"email":"a@example.org"},"text":"x","bogus":1}`)
 		}},
+		"unknown type": {422, func() *httptest.ResponseRecorder {
+			return f.push(t, f.id, f.secret, "a11", now, `{"type":"note","from":{"email":"a@example.org"},"text":"x"}`)
+		}},
+		"conversation without conversation_id": {422, func() *httptest.ResponseRecorder {
+			return f.push(t, f.id, f.secret, "a12", now, `{"type":"conversation.message","author":{"email":"a@example.org"},"text":"x"}`)
+		}},
+		"conversation with a message's field": {422, func() *httptest.ResponseRecorder {
+			return f.push(t, f.id, f.secret, "a13", now, `{"type":"conversation.message","conversation_id":"c1","author":{"email":"a@example.org"},"text":"x","message_id":"m@x"}`)
+		}},
+		"message with a conversation's field": {422, func() *httptest.ResponseRecorder {
+			return f.push(t, f.id, f.secret, "a14", now, `{"from":{"email":"a@example.org"},"text":"x","conversation_id":"c1"}`)
+		}},
 		"too large": {413, func() *httptest.ResponseRecorder {
 			return f.push(t, f.id, f.secret, "a10", now, `{"text":"`+strings.Repeat("x", 2<<20)+`"}`)
 		}},
@@ -238,4 +250,44 @@ func TestCustomWebhookVersionRace(t *testing.T) {
 	rec := f.push(t, f.id, f.secret, "v2", time.Now(), `{"from":{"email":"c@example.org"},"text":"after the race"}`)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Equal(t, int64(2), f.messages(t))
+}
+
+// TestCustomWebhookConversationMessage: a conversation.message body is
+// stored as an inbound message of the conversation's thread, with its
+// message.received event; a redelivery of its event_id under another
+// webhook-id stores and announces nothing new.
+func TestCustomWebhookConversationMessage(t *testing.T) {
+	t.Parallel()
+	f := newCustomFixture(t, nil)
+	body := `{"type":"conversation.message","conversation_id":"ticket-7","event_id":"evt-1",` +
+		`"author":{"name":"Ann","email":"ann@example.org"},"subject":"Broken order","text":"It arrived broken.",` +
+		`"created_at":"2026-03-04T05:06:07+01:00","attachments":[{"filename":"photo.jpg","content_type":"image/jpeg","size":2048}]}`
+	rec := f.push(t, f.id, f.secret, "c1", time.Now(), body)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	var out customIngested
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out))
+	require.False(t, out.Duplicate)
+	require.Equal(t, "event:evt-1", out.ProviderID)
+
+	m, err := f.app.store.GetMessage(context.Background(), "tenant-c", f.id, out.ID)
+	require.NoError(t, err)
+	require.Equal(t, "ticket-7", m.ThreadID)
+	require.Equal(t, "ann@example.org", m.From[0].Email)
+	require.Equal(t, "Ann", m.From[0].Name)
+	require.Equal(t, "Broken order", m.Subject)
+	require.Equal(t, "It arrived broken.", m.Text)
+	require.True(t, m.Date.Equal(time.Date(2026, 3, 4, 4, 6, 7, 0, time.UTC)), "date %s", m.Date)
+	require.Len(t, m.Attachments, 1)
+	require.Equal(t, "photo.jpg", m.Attachments[0].Filename)
+
+	rec = f.push(t, f.id, f.secret, "c2", time.Now(), body)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out))
+	require.True(t, out.Duplicate)
+	require.Equal(t, m.ID, out.ID)
+	require.Equal(t, int64(1), f.messages(t))
+	events := f.events(t)
+	require.Len(t, events, 1)
+	require.Equal(t, eventMessageReceived, events[0].Type)
+	require.Contains(t, string(events[0].Payload), `"thread_id":"ticket-7"`)
 }

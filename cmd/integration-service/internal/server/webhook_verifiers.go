@@ -119,9 +119,9 @@ func (a *App) customSourceFor(ctx context.Context, id string) (*customSource, er
 		return nil, err
 	}
 	s := &customSource{in: in, loaded: now}
-	s.handler = v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a.ingestCustom(w, r, s.in)
-	}))
+	s.handler = v.Handler(func(w http.ResponseWriter, r *http.Request, d webhook.Delivery, body []byte) {
+		a.ingestCustom(w, r, s.in, d, body)
+	})
 	a.verifiers.put(s)
 	return s, nil
 }
