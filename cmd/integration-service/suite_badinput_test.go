@@ -33,7 +33,7 @@ func (s *suite) badInput(t *testing.T) {
 		{"an array", `[]`, "", 400, []string{"body"}},
 		{"two values", valid + valid, "", 400, []string{"body"}},
 		{"unknown field", `{"name":"x","provider":"custom","owner":"me"}`, "", 400, []string{"owner"}},
-		{"unknown credentials field", `{"name":"x","provider":"imap","credentials":{"token":"t"}}`, "", 400, []string{"token"}},
+		{"unknown credentials field", `{"name":"x","provider":"imap","credentials":{"token":"t"}}`, "", 400, []string{"credentials.token"}},
 		{"wrong type", `{"name":5,"provider":"custom"}`, "", 400, []string{"name"}},
 		{"wrong nested type", `{"name":"x","provider":"imap","credentials":{"password":true}}`, "", 400, []string{"credentials.password"}},
 		{"oversized", huge, "", 413, nil},

@@ -2,13 +2,16 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // decodeJSON reads the request body, at most limit bytes, into v:
@@ -37,44 +40,85 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) bool
 	return true
 }
 
-// strictUnmarshal decodes one JSON value with no unknown fields and
-// nothing after it, and says what is wrong, by field, when it cannot.
+// strictUnmarshal decodes one JSON value with no unknown fields, no
+// duplicate names and nothing after it, and says what is wrong, by
+// field, when it cannot. It decodes with encoding/json/v2's semantics
+// (github.com/go-json-experiment/json, which becomes the standard
+// library's on Go 1.27): names match exactly, invalid UTF-8 is refused.
 func strictUnmarshal(body []byte, v any) (fieldError, bool) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return fieldError{Field: "body", Message: "is empty; a JSON object is required"}, false
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := jsonv2.Unmarshal(body, v, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return describeJSONError(err), false
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return fieldError{Field: "body", Message: "has data after the JSON value"}, false
 	}
 	return fieldError{}, true
 }
 
-// describeJSONError turns an encoding/json error into a field error
-// that names the field and never echoes the value.
+// describeJSONError turns a decoding error into a field error that
+// names the field ("to[0].email") and never echoes the value.
 func describeJSONError(err error) fieldError {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
+	var semErr *jsonv2.SemanticError
+	var synErr *jsontext.SyntacticError
 	switch {
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			field = "body"
+	case errors.As(err, &semErr):
+		field := fieldPath(semErr.JSONPointer)
+		switch {
+		case errors.Is(err, jsonv2.ErrUnknownName):
+			return fieldError{Field: field, Message: "is not a known field"}
+		case semErr.GoType != nil && semErr.JSONKind != 0:
+			return fieldError{Field: field, Message: fmt.Sprintf("must be %s, not %s",
+				jsonTypeName(semErr.GoType.Kind().String()), jsonKindName(semErr.JSONKind))}
 		}
-		return fieldError{Field: field, Message: fmt.Sprintf("must be %s, not %s", jsonTypeName(typeErr.Type.Kind().String()), typeErr.Value)}
-	case errors.As(err, &syntaxErr):
-		return fieldError{Field: "body", Message: fmt.Sprintf("is not valid JSON (syntax error at byte %d)", syntaxErr.Offset)}
+		return fieldError{Field: field, Message: "has a value of the wrong form"}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return fieldError{Field: "body", Message: "is truncated JSON"}
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return fieldError{Field: strings.Trim(name, `"`), Message: "is not a known field"}
+	case errors.As(err, &synErr):
+		if strings.Contains(synErr.Error(), "duplicate object member name") {
+			return fieldError{Field: fieldPath(synErr.JSONPointer), Message: "is given twice"}
+		}
+		return fieldError{Field: "body", Message: fmt.Sprintf("is not valid JSON (syntax error at byte %d)", synErr.ByteOffset)}
 	}
 	return fieldError{Field: "body", Message: "is not a valid JSON request"}
+}
+
+// fieldPath turns a JSON Pointer ("/to/0/email") into the field path
+// problems name ("to[0].email"); the empty pointer is "body".
+func fieldPath(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if _, err := strconv.Atoi(tok); err == nil && b.Len() > 0 {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	if b.Len() == 0 {
+		return "body"
+	}
+	return b.String()
+}
+
+// jsonKindName names a JSON value's kind as problems say it.
+func jsonKindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return "another type"
 }
 
 func jsonTypeName(kind string) string {
