@@ -99,6 +99,15 @@ type IntegrationStore interface {
 	// other's changes. fn must not change ID, TenantID or CreatedAt
 	// (ErrInvalid). An error from fn aborts the update and is returned.
 	UpdateIntegration(ctx context.Context, tenantID, id string, fn func(*Integration) error) (*Integration, error)
+	// UpdateIntegrationWithEvents is UpdateIntegration whose fn also
+	// returns the events that announce the change (an
+	// integration.needs_reauth, say), stored with it in one transaction:
+	// both or neither, so that a crash never loses the announcement of a
+	// change that was made, nor announces one that was not. The events
+	// are checked and filled in place as InsertEvents does; an event
+	// naming no tenant or integration gets the integration's, one naming
+	// another tenant is ErrInvalid.
+	UpdateIntegrationWithEvents(ctx context.Context, tenantID, id string, fn func(*Integration) ([]*Event, error)) (*Integration, error)
 	// DeleteIntegration removes the integration and everything stored for
 	// it (credentials, cursor, messages, outbox, events).
 	DeleteIntegration(ctx context.Context, tenantID, id string) error

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -204,6 +205,22 @@ func (s *suite) crud(t *testing.T) {
 	require.Equal(t, "failing", res.Integration.Health.Status)
 	require.Equal(t, "needs_reauth", res.Integration.Status)
 	s.requireNoSecret(t, r)
+	// The status change is announced once, by an integration.needs_reauth
+	// event; a second failing test announces nothing more.
+	r = s.c.do(t, call{method: http.MethodPost, path: "/api/v1/integrations/" + in.ID + "/test", token: tok})
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	r = s.c.do(t, call{method: http.MethodGet, path: "/api/v1/events?integration_id=" + in.ID, token: tok})
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	var events struct {
+		Data []struct {
+			Type string          `json:"type"`
+			Data json.RawMessage `json:"data"`
+		} `json:"data"`
+	}
+	r.decode(t, &events)
+	require.Len(t, events.Data, 1, "%s", r.body)
+	require.Equal(t, "integration.needs_reauth", events.Data[0].Type)
+	require.NotContains(t, string(events.Data[0].Data), "not-the-password")
 	require.NotContains(t, string(r.body), "not-the-password")
 	s.secrets = append(s.secrets, "not-the-password")
 }

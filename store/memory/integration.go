@@ -107,6 +107,17 @@ func (s *Store) ListIntegrations(ctx context.Context, tenantID string, opts stor
 // change ID, TenantID or CreatedAt, and must leave the integration valid
 // (store.ErrInvalid).
 func (s *Store) UpdateIntegration(ctx context.Context, tenantID, id string, fn func(*store.Integration) error) (*store.Integration, error) {
+	if fn == nil {
+		return nil, invalid("fn", "is required")
+	}
+	return s.UpdateIntegrationWithEvents(ctx, tenantID, id, func(in *store.Integration) ([]*store.Event, error) {
+		return nil, fn(in)
+	})
+}
+
+// UpdateIntegrationWithEvents is UpdateIntegration whose change and
+// events are stored at once; see store.IntegrationStore.
+func (s *Store) UpdateIntegrationWithEvents(ctx context.Context, tenantID, id string, fn func(*store.Integration) ([]*store.Event, error)) (*store.Integration, error) {
 	if err := requireTenant(tenantID); err != nil {
 		return nil, err
 	}
@@ -133,7 +144,8 @@ func (s *Store) UpdateIntegration(ctx context.Context, tenantID, id string, fn f
 		return nil, err
 	}
 	after := cloneIntegration(before)
-	if err := fn(after); err != nil {
+	events, err := fn(after)
+	if err != nil {
 		return nil, err
 	}
 	switch {
@@ -154,8 +166,13 @@ func (s *Store) UpdateIntegration(ctx context.Context, tenantID, id string, fn f
 			return notFound("integration")
 		}
 		c.UpdatedAt = s.now()
+		batch, err := t.prepareEvents(events, eventScope{tenantID: tenantID, integrationID: row.in.ID}, c.UpdatedAt)
+		if err != nil {
+			return err
+		}
 		normalizeIntegrationTimes(c)
 		row.in = *c
+		t.storeEvents(batch)
 		return nil
 	})
 	if err != nil {

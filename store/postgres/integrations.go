@@ -132,6 +132,14 @@ func (s *Store) ListIntegrations(ctx context.Context, tenantID string, opts stor
 // writes it back, in one transaction. fn runs while the row is locked
 // and a connection is held: keep it short, with no I/O.
 func (s *Store) UpdateIntegration(ctx context.Context, tenantID, id string, fn func(*store.Integration) error) (*store.Integration, error) {
+	return s.UpdateIntegrationWithEvents(ctx, tenantID, id, func(in *store.Integration) ([]*store.Event, error) {
+		return nil, fn(in)
+	})
+}
+
+// UpdateIntegrationWithEvents is UpdateIntegration whose change and
+// events are stored in one transaction; see store.IntegrationStore.
+func (s *Store) UpdateIntegrationWithEvents(ctx context.Context, tenantID, id string, fn func(*store.Integration) ([]*store.Event, error)) (*store.Integration, error) {
 	const op = "update integration"
 	if !store.ValidID(id) {
 		return nil, notFound(op)
@@ -144,7 +152,8 @@ func (s *Store) UpdateIntegration(ctx context.Context, tenantID, id string, fn f
 			return wrapErr(op, err)
 		}
 		createdAt := in.CreatedAt
-		if err := fn(in); err != nil {
+		events, err := fn(in)
+		if err != nil {
 			return err
 		}
 		switch {
@@ -170,6 +179,9 @@ func (s *Store) UpdateIntegration(ctx context.Context, tenantID, id string, fn f
 			in.Health.ConsecutiveFailures, nullTime(in.LastSyncAt), in.UpdatedAt)
 		if err != nil {
 			return wrapErr(op, err)
+		}
+		if err := insertEvents(ctx, tx, in.UpdatedAt, events, tenantID, id); err != nil {
+			return fmt.Errorf("postgres: %s: %w", op, err)
 		}
 		out = in
 		return nil

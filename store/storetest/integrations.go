@@ -14,6 +14,54 @@ import (
 )
 
 var integrationTests = map[string]func(*testing.T, *Harness){
+	"UpdateWithEventsStoresBoth": func(t *testing.T, h *Harness) {
+		ctx := ctxFor(t)
+		in := mustIntegration(t, h.Store, tenantA)
+		ev := &store.Event{Type: "integration.needs_reauth", Payload: json.RawMessage(`{"reason":"invalid_grant"}`)}
+		got, err := h.Store.UpdateIntegrationWithEvents(ctx, tenantA, in.ID, func(in *store.Integration) ([]*store.Event, error) {
+			in.Status, in.LastError = store.StatusNeedsReauth, "invalid_grant"
+			return []*store.Event{ev}, nil
+		})
+		require.NoError(t, err)
+		require.Equal(t, store.StatusNeedsReauth, got.Status)
+		require.True(t, store.ValidID(ev.ID), "the event is filled in place")
+		require.Equal(t, tenantA, ev.TenantID)
+		require.Equal(t, in.ID, ev.IntegrationID, "an event naming no integration gets the updated one")
+		stored, err := h.Store.GetEvent(ctx, tenantA, ev.ID)
+		require.NoError(t, err)
+		require.Equal(t, "integration.needs_reauth", stored.Type)
+		require.Equal(t, store.EventPending, stored.Status)
+		again, err := h.Store.GetIntegration(ctx, tenantA, in.ID)
+		require.NoError(t, err)
+		require.Equal(t, store.StatusNeedsReauth, again.Status)
+	},
+	"UpdateWithEventsIsAllOrNothing": func(t *testing.T, h *Harness) {
+		ctx := ctxFor(t)
+		in := mustIntegration(t, h.Store, tenantA)
+		for name, events := range map[string][]*store.Event{
+			"invalid event":    {{Type: "integration.error", Payload: json.RawMessage(`{}`)}, {Payload: json.RawMessage(`{}`)}},
+			"another tenant's": {{TenantID: tenantB, Type: "integration.error", Payload: json.RawMessage(`{}`)}},
+			"invalid JSON":     {{Type: "integration.error", Payload: json.RawMessage(`{"x"`)}},
+		} {
+			_, err := h.Store.UpdateIntegrationWithEvents(ctx, tenantA, in.ID, func(in *store.Integration) ([]*store.Event, error) {
+				in.Status = store.StatusError
+				return events, nil
+			})
+			require.ErrorIs(t, err, store.ErrInvalid, name)
+		}
+		boom := errors.New("boom")
+		_, err := h.Store.UpdateIntegrationWithEvents(ctx, tenantA, in.ID, func(in *store.Integration) ([]*store.Event, error) {
+			in.Status = store.StatusError
+			return []*store.Event{{Type: "integration.error", Payload: json.RawMessage(`{}`)}}, boom
+		})
+		require.ErrorIs(t, err, boom)
+		got, err := h.Store.GetIntegration(ctx, tenantA, in.ID)
+		require.NoError(t, err)
+		require.Equal(t, store.StatusActive, got.Status, "a failed update changed the integration")
+		list, err := h.Store.ListEvents(ctx, tenantA, store.ListEventsOptions{})
+		require.NoError(t, err)
+		require.Empty(t, list.Items, "a failed update stored events")
+	},
 	"CreateAndGet": func(t *testing.T, h *Harness) {
 		ctx := ctxFor(t)
 		in := newIntegration(tenantA, "imap", "Support inbox")

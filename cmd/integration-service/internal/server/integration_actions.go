@@ -29,7 +29,9 @@ type testError struct {
 
 // testIntegration: POST /api/v1/integrations/{id}/test runs the
 // provider's connectivity test now, bounded by CONNECTOR_TEST_TIMEOUT,
-// records the outcome as the integration's health and returns it.
+// records the outcome as the integration's health and returns it. An
+// auth failure of an active integration marks it needs_reauth, with an
+// integration.needs_reauth event in the same transaction.
 func (a *App) testIntegration(w http.ResponseWriter, r *http.Request) {
 	in, ok := a.loadIntegration(w, r)
 	if !ok {
@@ -56,14 +58,23 @@ func (a *App) testIntegration(w http.ResponseWriter, r *http.Request) {
 		closeConnector(c)
 	}
 	latency := time.Since(start)
-	in, err = a.store.UpdateIntegration(ctx, tenant, in.ID, func(in *store.Integration) error {
+	var announced []*store.Event
+	in, err = a.store.UpdateIntegrationWithEvents(ctx, tenant, in.ID, func(in *store.Integration) ([]*store.Event, error) {
+		announced = nil
+		before := in.Status
 		recordTest(in, time.Now(), latency, testErr)
-		return nil
+		if in.Status == store.StatusNeedsReauth && before != store.StatusNeedsReauth {
+			announced = []*store.Event{newEvent(in.TenantID, in.ID, eventNeedsReauth, map[string]any{
+				"integration_id": in.ID, "provider": in.Provider, "reason": in.LastError,
+			})}
+		}
+		return announced, nil
 	})
 	if err != nil {
 		a.storeError(w, r, err, "integration")
 		return
 	}
+	a.enqueueEvents(ctx, announced...)
 	res := testResult{OK: testErr == nil, LatencyMS: float64(latency) / float64(time.Millisecond), Integration: a.integrationView(in)}
 	if testErr != nil {
 		res.Error = &testError{Kind: errorKind(testErr), Message: testErr.Error()}

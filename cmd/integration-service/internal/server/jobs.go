@@ -93,30 +93,35 @@ func (a *App) jobError(ctx context.Context, in *store.Integration, op string, er
 
 // markIntegration records a failure on the integration, with an
 // integration.needs_reauth event when re-authorisation is needed and an
-// integration.error event when it cannot work.
+// integration.error event when it cannot work, stored with the status
+// in one transaction (a crash never loses the announcement). A status
+// already set is not announced again; a disabled integration is left
+// alone.
 func (a *App) markIntegration(ctx context.Context, in *store.Integration, status store.IntegrationStatus, cause error) {
-	changed := false
-	_, err := a.store.UpdateIntegration(ctx, in.TenantID, in.ID, func(in *store.Integration) error {
-		if in.Status == store.StatusDisabled {
-			return nil
-		}
-		changed = in.Status != status
-		in.Status, in.LastError = status, cause.Error()
-		return nil
-	})
 	typ := eventNeedsReauth
 	if status == store.StatusError {
 		typ = eventIntegrationError
 	}
-	if err == nil && changed {
-		ev := newEvent(in.TenantID, in.ID, typ, map[string]any{
-			"integration_id": in.ID, "provider": in.Provider, "reason": cause.Error(),
-		})
-		if err = a.store.InsertEvents(ctx, ev); err == nil {
-			a.enqueueEvents(ctx, ev)
+	var announced []*store.Event
+	_, err := a.store.UpdateIntegrationWithEvents(ctx, in.TenantID, in.ID, func(cur *store.Integration) ([]*store.Event, error) {
+		announced = nil
+		if cur.Status == store.StatusDisabled {
+			return nil, nil
 		}
-	}
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		changed := cur.Status != status
+		cur.Status, cur.LastError = status, cause.Error()
+		if !changed {
+			return nil, nil
+		}
+		announced = []*store.Event{newEvent(in.TenantID, in.ID, typ, map[string]any{
+			"integration_id": in.ID, "provider": in.Provider, "reason": cause.Error(),
+		})}
+		return announced, nil
+	})
+	switch {
+	case err == nil:
+		a.enqueueEvents(ctx, announced...)
+	case !errors.Is(err, store.ErrNotFound):
 		a.logger.ErrorContext(ctx, "recording an integration's failure", "integration_id", in.ID, "error", err)
 	}
 }
