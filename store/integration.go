@@ -122,6 +122,11 @@ type IntegrationStore interface {
 	// custom source's signed webhook), which must check what the URL
 	// claims (the signature) before trusting the tenant it finds.
 	FindIntegration(ctx context.Context, id string) (*Integration, error)
+	// ScanIntegrations pages through the integrations of every tenant in
+	// id order, Provider and Status filtering as in ListIntegrations: for
+	// the service's own periodic work (the catch-up sweep, IDLE
+	// watchers), never for a tenant's request.
+	ScanIntegrations(ctx context.Context, opts ListIntegrationsOptions) (*Page[*Integration], error)
 
 	// SetCredentials replaces the integration's credentials (sealed at
 	// rest with the store's current key).

@@ -27,6 +27,8 @@ const (
 // baseEnv is what every instance of the suite gets: a known JWT secret,
 // loopback mail servers allowed (the tests' IMAP server is on loopback),
 // a small body limit and generous rate limits, but for the "tight" tier.
+// IMAP watchers are off: the suite counts the syncs it asks for, and a
+// watcher's news would add its own (watchers have tests of their own).
 func baseEnv() map[string]string {
 	return map[string]string{
 		"JWT_SECRET":               testSecret,
@@ -35,6 +37,7 @@ func baseEnv() map[string]string {
 		"MAX_BODY_BYTES":           "65536",
 		"RATE_LIMIT_TIERS":         "free: 10000/s burst=10000; tight: 3/m",
 		"CONNECTOR_TEST_TIMEOUT":   "10s",
+		"IMAP_WATCH":               "false",
 	}
 }
 

@@ -28,6 +28,7 @@ type eventReceiver struct {
 	script     map[string][]int // subject -> statuses
 	attempts   map[string][]time.Time
 	successes  map[string]int
+	subjects   map[string]string // webhook-id -> message subject of a message.received
 	unverified int
 }
 
@@ -37,7 +38,7 @@ func newEventReceiver(t *testing.T) *eventReceiver {
 	v, err := webhook.NewVerifier([]webhook.Secret{s}, webhook.VerifierOptions{})
 	require.NoError(t, err)
 	rc := &eventReceiver{t: t, secret: s.Encode(), verifier: v,
-		script: map[string][]int{}, attempts: map[string][]time.Time{}, successes: map[string]int{}}
+		script: map[string][]int{}, attempts: map[string][]time.Time{}, successes: map[string]int{}, subjects: map[string]string{}}
 	rc.srv = httptest.NewServer(http.HandlerFunc(rc.serve))
 	t.Cleanup(rc.srv.Close)
 	return rc
@@ -75,6 +76,9 @@ func (rc *eventReceiver) serve(w http.ResponseWriter, r *http.Request) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	rc.attempts[d.ID] = append(rc.attempts[d.ID], time.Now())
+	if env.Type == "message.received" {
+		rc.subjects[d.ID] = env.Data.Message.Subject
+	}
 	status := http.StatusOK
 	if s := rc.script[env.Data.Message.Subject]; env.Type == "message.received" && len(s) > 0 {
 		status, rc.script[env.Data.Message.Subject] = s[0], s[1:]
@@ -94,4 +98,18 @@ func (rc *eventReceiver) seen(id string) ([]time.Time, int) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return append([]time.Time(nil), rc.attempts[id]...), rc.successes[id]
+}
+
+// received returns the webhook-ids of the message.received events
+// delivered (answered 2xx) whose message has subject.
+func (rc *eventReceiver) received(subject string) []string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	var ids []string
+	for id, s := range rc.subjects {
+		if s == subject && rc.successes[id] > 0 {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }

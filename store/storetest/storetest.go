@@ -42,7 +42,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		name  string
 		tests map[string]func(*testing.T, *Harness)
 	}{
-		{"Integrations", union(t, integrationTests, union(t, integrationCountTests, integrationFindTests))},
+		{"Integrations", union(t, integrationTests, union(t, integrationCountTests, union(t, integrationFindTests, integrationScanTests)))},
 		{"Credentials", credentialTests},
 		{"Tenancy", tenancyTests},
 		{"Sync", union(t, syncTests, syncRefTests)},

@@ -107,6 +107,16 @@ type Config struct {
 	// EventSweepInterval (EVENTS_SWEEP_INTERVAL, default 30s) is how often
 	// a worker re-enqueues pending events whose delivery job was lost.
 	EventSweepInterval time.Duration
+	// SyncSweepInterval (SYNC_SWEEP_INTERVAL, default 5m) is how often a
+	// worker enqueues a sync of every active mailbox integration, so that
+	// each is synced that often even when no push or IDLE news arrives.
+	SyncSweepInterval time.Duration
+	// WatchLeaseTTL (WATCH_LEASE_TTL, default 15s) is the lease by which
+	// one worker process holds an IMAP integration's IDLE watcher: when
+	// a worker dies, its watchers move to the others within about this
+	// time. IMAPWatch (IMAP_WATCH, default true) turns the watchers on.
+	WatchLeaseTTL time.Duration
+	IMAPWatch     bool
 	// ConnectorTestTimeout (CONNECTOR_TEST_TIMEOUT, default 30s) bounds
 	// POST /api/v1/integrations/{id}/test.
 	ConnectorTestTimeout time.Duration
@@ -177,6 +187,12 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	c.ShutdownTimeout = e.duration("SHUTDOWN_TIMEOUT", 25*time.Second)
 	c.ConnectorTestTimeout = e.duration("CONNECTOR_TEST_TIMEOUT", 30*time.Second)
 	c.EventSweepInterval = e.duration("EVENTS_SWEEP_INTERVAL", 30*time.Second)
+	c.SyncSweepInterval = e.duration("SYNC_SWEEP_INTERVAL", 5*time.Minute)
+	c.WatchLeaseTTL = e.duration("WATCH_LEASE_TTL", 15*time.Second)
+	if c.WatchLeaseTTL < time.Second {
+		e.fail("WATCH_LEASE_TTL", "must be at least 1s")
+	}
+	c.IMAPWatch = e.bool("IMAP_WATCH", true)
 	c.OTLPEndpoint = e.str("OTEL_EXPORTER_OTLP_ENDPOINT", "")
 	if err := e.err(); err != nil {
 		return nil, err

@@ -47,6 +47,7 @@ func (a *App) registerJobs() {
 	a.jobs.HandleFunc(jobSend, a.runSend)
 	a.jobs.HandleFunc(jobDeliverEvent, a.runDeliverEvent)
 	a.jobs.HandleFunc(jobSweepEvents, a.runSweepEvents)
+	a.jobs.HandleFunc(jobSweepSync, a.runSweepSync)
 }
 
 // HandleJob registers h for jobs of type typ beside the server's own,
@@ -64,6 +65,9 @@ func (a *App) newWorker() (*queue.Worker, error) {
 		Logger:          a.logger,
 		Periodic: []queue.Periodic{{
 			Name: jobSweepEvents, Every: a.cfg.EventSweepInterval, Type: jobSweepEvents,
+			Options: []queue.Option{queue.MaxAttempts(1)},
+		}, {
+			Name: jobSweepSync, Every: a.cfg.SyncSweepInterval, Type: jobSweepSync,
 			Options: []queue.Option{queue.MaxAttempts(1)},
 		}},
 	})

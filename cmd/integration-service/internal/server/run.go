@@ -51,7 +51,21 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
 			_ = srv.Close()
 			return err
 		}
-		go func() { workerDone <- w.Run(workerCtx) }()
+		watchDone := make(chan struct{})
+		if a.cfg.IMAPWatch {
+			b := a.newWatchBalancer()
+			go func() {
+				defer close(watchDone)
+				_ = b.Run(workerCtx) // stops the watchers and releases their leases when workerCtx ends
+			}()
+		} else {
+			close(watchDone)
+		}
+		go func() {
+			err := w.Run(workerCtx)
+			<-watchDone
+			workerDone <- err
+		}()
 	}
 	a.logger.Info("serving", slog.String("role", string(role)), slog.String("addr", ln.Addr().String()), slog.Any("config", a.cfg))
 
