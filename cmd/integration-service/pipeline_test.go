@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	goimap "github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ucsp/integration/internal/testenv"
+)
+
+// pipelineFolderPrefix names the folders this file's tests make in the
+// shared Dovecot account; stale ones (a killed run's) are swept.
+const pipelineFolderPrefix = "ucsp-e2e-"
+
+// dovecotFolder copies the account's INBOX (the read-only 10,000-message
+// set) into a folder of the test's own, deleted when it ends, and
+// returns its name and the message count.
+func dovecotFolder(t *testing.T, addr, user, password string) (string, uint32) {
+	t.Helper()
+	c, err := imapclient.DialInsecure(addr, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	require.NoError(t, c.Login(user, password).Wait())
+	// Sweep folders more than an hour old, left by killed runs.
+	if boxes, err := c.List("", pipelineFolderPrefix+"*", nil).Collect(); err == nil {
+		for _, b := range boxes {
+			stamp, _, _ := strings.Cut(strings.TrimPrefix(b.Mailbox, pipelineFolderPrefix), "-")
+			if sec, err := strconv.ParseInt(stamp, 10, 64); err == nil && time.Since(time.Unix(sec, 0)) > time.Hour {
+				_ = c.Delete(b.Mailbox).Wait()
+			}
+		}
+	}
+	var rnd [4]byte
+	_, _ = rand.Read(rnd[:])
+	name := pipelineFolderPrefix + strconv.FormatInt(time.Now().Unix(), 10) + "-" + hex.EncodeToString(rnd[:])
+	require.NoError(t, c.Create(name, nil).Wait())
+	t.Cleanup(func() {
+		d, err := imapclient.DialInsecure(addr, nil)
+		if err != nil {
+			return
+		}
+		defer d.Close()
+		if d.Login(user, password).Wait() == nil {
+			_ = d.Delete(name).Wait()
+		}
+	})
+	sel, err := c.Select("INBOX", &goimap.SelectOptions{ReadOnly: true}).Wait()
+	require.NoError(t, err)
+	require.NotZero(t, sel.NumMessages)
+	var all goimap.UIDSet
+	all.AddRange(1, 0) // 1:*
+	_, err = c.Copy(all, name).Wait()
+	require.NoError(t, err)
+	return name, sel.NumMessages
+}
+
+// appendTo appends a message with subject to folder.
+func appendTo(t *testing.T, addr, user, password, folder, subject string) {
+	t.Helper()
+	c, err := imapclient.DialInsecure(addr, nil)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Login(user, password).Wait())
+	raw := fmt.Sprintf("Message-ID: <%d.e2e@customer.example>\r\nFrom: Customer <customer@customer.example>\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n\r\nHello.\r\n",
+		time.Now().UnixNano(), user, subject, time.Now().Format(time.RFC1123Z))
+	cmd := c.Append(folder, int64(len(raw)), nil)
+	_, err = cmd.Write([]byte(raw))
+	require.NoError(t, err)
+	require.NoError(t, cmd.Close())
+	_, err = cmd.Wait()
+	require.NoError(t, err)
+}
+
+// TestPipelineDovecot: an IMAP integration created through the API
+// against a Dovecot folder holding the 10,000-message set (production
+// mode: Postgres, Redis): every message stored once and announced once
+// to the events receiver, every delivery's signature valid; then a
+// message appended to the folder (the catch-up sweep an hour away)
+// becomes exactly one event within 10 s, through IDLE. It logs the time
+// from the POST to the last message stored.
+func TestPipelineDovecot(t *testing.T) {
+	t.Parallel()
+	addr, user, password := testenv.IMAP(t)
+	host, portStr, err := net.SplitHostPort(addr)
+	require.NoError(t, err)
+	port, _ := strconv.Atoi(portStr)
+	folder, count := dovecotFolder(t, addr, user, password)
+
+	rc := newEventReceiver(t)
+	env := productionEnv(t, rc.env(baseEnv()))
+	env["IMAP_WATCH"] = "true"
+	env["SYNC_SWEEP_INTERVAL"] = "1h"
+	env["DATABASE_MAX_CONNS"] = "8"
+	in := start(t, env, "all")
+	c := newClient(t, in.base)
+	tok := tokenFor(t, "tenant-e2e")
+
+	started := time.Now()
+	r := c.do(t, call{method: http.MethodPost, path: "/api/v1/integrations", token: tok, body: map[string]any{
+		"name": "Support (Dovecot)", "provider": "imap",
+		"config": map[string]any{
+			"email":   user + "@example.com",
+			"imap":    map[string]any{"host": host, "port": port, "security": "none", "username": user},
+			"folders": []string{folder},
+		},
+		"credentials": map[string]any{"password": password},
+	}})
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	var created integration
+	r.decode(t, &created)
+
+	db, err := pgx.Connect(context.Background(), env["DATABASE_URL"])
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close(context.Background()) })
+	stored := func() (int, time.Time) {
+		var n int
+		var last *time.Time
+		require.NoError(t, db.QueryRow(context.Background(),
+			`SELECT count(*), max(created_at) FROM messages WHERE integration_id = $1`, created.ID).Scan(&n, &last))
+		if last == nil {
+			return n, time.Time{}
+		}
+		return n, *last
+	}
+	require.Eventually(t, func() bool { n, _ := stored(); return n >= int(count) }, 2*time.Minute, 20*time.Millisecond)
+	n, last := stored()
+	require.Equal(t, int(count), n, "every message stored once")
+	t.Logf("%d messages stored %s after the POST", n, last.Sub(started).Round(time.Millisecond))
+
+	events := func() int {
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		delivered := 0
+		for id := range rc.subjects {
+			if rc.successes[id] > 0 {
+				delivered++
+			}
+		}
+		return delivered
+	}
+	require.Eventually(t, func() bool { return events() >= int(count) }, 2*time.Minute, 50*time.Millisecond)
+	require.Equal(t, int(count), events(), "one message.received per message")
+	t.Logf("%d events delivered %s after the POST", count, time.Since(started).Round(time.Millisecond))
+	rc.mu.Lock()
+	require.Zero(t, rc.unverified, "every delivery's signature is valid")
+	rc.mu.Unlock()
+
+	appendTo(t, addr, user, password, folder, "Appended during the test")
+	require.Eventually(t, func() bool { return len(rc.received("Appended during the test")) == 1 }, 10*time.Second, 20*time.Millisecond,
+		"the appended message becomes an event")
+	time.Sleep(time.Second)
+	require.Len(t, rc.received("Appended during the test"), 1, "exactly one event")
+	require.Equal(t, int(count)+1, events())
+}
