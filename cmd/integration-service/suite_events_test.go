@@ -129,7 +129,10 @@ func (s *suite) customWebhooks(t *testing.T) {
 	imap := s.create(t, tok, s.mail.createBody("Mailbox"))
 	s.push(t, imap.ID, secret, "bad_9", now, body, false).requireProblem(t, http.StatusNotFound)
 	require.Empty(t, msgs())
-	require.Empty(t, s.events(t, tok, ""))
+	require.Empty(t, s.events(t, tok, "integration_id="+id))
+	for _, ev := range s.events(t, tok, "integration_id="+imap.ID) {
+		require.NotEqual(t, "message.received", ev.Type, "a delivery to a mailbox integration's id was stored") // its own first sync announces sync.completed
+	}
 
 	// A verified delivery: stored, announced, delivered to the platform.
 	r := s.push(t, id, secret, "msg_ok", time.Now(), inbound("Order 42", "o42@example.org"), false)
@@ -161,7 +164,7 @@ func (s *suite) customWebhooks(t *testing.T) {
 
 	var evs []event
 	require.Eventually(t, func() bool {
-		evs = s.events(t, tok, "status=delivered")
+		evs = s.events(t, tok, "status=delivered&integration_id="+id)
 		return len(evs) == 1
 	}, 20*time.Second, 50*time.Millisecond, "the message.received event is delivered")
 	require.Equal(t, "message.received", evs[0].Type)
@@ -169,7 +172,7 @@ func (s *suite) customWebhooks(t *testing.T) {
 	tries, ok := s.rcv.seen(evs[0].ID)
 	require.Len(t, tries, 1)
 	require.Equal(t, 1, ok)
-	require.Len(t, s.events(t, tok, ""), 1, "announced once")
+	require.Len(t, s.events(t, tok, "integration_id="+id), 1, "announced once")
 }
 
 // eventDelivery: the delivery scenarios, run at once on three

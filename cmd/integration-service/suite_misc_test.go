@@ -123,10 +123,14 @@ func (s *suite) metrics(t *testing.T) {
 			delete(jobs, k)
 		}
 	}
-	require.Equal(t, map[string]float64{
+	wantJobs := map[string]float64{
 		"sync/success": float64(s.syncRuns),
 		"send/dead":    float64(s.sends), // receive-only integrations: refused for good, once each
-	}, jobs)
+	}
+	if s.syncDead > 0 {
+		wantJobs["sync/dead"] = float64(s.syncDead) // refused credentials: not retried
+	}
+	require.Equal(t, wantJobs, jobs)
 	require.Equal(t, float64(1), events["deliver-event/dead"], "the event the receiver refused with 400")
 	require.GreaterOrEqual(t, events["deliver-event/retry"], float64(4), "429 once, 500 three times")
 	require.NotZero(t, events["deliver-event/success"])

@@ -32,9 +32,10 @@ type suite struct {
 	mail    *mailServer
 	rcv     *eventReceiver
 	secrets []string
-	// syncRuns counts the sync jobs the suite's requests started, and
-	// sends the send jobs, for the job metrics.
-	syncRuns, sends int
+	// syncRuns counts the sync jobs the suite's requests started that
+	// succeed, syncDead those that fail for good (a mailbox created with
+	// a wrong password), and sends the send jobs, for the job metrics.
+	syncRuns, syncDead, sends int
 }
 
 func runAPISuite(t *testing.T, in *instance, rc *eventReceiver) {
@@ -98,6 +99,15 @@ func (s *suite) create(t *testing.T, tok string, body map[string]any) integratio
 	r := s.c.do(t, call{method: http.MethodPost, path: "/api/v1/integrations", token: tok, body: body})
 	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
 	s.requireNoSecret(t, r)
+	// A mailbox's first sync is enqueued with it: a new job, as nothing
+	// is pending for a new id.
+	if body["provider"] != "custom" {
+		if creds, _ := body["credentials"].(map[string]any); creds["password"] == s.mail.password {
+			s.syncRuns++
+		} else {
+			s.syncDead++
+		}
+	}
 	var in integration
 	r.decode(t, &in)
 	require.Equal(t, "/api/v1/integrations/"+in.ID, r.header.Get("Location"))

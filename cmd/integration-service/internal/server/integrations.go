@@ -44,7 +44,8 @@ func (a *App) getIntegration(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// createIntegration: POST /api/v1/integrations
+// createIntegration: POST /api/v1/integrations. A mailbox
+// integration's first sync is enqueued at once.
 func (a *App) createIntegration(w http.ResponseWriter, r *http.Request) {
 	var req createRequest
 	if !decodeJSON(w, r, a.cfg.MaxBodyBytes, &req) {
@@ -68,7 +69,14 @@ func (a *App) createIntegration(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, r, err, "integration")
 		return
 	}
-	v := a.integrationView(in)
+	if in.Provider != providerCustom {
+		// The first sync starts now, not at the next sweep or IDLE news;
+		// should the enqueue fail, the sweep will.
+		if _, err := a.enqueueSync(r.Context(), in.TenantID, in.ID); err != nil {
+			a.logger.WarnContext(r.Context(), "enqueueing a new integration's first sync failed; the sweep will", "integration_id", in.ID, "error", err)
+		}
+	}
+		v := a.integrationView(in)
 	v.WebhookSecret = secret // shown once, here and on rotation
 	w.Header().Set("Location", "/api/v1/integrations/"+in.ID)
 	writeJSON(w, http.StatusCreated, v)

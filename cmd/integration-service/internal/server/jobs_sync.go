@@ -36,7 +36,9 @@ func (a *App) runSync(ctx context.Context, job *queue.Job) error {
 	}
 	defer closeConnector(c)
 	state, err := a.store.SyncState(ctx, in.TenantID, in.ID)
-	if err != nil {
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // deleted meanwhile
+	} else if err != nil {
 		return err
 	}
 	version := state.Version
@@ -60,6 +62,8 @@ func (a *App) runSync(ctx context.Context, job *queue.Job) error {
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return nil // another run of this sync moved the cursor on; it owns the work now
+	case errors.Is(err, store.ErrNotFound):
+		return nil // the integration was deleted meanwhile
 	case err != nil:
 		return a.jobError(ctx, in, "sync", err, true)
 	}
