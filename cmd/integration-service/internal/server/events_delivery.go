@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ucsp/integration/queue"
@@ -211,12 +212,32 @@ func (a *App) enqueueEvents(ctx context.Context, events ...*store.Event) {
 	if a.deliverer == nil {
 		return
 	}
-	for _, ev := range events {
+	enqueue := func(ev *store.Event) {
 		if err := a.enqueueDelivery(ctx, ev, ""); err != nil {
 			a.logger.WarnContext(ctx, "enqueueing an event's delivery failed; the sweep will", "event_id", ev.ID, "error", err)
 		}
 	}
+	if len(events) == 1 {
+		enqueue(events[0])
+		return
+	}
+	// A batch's events are enqueued concurrently, so that the broker
+	// writes them in a few pipelines instead of a round trip each.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, enqueueConcurrency)
+	for _, ev := range events {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			enqueue(ev)
+		})
+	}
+	wg.Wait()
 }
+
+// enqueueConcurrency bounds the concurrent enqueues of one batch's
+// events.
+const enqueueConcurrency = 64
 
 // enqueueDelivery enqueues one delivery job of ev. Its job id is the
 // event's (with suffix for a redelivery), so that enqueueing it again

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ucsp/integration/connector"
@@ -42,6 +43,7 @@ func (a *App) runSync(ctx context.Context, job *queue.Job) error {
 		return err
 	}
 	version := state.Version
+	var enqueues sync.WaitGroup
 	var inserted, updated, deleted int
 	err = c.Sync(ctx, state.Cursor, func(ctx context.Context, b *connector.Batch) error {
 		res, err := a.store.CommitSync(ctx, &store.SyncCommit{
@@ -56,9 +58,12 @@ func (a *App) runSync(ctx context.Context, job *queue.Job) error {
 		}
 		version = res.Version
 		inserted, updated, deleted = inserted+len(res.Inserted), updated+res.Updated, deleted+res.Deleted
-		a.enqueueEvents(ctx, res.Events...)
+		// The batch's events are enqueued while the next batch commits
+		// (they are stored already: a lost enqueue is the sweep's).
+		enqueues.Go(func() { a.enqueueEvents(ctx, res.Events...) })
 		return nil
 	})
+	enqueues.Wait()
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return nil // another run of this sync moved the cursor on; it owns the work now

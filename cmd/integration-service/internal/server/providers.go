@@ -36,7 +36,7 @@ func NewRegistry(cfg *Config) (*connector.Registry, error) {
 	dial := mailDialer(cfg.AllowPrivateHosts)
 	var r connector.Registry
 	err := r.Register(providerIMAP, imap.Factory(imap.FactoryOptions{
-		Base:   imap.Config{DialContext: dial},
+		Base:   imap.Config{DialContext: dial, BatchSize: 1000},
 		Sender: smtp.SenderFactory(smtp.FactoryOptions{Base: smtp.Config{DialContext: dial}}),
 	}))
 	if err != nil {
