@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -138,6 +139,13 @@ func TestPipelineDovecot(t *testing.T) {
 	n, last := stored()
 	require.Equal(t, int(count), n, "every message stored once")
 	t.Logf("%d messages stored %s after the POST", n, last.Sub(started).Round(time.Millisecond))
+	if status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", in.cmd.Process.Pid)); err == nil {
+		for line := range strings.Lines(string(status)) {
+			if strings.HasPrefix(line, "VmRSS:") || strings.HasPrefix(line, "VmHWM:") {
+				t.Log("server " + strings.Join(strings.Fields(line), " "))
+			}
+		}
+	}
 
 	events := func() int {
 		rc.mu.Lock()
