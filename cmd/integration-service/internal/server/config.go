@@ -111,6 +111,10 @@ type Config struct {
 	// worker enqueues a sync of every active mailbox integration, so that
 	// each is synced that often even when no push or IDLE news arrives.
 	SyncSweepInterval time.Duration
+	// HealthCheckInterval (HEALTH_CHECK_INTERVAL, default 5m) is how often
+	// a worker tests every mailbox integration's connection and records
+	// its health.
+	HealthCheckInterval time.Duration
 	// WatchLeaseTTL (WATCH_LEASE_TTL, default 15s) is the lease by which
 	// one worker process holds an IMAP integration's IDLE watcher: when
 	// a worker dies, its watchers move to the others within about this
@@ -188,6 +192,7 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	c.ConnectorTestTimeout = e.duration("CONNECTOR_TEST_TIMEOUT", 30*time.Second)
 	c.EventSweepInterval = e.duration("EVENTS_SWEEP_INTERVAL", 30*time.Second)
 	c.SyncSweepInterval = e.duration("SYNC_SWEEP_INTERVAL", 5*time.Minute)
+	c.HealthCheckInterval = e.duration("HEALTH_CHECK_INTERVAL", 5*time.Minute)
 	c.WatchLeaseTTL = e.duration("WATCH_LEASE_TTL", 15*time.Second)
 	if c.WatchLeaseTTL < time.Second {
 		e.fail("WATCH_LEASE_TTL", "must be at least 1s")

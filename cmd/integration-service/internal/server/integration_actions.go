@@ -41,17 +41,33 @@ func (a *App) testIntegration(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusConflict, probConflict, "a custom source pushes its messages; there is no connection to test")
 		return
 	}
-	ctx, tenant := r.Context(), in.TenantID
+	ctx := r.Context()
 	c, err := a.buildConnector(ctx, in)
 	if errs := (*guardError)(nil); errors.As(err, &errs) {
 		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the integration's servers are not allowed", errs.fields...)
 		return
 	}
-	var testErr error
-	start := time.Now()
+	out, err := a.runTest(ctx, in, c, err)
 	if err != nil {
-		testErr = err
-	} else {
+		a.storeError(w, r, err, "integration")
+		return
+	}
+	res := testResult{OK: out.err == nil, LatencyMS: float64(out.latency) / float64(time.Millisecond), Integration: a.integrationView(out.in)}
+	if out.err != nil {
+		res.Error = &testError{Kind: errorKind(out.err), Message: out.err.Error()}
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// runTest runs c's connectivity test (c, buildErr: what buildConnector
+// returned), bounded by CONNECTOR_TEST_TIMEOUT, and records the outcome
+// as in's health; an auth failure of an active integration marks it
+// needs_reauth with an integration.needs_reauth event in the same
+// transaction. The error is the store's; the test's is in the outcome.
+func (a *App) runTest(ctx context.Context, in *store.Integration, c connector.Connector, buildErr error) (*testOutcome, error) {
+	testErr := buildErr
+	start := time.Now()
+	if buildErr == nil {
 		tctx, cancel := context.WithTimeout(ctx, a.cfg.ConnectorTestTimeout)
 		testErr = c.Test(tctx)
 		cancel()
@@ -59,7 +75,7 @@ func (a *App) testIntegration(w http.ResponseWriter, r *http.Request) {
 	}
 	latency := time.Since(start)
 	var announced []*store.Event
-	in, err = a.store.UpdateIntegrationWithEvents(ctx, tenant, in.ID, func(in *store.Integration) ([]*store.Event, error) {
+	out, err := a.store.UpdateIntegrationWithEvents(ctx, in.TenantID, in.ID, func(in *store.Integration) ([]*store.Event, error) {
 		announced = nil
 		before := in.Status
 		recordTest(in, time.Now(), latency, testErr)
@@ -71,15 +87,18 @@ func (a *App) testIntegration(w http.ResponseWriter, r *http.Request) {
 		return announced, nil
 	})
 	if err != nil {
-		a.storeError(w, r, err, "integration")
-		return
+		return nil, err
 	}
 	a.enqueueEvents(ctx, announced...)
-	res := testResult{OK: testErr == nil, LatencyMS: float64(latency) / float64(time.Millisecond), Integration: a.integrationView(in)}
-	if testErr != nil {
-		res.Error = &testError{Kind: errorKind(testErr), Message: testErr.Error()}
-	}
-	writeJSON(w, http.StatusOK, res)
+	return &testOutcome{in: out, latency: latency, err: testErr}, nil
+}
+
+// testOutcome is a connectivity test's result: the integration with its
+// health recorded, how long the test took and how it failed, if it did.
+type testOutcome struct {
+	in      *store.Integration
+	latency time.Duration
+	err     error
 }
 
 // recordTest stores a test's outcome as in's health; an auth failure

@@ -76,7 +76,7 @@ func (a *App) createIntegration(w http.ResponseWriter, r *http.Request) {
 			a.logger.WarnContext(r.Context(), "enqueueing a new integration's first sync failed; the sweep will", "integration_id", in.ID, "error", err)
 		}
 	}
-		v := a.integrationView(in)
+	v := a.integrationView(in)
 	v.WebhookSecret = secret // shown once, here and on rotation
 	w.Header().Set("Location", "/api/v1/integrations/"+in.ID)
 	writeJSON(w, http.StatusCreated, v)

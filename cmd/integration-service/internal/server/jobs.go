@@ -48,6 +48,8 @@ func (a *App) registerJobs() {
 	a.jobs.HandleFunc(jobDeliverEvent, a.runDeliverEvent)
 	a.jobs.HandleFunc(jobSweepEvents, a.runSweepEvents)
 	a.jobs.HandleFunc(jobSweepSync, a.runSweepSync)
+	a.jobs.HandleFunc(jobCheckIntegrations, a.runCheckIntegrations)
+	a.jobs.HandleFunc(jobCheckIntegration, a.runCheckIntegration)
 }
 
 // HandleJob registers h for jobs of type typ beside the server's own,
@@ -68,6 +70,9 @@ func (a *App) newWorker() (*queue.Worker, error) {
 			Options: []queue.Option{queue.MaxAttempts(1)},
 		}, {
 			Name: jobSweepSync, Every: a.cfg.SyncSweepInterval, Type: jobSweepSync,
+			Options: []queue.Option{queue.MaxAttempts(1)},
+		}, {
+			Name: jobCheckIntegrations, Every: a.cfg.HealthCheckInterval, Type: jobCheckIntegrations,
 			Options: []queue.Option{queue.MaxAttempts(1)},
 		}},
 	})
