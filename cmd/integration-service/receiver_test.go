@@ -29,6 +29,7 @@ type eventReceiver struct {
 	attempts   map[string][]time.Time
 	successes  map[string]int
 	subjects   map[string]string // webhook-id -> message subject of a message.received
+	messages   map[string]string // webhook-id -> stored message id of a message.received
 	unverified int
 }
 
@@ -38,7 +39,7 @@ func newEventReceiver(t *testing.T) *eventReceiver {
 	v, err := webhook.NewVerifier([]webhook.Secret{s}, webhook.VerifierOptions{})
 	require.NoError(t, err)
 	rc := &eventReceiver{t: t, secret: s.Encode(), verifier: v,
-		script: map[string][]int{}, attempts: map[string][]time.Time{}, successes: map[string]int{}, subjects: map[string]string{}}
+		script: map[string][]int{}, attempts: map[string][]time.Time{}, successes: map[string]int{}, subjects: map[string]string{}, messages: map[string]string{}}
 	rc.srv = httptest.NewServer(http.HandlerFunc(rc.serve))
 	t.Cleanup(rc.srv.Close)
 	return rc
@@ -66,6 +67,7 @@ func (rc *eventReceiver) serve(w http.ResponseWriter, r *http.Request) {
 		Data      struct {
 			TenantID string `json:"tenant_id"`
 			Message  struct {
+				ID      string `json:"id"`
 				Subject string `json:"subject"`
 			} `json:"message"`
 		} `json:"data"`
@@ -78,6 +80,7 @@ func (rc *eventReceiver) serve(w http.ResponseWriter, r *http.Request) {
 	rc.attempts[d.ID] = append(rc.attempts[d.ID], time.Now())
 	if env.Type == "message.received" {
 		rc.subjects[d.ID] = env.Data.Message.Subject
+		rc.messages[d.ID] = env.Data.Message.ID
 	}
 	status := http.StatusOK
 	if s := rc.script[env.Data.Message.Subject]; env.Type == "message.received" && len(s) > 0 {

@@ -73,6 +73,10 @@ type Config struct {
 	// QueueConcurrency is QUEUE_CONCURRENCY: how many jobs a worker runs
 	// at once (default 10).
 	QueueConcurrency int
+	// QueueLease (QUEUE_LEASE, default 15s) is how long a job stays with
+	// a worker process that stopped renewing it (it died) before another
+	// runs it; running jobs' leases are renewed every third of it.
+	QueueLease time.Duration
 	// RateLimitTiers is RATE_LIMIT_TIERS (default ratelimit.DefaultTiers),
 	// RateLimitDefaultTier RATE_LIMIT_DEFAULT_TIER (default "free"): the
 	// tier of tokens without a known "tier" claim.
@@ -172,6 +176,10 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		e.fail("LOG_LEVEL", "%q is not one of debug, info, warn, error", e.get("LOG_LEVEL"))
 	}
 	c.QueueConcurrency = e.int("QUEUE_CONCURRENCY", 10, 1, 10_000)
+	c.QueueLease = e.duration("QUEUE_LEASE", 15*time.Second)
+	if c.QueueLease < time.Second {
+		e.fail("QUEUE_LEASE", "must be at least 1s")
+	}
 	c.loadRateLimits(e)
 
 	c.EventsWebhookURL = e.str("EVENTS_WEBHOOK_URL", "")

@@ -63,6 +63,7 @@ func (a *App) Broker() queue.Broker { return a.broker }
 func (a *App) newWorker() (*queue.Worker, error) {
 	return queue.NewWorker(a.broker, queue.Chain(&a.jobs, a.metrics.jobMiddleware), queue.WorkerConfig{
 		Concurrency:     a.cfg.QueueConcurrency,
+		Lease:           a.cfg.QueueLease,
 		ShutdownTimeout: a.cfg.ShutdownTimeout,
 		Logger:          a.logger,
 		Periodic: []queue.Periodic{{
