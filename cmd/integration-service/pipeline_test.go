@@ -4,9 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/mail"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -67,6 +71,65 @@ func dovecotFolder(t *testing.T, addr, user, password string) (string, uint32) {
 	return name, sel.NumMessages
 }
 
+// dovecotEmptyFolder creates an empty folder of the test's own in the
+// account, deleted when the test ends.
+func dovecotEmptyFolder(t *testing.T, addr, user, password string) string {
+	t.Helper()
+	c, err := imapclient.DialInsecure(addr, nil)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Login(user, password).Wait())
+	var rnd [4]byte
+	_, _ = rand.Read(rnd[:])
+	name := pipelineFolderPrefix + strconv.FormatInt(time.Now().Unix(), 10) + "-sent-" + hex.EncodeToString(rnd[:])
+	require.NoError(t, c.Create(name, nil).Wait())
+	t.Cleanup(func() {
+		d, err := imapclient.DialInsecure(addr, nil)
+		if err != nil {
+			return
+		}
+		defer d.Close()
+		if d.Login(user, password).Wait() == nil {
+			_ = d.Delete(name).Wait()
+		}
+	})
+	return name
+}
+
+// mailpitMessage waits until the SMTP sink (Mailpit's API at api) holds
+// exactly one message with Message-ID id and returns its raw text.
+func mailpitMessage(t *testing.T, api, id string) string {
+	t.Helper()
+	get := func(path string, q url.Values) []byte {
+		u := api + path
+		if q != nil {
+			u += "?" + q.Encode()
+		}
+		resp, err := http.Get(u)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "GET %s: %s", u, b)
+		return b
+	}
+	var found []struct {
+		ID string `json:"ID"`
+	}
+	require.Eventually(t, func() bool {
+		var res struct {
+			Messages []struct {
+				ID string `json:"ID"`
+			} `json:"messages"`
+		}
+		require.NoError(t, json.Unmarshal(get("/api/v1/search", url.Values{"query": {fmt.Sprintf("message-id:%q", id)}}), &res))
+		found = res.Messages
+		return len(found) > 0
+	}, 20*time.Second, 50*time.Millisecond, "the SMTP server has no message %s", id)
+	require.Len(t, found, 1, "Message-ID %s received more than once", id)
+	return string(get("/api/v1/message/"+url.PathEscape(found[0].ID)+"/raw", nil))
+}
+
 // appendTo appends a message with subject to folder.
 func appendTo(t *testing.T, addr, user, password, folder, subject string) {
 	t.Helper()
@@ -89,8 +152,10 @@ func appendTo(t *testing.T, addr, user, password, folder, subject string) {
 // mode: Postgres, Redis): every message stored once and announced once
 // to the events receiver, every delivery's signature valid; then a
 // message appended to the folder (the catch-up sweep an hour away)
-// becomes exactly one event within 10 s, through IDLE. It logs the time
-// from the POST to the last message stored.
+// becomes exactly one event within 10 s, through IDLE; a reply sent
+// through the API reaches the SMTP server once, threaded (In-Reply-To,
+// References) under the outbox's Message-ID. It logs the time from the
+// POST to the last message stored, and the server's memory.
 func TestPipelineDovecot(t *testing.T) {
 	t.Parallel()
 	addr, user, password := testenv.IMAP(t)
@@ -98,6 +163,11 @@ func TestPipelineDovecot(t *testing.T) {
 	require.NoError(t, err)
 	port, _ := strconv.Atoi(portStr)
 	folder, count := dovecotFolder(t, addr, user, password)
+	sent := dovecotEmptyFolder(t, addr, user, password)
+	smtpAddr, smtpAPI := testenv.SMTP(t)
+	smtpHost, smtpPortStr, err := net.SplitHostPort(smtpAddr)
+	require.NoError(t, err)
+	smtpPort, _ := strconv.Atoi(smtpPortStr)
 
 	rc := newEventReceiver(t)
 	env := productionEnv(t, rc.env(baseEnv()))
@@ -112,9 +182,11 @@ func TestPipelineDovecot(t *testing.T) {
 	r := c.do(t, call{method: http.MethodPost, path: "/api/v1/integrations", token: tok, body: map[string]any{
 		"name": "Support (Dovecot)", "provider": "imap",
 		"config": map[string]any{
-			"email":   user + "@example.com",
-			"imap":    map[string]any{"host": host, "port": port, "security": "none", "username": user},
-			"folders": []string{folder},
+			"email":       user + "@example.com",
+			"imap":        map[string]any{"host": host, "port": port, "security": "none", "username": user},
+			"folders":     []string{folder},
+			"sent_folder": sent,
+			"smtp":        map[string]any{"host": smtpHost, "port": smtpPort, "security": "none", "auth": "none"},
 		},
 		"credentials": map[string]any{"password": password},
 	}})
@@ -171,4 +243,38 @@ func TestPipelineDovecot(t *testing.T) {
 	time.Sleep(time.Second)
 	require.Len(t, rc.received("Appended during the test"), 1, "exactly one event")
 	require.Equal(t, int(count)+1, events())
+
+	// A reply through the API: sent once, threaded, under the outbox's
+	// Message-ID, and filed in the Sent folder.
+	var page messagePage
+	r = c.do(t, call{method: http.MethodGet, path: "/api/v1/integrations/" + created.ID + "/messages?limit=1", token: tok})
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	r.decode(t, &page)
+	require.Len(t, page.Data, 1)
+	orig := page.Data[0]
+	require.NotEmpty(t, orig.MessageID)
+	r = c.do(t, call{method: http.MethodPost, path: "/api/v1/integrations/" + created.ID + "/messages", token: tok,
+		header: map[string]string{"Idempotency-Key": "e2e-reply"},
+		body: map[string]any{
+			"to":                  []any{map[string]any{"email": "customer@customer.example"}},
+			"subject":             "",
+			"text":                "We are on it.",
+			"reply_to_message_id": orig.ID,
+		}})
+	require.Equal(t, http.StatusAccepted, r.status, "%s", r.body)
+	var ob outbox
+	r.decode(t, &ob)
+	raw := mailpitMessage(t, smtpAPI, ob.MessageID)
+	msg, err := mail.ReadMessage(strings.NewReader(raw))
+	require.NoError(t, err)
+	require.Equal(t, "<"+ob.MessageID+">", msg.Header.Get("Message-Id"))
+	require.Equal(t, "<"+orig.MessageID+">", msg.Header.Get("In-Reply-To"))
+	require.Contains(t, msg.Header.Get("References"), "<"+orig.MessageID+">")
+	require.Equal(t, "Re: "+strings.TrimPrefix(orig.Subject, "Re: "), msg.Header.Get("Subject"))
+	require.Eventually(t, func() bool {
+		r := c.do(t, call{method: http.MethodGet, path: "/api/v1/integrations/" + created.ID + "/outbox/" + ob.ID, token: tok})
+		var got outbox
+		r.decode(t, &got)
+		return got.Status == "sent"
+	}, 20*time.Second, 50*time.Millisecond, "the outbox entry is marked sent")
 }
