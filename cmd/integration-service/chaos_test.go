@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"syscall"
 	"testing"
@@ -117,4 +120,140 @@ func TestChaosSync(t *testing.T) {
 	}
 	require.Zero(t, unverified, "every delivery's signature is valid")
 	t.Logf("%d workers killed; %d events, %d repeated deliveries (same webhook-id)", kills, events, repeats)
+}
+
+// mailpitCount returns how many messages with Message-ID id the SMTP
+// sink (Mailpit's API at api) holds.
+func mailpitCount(t *testing.T, api, id string) int {
+	t.Helper()
+	resp, err := http.Get(api + "/api/v1/search?" + url.Values{"query": {fmt.Sprintf("message-id:%q", id)}}.Encode())
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var res struct {
+		MessagesCount int `json:"messages_count"`
+		Messages      []struct {
+			MessageID string `json:"MessageID"`
+		} `json:"messages"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&res))
+	n := 0
+	for _, m := range res.Messages {
+		if m.MessageID == id {
+			n++
+		}
+	}
+	return n
+}
+
+// TestChaosSend: 200 replies sent through the API, posted over about
+// 5 s while one of two worker processes is SIGKILLed every second and
+// restarted: every one
+// reaches the SMTP server at least once, each copy under its outbox
+// entry's Message-ID, and every entry ends sent. A copy is repeated
+// only when a worker died between the SMTP server's answer and the
+// entry being marked sent (the documented window); the test logs how
+// many were.
+func TestChaosSend(t *testing.T) {
+	t.Parallel()
+	addr, user, password := testenv.IMAP(t)
+	host, portStr, err := net.SplitHostPort(addr)
+	require.NoError(t, err)
+	port, _ := strconv.Atoi(portStr)
+	inbox := dovecotEmptyFolder(t, addr, user, password)
+	sent := dovecotEmptyFolder(t, addr, user, password)
+	smtpAddr, smtpAPI := testenv.SMTP(t)
+	smtpHost, smtpPortStr, err := net.SplitHostPort(smtpAddr)
+	require.NoError(t, err)
+	smtpPort, _ := strconv.Atoi(smtpPortStr)
+
+	env := productionEnv(t, baseEnv())
+	env["QUEUE_LEASE"] = "2s"
+	env["SHUTDOWN_TIMEOUT"] = "2s"
+	api := start(t, env, "serve")
+	workers := []*instance{start(t, env, "worker"), start(t, env, "worker")}
+	c := newClient(t, api.base)
+	tok := tokenFor(t, "tenant-chaos-send")
+	r := c.do(t, call{method: http.MethodPost, path: "/api/v1/integrations", token: tok, body: map[string]any{
+		"name": "Support (chaos sends)", "provider": "imap",
+		"config": map[string]any{
+			"email":       user + "@example.com",
+			"imap":        map[string]any{"host": host, "port": port, "security": "none", "username": user},
+			"folders":     []string{inbox},
+			"sent_folder": sent,
+			"smtp":        map[string]any{"host": smtpHost, "port": smtpPort, "security": "none", "auth": "none"},
+		},
+		"credentials": map[string]any{"password": password},
+	}})
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	var created integration
+	r.decode(t, &created)
+
+	db, err := pgx.Connect(context.Background(), env["DATABASE_URL"])
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close(context.Background()) })
+	unsent := func() int {
+		var n int
+		require.NoError(t, db.QueryRow(context.Background(),
+			`SELECT count(*) FROM outbox WHERE integration_id = $1 AND status <> 'sent'`, created.ID).Scan(&n))
+		return n
+	}
+
+	// The replies are posted over about 5 s while the chaos runs.
+	const sends = 200
+	ids := make(chan string, sends)
+	posted := make(chan struct{})
+	go func() {
+		defer close(posted)
+		for i := range sends {
+			r := c.do(t, call{method: http.MethodPost, path: "/api/v1/integrations/" + created.ID + "/messages", token: tok,
+				header: map[string]string{"Idempotency-Key": "chaos-" + strconv.Itoa(i)},
+				body: map[string]any{
+					"to":      []any{map[string]any{"email": "customer@customer.example"}},
+					"subject": "Chaos reply " + strconv.Itoa(i),
+					"text":    "We are on it.",
+				}})
+			if r.status != http.StatusAccepted {
+				t.Errorf("send %d: %d %s", i, r.status, r.body)
+				return
+			}
+			var ob outbox
+			r.decode(t, &ob)
+			ids <- ob.MessageID
+			time.Sleep(25 * time.Millisecond)
+		}
+	}()
+	var kills int
+	deadline := time.Now().Add(4 * time.Minute)
+	done := func() bool {
+		select {
+		case <-posted:
+			return unsent() == 0
+		default:
+			return false
+		}
+	}
+	for i := 0; !done() && time.Now().Before(deadline); i++ {
+		time.Sleep(time.Second)
+		w := workers[i%2]
+		require.NoError(t, w.cmd.Process.Signal(syscall.SIGKILL))
+		<-w.exited
+		kills++
+		workers[i%2] = startProcess(t, env, "worker")
+	}
+	<-posted
+	close(ids)
+	require.Len(t, ids, sends)
+	require.Eventually(t, func() bool { return unsent() == 0 }, time.Minute, 100*time.Millisecond, "every outbox entry sent")
+
+	duplicated := 0
+	for id := range ids {
+		var n int
+		require.Eventually(t, func() bool { n = mailpitCount(t, smtpAPI, id); return n > 0 }, 20*time.Second, 50*time.Millisecond,
+			"message %s never reached the SMTP server", id)
+		if n > 1 {
+			duplicated++
+		}
+	}
+	t.Logf("%d workers killed; %d sends, %d received more than once", kills, sends, duplicated)
 }
