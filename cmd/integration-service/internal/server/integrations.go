@@ -187,10 +187,6 @@ func (a *App) storeError(w http.ResponseWriter, r *http.Request, err error, what
 		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the request is not valid", fieldError{Field: inv.Field, Message: inv.Message})
 	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:
 		writeProblem(w, r, http.StatusServiceUnavailable, probUnavailable, "the request was cancelled")
-	case unavailable(err):
-		a.logger.WarnContext(r.Context(), "store unavailable", "request_id", RequestID(r.Context()), "error", err)
-		w.Header().Set("Retry-After", "2")
-		writeProblem(w, r, http.StatusServiceUnavailable, probUnavailable, "the service's storage is unavailable for a moment; retry")
 	default:
 		internalError(w, r, a.logger, "store error", err)
 	}

@@ -73,8 +73,17 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, typ, detai
 }
 
 // internalError logs err with the request id and answers 500 without
-// saying what failed.
+// saying what failed, or 503 with Retry-After when err says PostgreSQL or
+// Redis could not be reached (see unavailable).
 func internalError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, msg string, err error) {
+	if unavailable(err) {
+		// PostgreSQL or Redis cannot be reached now: nothing happened, the
+		// caller should retry.
+		logger.WarnContext(r.Context(), msg+": backing service unavailable", slog.String("request_id", RequestID(r.Context())), slog.Any("error", err))
+		w.Header().Set("Retry-After", "2")
+		writeProblem(w, r, http.StatusServiceUnavailable, probUnavailable, "a backing service is unavailable for a moment; retry")
+		return
+	}
 	logger.ErrorContext(r.Context(), msg, slog.String("request_id", RequestID(r.Context())), slog.Any("error", err))
 	writeProblem(w, r, http.StatusInternalServerError, probInternal, "the server failed to handle the request; quote the request id when reporting it")
 }

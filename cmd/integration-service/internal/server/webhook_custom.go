@@ -91,8 +91,7 @@ func (a *App) customWebhook(w http.ResponseWriter, r *http.Request) {
 		notFound(w, r, "integration")
 		return
 	case err != nil:
-		a.logger.ErrorContext(r.Context(), "loading a custom source", "integration_id", id, "error", err)
-		writeProblem(w, r, http.StatusInternalServerError, probInternal, "the delivery could not be verified")
+		internalError(w, r, a.logger, "loading a custom source", err)
 		return
 	}
 	src.handler.ServeHTTP(w, r)
