@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -29,11 +28,8 @@ import (
 // deliveries were repeated and how many kills it took.
 func TestChaosSync(t *testing.T) {
 	t.Parallel()
-	addr, user, password := testenv.IMAP(t)
-	host, portStr, err := net.SplitHostPort(addr)
-	require.NoError(t, err)
-	port, _ := strconv.Atoi(portStr)
-	folder, count := dovecotFolder(t, addr, user, password)
+	dc := newDovecotAccount(t)
+	folder, count := dc.inboxCopy(t)
 
 	rc := newEventReceiver(t)
 	env := productionEnv(t, rc.env(baseEnv()))
@@ -47,18 +43,7 @@ func TestChaosSync(t *testing.T) {
 	c := newClient(t, api.base)
 	tok := tokenFor(t, "tenant-chaos")
 
-	r := c.do(t, call{method: http.MethodPost, path: "/api/v1/integrations", token: tok, body: map[string]any{
-		"name": "Support (chaos)", "provider": "imap",
-		"config": map[string]any{
-			"email":   user + "@example.com",
-			"imap":    map[string]any{"host": host, "port": port, "security": "none", "username": user},
-			"folders": []string{folder},
-		},
-		"credentials": map[string]any{"password": password},
-	}})
-	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
-	var created integration
-	r.decode(t, &created)
+	created := dc.createIntegration(t, c, tok, "Support (chaos)", []string{folder}, "", "")
 
 	delivered := func() (events, repeats int) {
 		rc.mu.Lock()
@@ -156,16 +141,9 @@ func mailpitCount(t *testing.T, api, id string) int {
 // many were.
 func TestChaosSend(t *testing.T) {
 	t.Parallel()
-	addr, user, password := testenv.IMAP(t)
-	host, portStr, err := net.SplitHostPort(addr)
-	require.NoError(t, err)
-	port, _ := strconv.Atoi(portStr)
-	inbox := dovecotEmptyFolder(t, addr, user, password)
-	sent := dovecotEmptyFolder(t, addr, user, password)
+	dc := newDovecotAccount(t)
+	inbox, sent := dc.folder(t), dc.folder(t)
 	smtpAddr, smtpAPI := testenv.SMTP(t)
-	smtpHost, smtpPortStr, err := net.SplitHostPort(smtpAddr)
-	require.NoError(t, err)
-	smtpPort, _ := strconv.Atoi(smtpPortStr)
 
 	env := productionEnv(t, baseEnv())
 	env["QUEUE_LEASE"] = "2s"
@@ -174,20 +152,7 @@ func TestChaosSend(t *testing.T) {
 	workers := []*instance{start(t, env, "worker"), start(t, env, "worker")}
 	c := newClient(t, api.base)
 	tok := tokenFor(t, "tenant-chaos-send")
-	r := c.do(t, call{method: http.MethodPost, path: "/api/v1/integrations", token: tok, body: map[string]any{
-		"name": "Support (chaos sends)", "provider": "imap",
-		"config": map[string]any{
-			"email":       user + "@example.com",
-			"imap":        map[string]any{"host": host, "port": port, "security": "none", "username": user},
-			"folders":     []string{inbox},
-			"sent_folder": sent,
-			"smtp":        map[string]any{"host": smtpHost, "port": smtpPort, "security": "none", "auth": "none"},
-		},
-		"credentials": map[string]any{"password": password},
-	}})
-	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
-	var created integration
-	r.decode(t, &created)
+	created := dc.createIntegration(t, c, tok, "Support (chaos sends)", []string{inbox}, sent, smtpAddr)
 
 	db, err := pgx.Connect(context.Background(), env["DATABASE_URL"])
 	require.NoError(t, err)

@@ -2,99 +2,22 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/mail"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	goimap "github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ucsp/integration/internal/testenv"
 )
-
-// pipelineFolderPrefix names the folders this file's tests make in the
-// shared Dovecot account; stale ones (a killed run's) are swept.
-const pipelineFolderPrefix = "ucsp-e2e-"
-
-// dovecotFolder copies the account's INBOX (the read-only 10,000-message
-// set) into a folder of the test's own, deleted when it ends, and
-// returns its name and the message count.
-func dovecotFolder(t *testing.T, addr, user, password string) (string, uint32) {
-	t.Helper()
-	c, err := imapclient.DialInsecure(addr, nil)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = c.Close() })
-	require.NoError(t, c.Login(user, password).Wait())
-	// Sweep folders more than an hour old, left by killed runs.
-	if boxes, err := c.List("", pipelineFolderPrefix+"*", nil).Collect(); err == nil {
-		for _, b := range boxes {
-			stamp, _, _ := strings.Cut(strings.TrimPrefix(b.Mailbox, pipelineFolderPrefix), "-")
-			if sec, err := strconv.ParseInt(stamp, 10, 64); err == nil && time.Since(time.Unix(sec, 0)) > time.Hour {
-				_ = c.Delete(b.Mailbox).Wait()
-			}
-		}
-	}
-	var rnd [4]byte
-	_, _ = rand.Read(rnd[:])
-	name := pipelineFolderPrefix + strconv.FormatInt(time.Now().Unix(), 10) + "-" + hex.EncodeToString(rnd[:])
-	require.NoError(t, c.Create(name, nil).Wait())
-	t.Cleanup(func() {
-		d, err := imapclient.DialInsecure(addr, nil)
-		if err != nil {
-			return
-		}
-		defer d.Close()
-		if d.Login(user, password).Wait() == nil {
-			_ = d.Delete(name).Wait()
-		}
-	})
-	sel, err := c.Select("INBOX", &goimap.SelectOptions{ReadOnly: true}).Wait()
-	require.NoError(t, err)
-	require.NotZero(t, sel.NumMessages)
-	var all goimap.UIDSet
-	all.AddRange(1, 0) // 1:*
-	_, err = c.Copy(all, name).Wait()
-	require.NoError(t, err)
-	return name, sel.NumMessages
-}
-
-// dovecotEmptyFolder creates an empty folder of the test's own in the
-// account, deleted when the test ends.
-func dovecotEmptyFolder(t *testing.T, addr, user, password string) string {
-	t.Helper()
-	c, err := imapclient.DialInsecure(addr, nil)
-	require.NoError(t, err)
-	defer c.Close()
-	require.NoError(t, c.Login(user, password).Wait())
-	var rnd [4]byte
-	_, _ = rand.Read(rnd[:])
-	name := pipelineFolderPrefix + strconv.FormatInt(time.Now().Unix(), 10) + "-sent-" + hex.EncodeToString(rnd[:])
-	require.NoError(t, c.Create(name, nil).Wait())
-	t.Cleanup(func() {
-		d, err := imapclient.DialInsecure(addr, nil)
-		if err != nil {
-			return
-		}
-		defer d.Close()
-		if d.Login(user, password).Wait() == nil {
-			_ = d.Delete(name).Wait()
-		}
-	})
-	return name
-}
 
 // mailpitMessage waits until the SMTP sink (Mailpit's API at api) holds
 // exactly one message with Message-ID id and returns its raw text.
@@ -131,16 +54,13 @@ func mailpitMessage(t *testing.T, api, id string) string {
 }
 
 // appendTo appends a message with subject to folder.
-func appendTo(t *testing.T, addr, user, password, folder, subject string) {
+func appendTo(t *testing.T, d *dovecotAccount, folder, subject string) {
 	t.Helper()
-	c, err := imapclient.DialInsecure(addr, nil)
-	require.NoError(t, err)
-	defer c.Close()
-	require.NoError(t, c.Login(user, password).Wait())
+	c := d.login(t)
 	raw := fmt.Sprintf("Message-ID: <%d.e2e@customer.example>\r\nFrom: Customer <customer@customer.example>\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n\r\nHello.\r\n",
-		time.Now().UnixNano(), user, subject, time.Now().Format(time.RFC1123Z))
+		time.Now().UnixNano(), d.user, subject, time.Now().Format(time.RFC1123Z))
 	cmd := c.Append(folder, int64(len(raw)), nil)
-	_, err = cmd.Write([]byte(raw))
+	_, err := cmd.Write([]byte(raw))
 	require.NoError(t, err)
 	require.NoError(t, cmd.Close())
 	_, err = cmd.Wait()
@@ -158,16 +78,10 @@ func appendTo(t *testing.T, addr, user, password, folder, subject string) {
 // POST to the last message stored, and the server's memory.
 func TestPipelineDovecot(t *testing.T) {
 	t.Parallel()
-	addr, user, password := testenv.IMAP(t)
-	host, portStr, err := net.SplitHostPort(addr)
-	require.NoError(t, err)
-	port, _ := strconv.Atoi(portStr)
-	folder, count := dovecotFolder(t, addr, user, password)
-	sent := dovecotEmptyFolder(t, addr, user, password)
+	dc := newDovecotAccount(t)
+	folder, count := dc.inboxCopy(t)
+	sent := dc.folder(t)
 	smtpAddr, smtpAPI := testenv.SMTP(t)
-	smtpHost, smtpPortStr, err := net.SplitHostPort(smtpAddr)
-	require.NoError(t, err)
-	smtpPort, _ := strconv.Atoi(smtpPortStr)
 
 	rc := newEventReceiver(t)
 	env := productionEnv(t, rc.env(baseEnv()))
@@ -179,20 +93,7 @@ func TestPipelineDovecot(t *testing.T) {
 	tok := tokenFor(t, "tenant-e2e")
 
 	started := time.Now()
-	r := c.do(t, call{method: http.MethodPost, path: "/api/v1/integrations", token: tok, body: map[string]any{
-		"name": "Support (Dovecot)", "provider": "imap",
-		"config": map[string]any{
-			"email":       user + "@example.com",
-			"imap":        map[string]any{"host": host, "port": port, "security": "none", "username": user},
-			"folders":     []string{folder},
-			"sent_folder": sent,
-			"smtp":        map[string]any{"host": smtpHost, "port": smtpPort, "security": "none", "auth": "none"},
-		},
-		"credentials": map[string]any{"password": password},
-	}})
-	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
-	var created integration
-	r.decode(t, &created)
+	created := dc.createIntegration(t, c, tok, "Support (Dovecot)", []string{folder}, sent, smtpAddr)
 
 	db, err := pgx.Connect(context.Background(), env["DATABASE_URL"])
 	require.NoError(t, err)
@@ -237,7 +138,7 @@ func TestPipelineDovecot(t *testing.T) {
 	require.Zero(t, rc.unverified, "every delivery's signature is valid")
 	rc.mu.Unlock()
 
-	appendTo(t, addr, user, password, folder, "Appended during the test")
+	appendTo(t, dc, folder, "Appended during the test")
 	require.Eventually(t, func() bool { return len(rc.received("Appended during the test")) == 1 }, 10*time.Second, 20*time.Millisecond,
 		"the appended message becomes an event")
 	time.Sleep(time.Second)
@@ -247,7 +148,7 @@ func TestPipelineDovecot(t *testing.T) {
 	// A reply through the API: sent once, threaded, under the outbox's
 	// Message-ID, and filed in the Sent folder.
 	var page messagePage
-	r = c.do(t, call{method: http.MethodGet, path: "/api/v1/integrations/" + created.ID + "/messages?limit=1", token: tok})
+	r := c.do(t, call{method: http.MethodGet, path: "/api/v1/integrations/" + created.ID + "/messages?limit=1", token: tok})
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 	r.decode(t, &page)
 	require.Len(t, page.Data, 1)
