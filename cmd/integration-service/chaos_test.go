@@ -36,7 +36,6 @@ func TestChaosSync(t *testing.T) {
 	env["IMAP_WATCH"] = "true"
 	env["QUEUE_LEASE"] = "2s"
 	env["WATCH_LEASE_TTL"] = "2s"
-	env["SYNC_SWEEP_INTERVAL"] = "1h"
 	env["SHUTDOWN_TIMEOUT"] = "2s"
 	api := start(t, env, "serve")
 	workers := []*instance{start(t, env, "worker"), start(t, env, "worker")}

@@ -27,8 +27,9 @@ const (
 // baseEnv is what every instance of the suite gets: a known JWT secret,
 // loopback mail servers allowed (the tests' IMAP server is on loopback),
 // a small body limit and generous rate limits, but for the "tight" tier.
-// IMAP watchers are off: the suite counts the syncs it asks for, and a
-// watcher's news would add its own (watchers have tests of their own).
+// IMAP watchers, the catch-up sweep and the periodic connectivity checks
+// are off: the suite counts the jobs it asks for, and theirs would add
+// to them (they have tests of their own).
 func baseEnv() map[string]string {
 	return map[string]string{
 		"JWT_SECRET":               testSecret,
@@ -38,6 +39,11 @@ func baseEnv() map[string]string {
 		"RATE_LIMIT_TIERS":         "free: 10000/s burst=10000; tight: 3/m",
 		"CONNECTOR_TEST_TIMEOUT":   "10s",
 		"IMAP_WATCH":               "false",
+		// The periodic jobs run at multiples of their interval since the
+		// epoch: intervals this long never fire during a run, so that the
+		// suite's job counts are its own.
+		"SYNC_SWEEP_INTERVAL":   "9999h",
+		"HEALTH_CHECK_INTERVAL": "9999h",
 	}
 }
 

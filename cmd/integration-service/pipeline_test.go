@@ -71,7 +71,7 @@ func appendTo(t *testing.T, d *dovecotAccount, folder, subject string) {
 // against a Dovecot folder holding the 10,000-message set (production
 // mode: Postgres, Redis): every message stored once and announced once
 // to the events receiver, every delivery's signature valid; then a
-// message appended to the folder (the catch-up sweep an hour away)
+// message appended to the folder (the catch-up sweep out of the way)
 // becomes exactly one event within 10 s, through IDLE; a reply sent
 // through the API reaches the SMTP server once, threaded (In-Reply-To,
 // References) under the outbox's Message-ID. It logs the time from the
@@ -86,7 +86,6 @@ func TestPipelineDovecot(t *testing.T) {
 	rc := newEventReceiver(t)
 	env := productionEnv(t, rc.env(baseEnv()))
 	env["IMAP_WATCH"] = "true"
-	env["SYNC_SWEEP_INTERVAL"] = "1h"
 	env["DATABASE_MAX_CONNS"] = "8"
 	in := start(t, env, "all")
 	c := newClient(t, in.base)

@@ -124,7 +124,7 @@ func (c *countingSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{})
 // Redis) and 30 IMAP integrations: each mailbox is watched (IDLE) by
 // exactly one process; a process SIGKILLed, its mailboxes are watched
 // again by the others within 2× the lease, none ever by two at once; a
-// message appended to a mailbox (the catch-up sweep an hour away)
+// message appended to a mailbox (the catch-up sweep out of the way)
 // becomes exactly one message.received event within 10 s.
 func TestIMAPWatchers(t *testing.T) {
 	t.Parallel()
@@ -134,7 +134,6 @@ func TestIMAPWatchers(t *testing.T) {
 	env := productionEnv(t, rc.env(baseEnv()))
 	env["IMAP_WATCH"] = "true"
 	env["WATCH_LEASE_TTL"] = lease.String()
-	env["SYNC_SWEEP_INTERVAL"] = "1h"
 	var procs []*instance
 	for range 3 {
 		procs = append(procs, start(t, env, "all"))
