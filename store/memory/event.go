@@ -98,15 +98,17 @@ type eventBatch struct {
 	// index by index.
 	given  []*store.Event
 	filled []*store.Event
-	// fresh are the events to store: those whose id is not stored yet.
-	fresh []*eventRow
+	// fresh are the events to store: those whose id is not stored yet;
+	// freshGiven the caller's events they copy.
+	fresh      []*eventRow
+	freshGiven []*store.Event
 }
 
 // prepareEvents validates and completes copies of events, changing
 // nothing. The events' ids are made here, under the write lock, so that
 // they are in the order the events are stored.
 func (t *tables) prepareEvents(events []*store.Event, scope eventScope, now time.Time) (*eventBatch, error) {
-	b := &eventBatch{given: events, filled: make([]*store.Event, 0, len(events)), fresh: make([]*eventRow, 0, len(events))}
+	b := &eventBatch{given: events, filled: make([]*store.Event, 0, len(events)), fresh: make([]*eventRow, 0, len(events)), freshGiven: make([]*store.Event, 0, len(events))}
 	var seen map[string]bool
 	if len(events) > 1 {
 		seen = make(map[string]bool, len(events))
@@ -129,6 +131,7 @@ func (t *tables) prepareEvents(events []*store.Event, scope eventScope, now time
 			seen[c.ID] = true
 		}
 		b.fresh = append(b.fresh, &eventRow{ev: *c}) // c is this batch's own copy
+		b.freshGiven = append(b.freshGiven, e)
 	}
 	return b, nil
 }
@@ -182,7 +185,9 @@ func (t *tables) prepareEvent(e *store.Event, i int, scope eventScope, now time.
 }
 
 // storeEvents stores b's fresh events, fills the caller's events in place
-// and returns copies of the events stored.
+// and returns those of the caller's events that were stored (now filled):
+// the caller's own objects, as store/postgres returns them, never the
+// store's rows.
 func (t *tables) storeEvents(b *eventBatch) []*store.Event {
 	for i, e := range b.given {
 		f := b.filled[i]
@@ -205,10 +210,11 @@ func (t *tables) storeEvents(b *eventBatch) []*store.Event {
 			e.CreatedAt = f.CreatedAt
 		}
 	}
-	var out []*store.Event
 	for _, row := range b.fresh {
 		t.addEvent(row)
-		out = append(out, cloneEvent(&row.ev))
 	}
-	return out
+	if len(b.freshGiven) == 0 {
+		return nil
+	}
+	return b.freshGiven
 }
