@@ -130,6 +130,30 @@ func mailpitCount(t *testing.T, api, id string) int {
 	return n
 }
 
+// mailpitSubject returns the Message-IDs of the messages the SMTP sink
+// holds whose subject is exactly subject.
+func mailpitSubject(t *testing.T, api, subject string) []string {
+	t.Helper()
+	resp, err := http.Get(api + "/api/v1/search?" + url.Values{"query": {fmt.Sprintf("subject:%q", subject)}, "limit": {"1000"}}.Encode())
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var res struct {
+		Messages []struct {
+			MessageID string `json:"MessageID"`
+			Subject   string `json:"Subject"`
+		} `json:"messages"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&res))
+	var ids []string
+	for _, m := range res.Messages {
+		if m.Subject == subject {
+			ids = append(ids, m.MessageID)
+		}
+	}
+	return ids
+}
+
 // TestChaosSend: 200 replies sent through the API, posted over about
 // 5 s while one of two worker processes is SIGKILLed every second and
 // restarted: every one
@@ -163,9 +187,14 @@ func TestChaosSend(t *testing.T) {
 		return n
 	}
 
-	// The replies are posted over about 5 s while the chaos runs.
+	// The replies are posted over about 5 s while the chaos runs; their
+	// subjects are this run's own (the SMTP sink outlives test runs).
 	const sends = 200
-	ids := make(chan string, sends)
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	type sentReply struct {
+		subject, messageID string
+	}
+	ids := make(chan sentReply, sends)
 	posted := make(chan struct{})
 	go func() {
 		defer close(posted)
@@ -174,7 +203,7 @@ func TestChaosSend(t *testing.T) {
 				header: map[string]string{"Idempotency-Key": "chaos-" + strconv.Itoa(i)},
 				body: map[string]any{
 					"to":      []any{map[string]any{"email": "customer@customer.example"}},
-					"subject": "Chaos reply " + strconv.Itoa(i),
+					"subject": "Chaos reply " + run + " " + strconv.Itoa(i),
 					"text":    "We are on it.",
 				}})
 			if r.status != http.StatusAccepted {
@@ -183,7 +212,7 @@ func TestChaosSend(t *testing.T) {
 			}
 			var ob outbox
 			r.decode(t, &ob)
-			ids <- ob.MessageID
+			ids <- sentReply{subject: "Chaos reply " + run + " " + strconv.Itoa(i), messageID: ob.MessageID}
 			time.Sleep(25 * time.Millisecond)
 		}
 	}()
@@ -211,10 +240,16 @@ func TestChaosSend(t *testing.T) {
 	require.Eventually(t, func() bool { return unsent() == 0 }, time.Minute, 100*time.Millisecond, "every outbox entry sent")
 
 	duplicated := 0
-	for id := range ids {
+	for reply := range ids {
 		var n int
-		require.Eventually(t, func() bool { n = mailpitCount(t, smtpAPI, id); return n > 0 }, 20*time.Second, 50*time.Millisecond,
-			"message %s never reached the SMTP server", id)
+		require.Eventually(t, func() bool { n = mailpitCount(t, smtpAPI, reply.messageID); return n > 0 }, 20*time.Second, 50*time.Millisecond,
+			"message %s never reached the SMTP server", reply.messageID)
+		// Every copy of the reply carries the outbox's Message-ID.
+		copies := mailpitSubject(t, smtpAPI, reply.subject)
+		require.Len(t, copies, n, "copies of %q by subject and by Message-ID differ", reply.subject)
+		for _, id := range copies {
+			require.Equal(t, reply.messageID, id, "a copy of %q under another Message-ID", reply.subject)
+		}
 		if n > 1 {
 			duplicated++
 		}
