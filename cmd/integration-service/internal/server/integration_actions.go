@@ -80,9 +80,7 @@ func (a *App) runTest(ctx context.Context, in *store.Integration, c connector.Co
 		before := in.Status
 		recordTest(in, time.Now(), latency, testErr)
 		if in.Status == store.StatusNeedsReauth && before != store.StatusNeedsReauth {
-			announced = []*store.Event{newEvent(in.TenantID, in.ID, eventNeedsReauth, map[string]any{
-				"integration_id": in.ID, "provider": in.Provider, "reason": in.LastError,
-			})}
+			announced = []*store.Event{problemEvent(in, eventNeedsReauth)}
 		}
 		return announced, nil
 	})

@@ -123,9 +123,7 @@ func (a *App) markIntegration(ctx context.Context, in *store.Integration, status
 		if !changed {
 			return nil, nil
 		}
-		announced = []*store.Event{newEvent(in.TenantID, in.ID, typ, map[string]any{
-			"integration_id": in.ID, "provider": in.Provider, "reason": cause.Error(),
-		})}
+		announced = []*store.Event{problemEvent(cur, typ)}
 		return announced, nil
 	})
 	switch {
@@ -134,6 +132,20 @@ func (a *App) markIntegration(ctx context.Context, in *store.Integration, status
 	case !errors.Is(err, store.ErrNotFound):
 		a.logger.ErrorContext(ctx, "recording an integration's failure", "integration_id", in.ID, "error", err)
 	}
+}
+
+// problemPayload is the payload of integration.needs_reauth and
+// integration.error (schema IntegrationProblemData).
+type problemPayload struct {
+	IntegrationID string `json:"integration_id"`
+	Provider      string `json:"provider"`
+	Reason        string `json:"reason"`
+}
+
+// problemEvent announces in's new status typ, with its LastError as the
+// reason.
+func problemEvent(in *store.Integration, typ string) *store.Event {
+	return newEvent(in.TenantID, in.ID, typ, problemPayload{IntegrationID: in.ID, Provider: in.Provider, Reason: in.LastError})
 }
 
 // newEvent returns an event with a JSON payload.
