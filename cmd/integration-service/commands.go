@@ -54,7 +54,8 @@ func serve(ctx context.Context, role server.Role, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	logger := server.NewLogger(cfg, stderr)
+	logger, logs := server.NewLogger(cfg, stderr)
+	defer func() { _ = logs.Close() }()
 	app, err := server.New(ctx, cfg, server.Options{Logger: logger})
 	if err != nil {
 		return err
@@ -68,7 +69,9 @@ func migrate(ctx context.Context, getenv func(string) string, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	return server.Migrate(ctx, cfg, server.NewLogger(cfg, stderr))
+	logger, logs := server.NewLogger(cfg, stderr)
+	defer func() { _ = logs.Close() }()
+	return server.Migrate(ctx, cfg, logger)
 }
 
 // healthcheck probes the instance on this host's PORT: its readiness by

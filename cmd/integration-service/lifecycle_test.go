@@ -53,6 +53,7 @@ func TestReadmeCommand(t *testing.T) {
 		}
 		return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&body) == nil && body.Status == "pass"
 	}, 3*time.Minute, 100*time.Millisecond, "go run did not serve /health; logs:\n%s", logs)
+	time.Sleep(logFlushWait) // lines wait up to LOG_FLUSH_INTERVAL to be written
 	require.Contains(t, logs.String(), "embedded mode: state is kept in memory")
 	require.Contains(t, logs.String(), "generated_secrets=\"[JWT_SECRET ENCRYPTION_KEYS]\"")
 
@@ -197,7 +198,7 @@ func TestSeparateRoles(t *testing.T) {
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.Contains(t, worker.logs.String(), "role=worker")
+	require.Contains(t, worker.settledLogs(), "role=worker")
 	require.Equal(t, 0, worker.stop(syscall.SIGTERM, 30*time.Second), "worker logs:\n%s", worker.logs)
 	require.Equal(t, 0, api.stop(syscall.SIGTERM, 30*time.Second), "api logs:\n%s", api.logs)
 }

@@ -98,6 +98,17 @@ func start(t *testing.T, env map[string]string, args ...string) *instance {
 	}
 }
 
+// logFlushWait is how long a running process may hold log lines in
+// its buffer (LOG_FLUSH_INTERVAL, 100ms by default), with room to spare.
+const logFlushWait = 500 * time.Millisecond
+
+// settledLogs returns the logs of a running process once the lines it
+// had buffered when called are written.
+func (in *instance) settledLogs() string {
+	time.Sleep(logFlushWait)
+	return in.logs.String()
+}
+
 // stop sends sig and returns the exit code.
 func (in *instance) stop(sig syscall.Signal, timeout time.Duration) int {
 	in.t.Helper()

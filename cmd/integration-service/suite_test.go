@@ -66,7 +66,7 @@ func runAPISuite(t *testing.T, in *instance, rc *eventReceiver) {
 	})
 	t.Run("metrics", s.metrics)
 	t.Run("no secret in any log line", func(t *testing.T) {
-		logs := s.in.logs.String()
+		logs := s.in.settledLogs()
 		for _, secret := range s.secrets {
 			require.NotContains(t, logs, secret)
 		}

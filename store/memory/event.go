@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -117,10 +118,11 @@ func (t *tables) prepareEvents(events []*store.Event, scope eventScope, now time
 		if e == nil {
 			return nil, invalid(fmt.Sprintf("events[%d]", i), "is nil")
 		}
-		c, err := t.prepareEvent(e, i, scope, now)
+		row, err := t.prepareEvent(e, i, scope, now)
 		if err != nil {
 			return nil, err
 		}
+		c := &row.ev
 		b.filled = append(b.filled, c)
 		// An id the caller gave may be stored already, or given twice; one
 		// generated here is new.
@@ -130,15 +132,19 @@ func (t *tables) prepareEvents(events []*store.Event, scope eventScope, now time
 		if seen != nil {
 			seen[c.ID] = true
 		}
-		b.fresh = append(b.fresh, &eventRow{ev: *c}) // c is this batch's own copy
+		b.fresh = append(b.fresh, row) // row is this batch's own copy
 		b.freshGiven = append(b.freshGiven, e)
 	}
 	return b, nil
 }
 
-func (t *tables) prepareEvent(e *store.Event, i int, scope eventScope, now time.Time) (*store.Event, error) {
+// prepareEvent validates and completes a copy of e, in the row that
+// stores it if it is new.
+func (t *tables) prepareEvent(e *store.Event, i int, scope eventScope, now time.Time) (*eventRow, error) {
 	field := func(name string) string { return fmt.Sprintf("events[%d].%s", i, name) }
-	c := cloneEvent(e)
+	row := &eventRow{ev: *e}
+	c := &row.ev
+	c.Payload = bytes.Clone(e.Payload)
 	if c.TenantID == "" {
 		c.TenantID = scope.tenantID
 	}
@@ -181,7 +187,7 @@ func (t *tables) prepareEvent(e *store.Event, i int, scope eventScope, now time.
 		c.NextAttemptAt = now
 	}
 	c.DeliveredAt = storedTime(c.DeliveredAt)
-	return c, nil
+	return row, nil
 }
 
 // storeEvents stores b's fresh events, fills the caller's events in place

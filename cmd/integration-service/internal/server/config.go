@@ -69,6 +69,10 @@ type Config struct {
 	// (json in staging and production, text in development).
 	LogLevel  slog.Level
 	LogFormat string
+	// LogFlushInterval is LOG_FLUSH_INTERVAL (default 100ms): how long
+	// log lines may wait in a buffer to be written together; 0 writes
+	// each line at once. Warnings and errors are written at once.
+	LogFlushInterval time.Duration
 
 	// QueueConcurrency is QUEUE_CONCURRENCY: how many jobs a worker runs
 	// at once (default 10).
@@ -174,6 +178,12 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	c.LogFormat = e.oneOf("LOG_FORMAT", defFormat, "json", "text")
 	if err := c.LogLevel.UnmarshalText([]byte(e.str("LOG_LEVEL", "info"))); err != nil {
 		e.fail("LOG_LEVEL", "%q is not one of debug, info, warn, error", e.get("LOG_LEVEL"))
+	}
+	c.LogFlushInterval = 100 * time.Millisecond
+	if v := strings.TrimSpace(e.get("LOG_FLUSH_INTERVAL")); v == "0" {
+		c.LogFlushInterval = 0
+	} else {
+		c.LogFlushInterval = e.duration("LOG_FLUSH_INTERVAL", c.LogFlushInterval)
 	}
 	c.QueueConcurrency = e.int("QUEUE_CONCURRENCY", 10, 1, 10_000)
 	c.QueueLease = e.duration("QUEUE_LEASE", 15*time.Second)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -31,6 +32,8 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{[]string{"SHUTDOWN_TIMEOUT=soon"}, []string{"SHUTDOWN_TIMEOUT"}},
 		{[]string{"APP_ENV=prod"}, []string{"APP_ENV"}},
 		{[]string{"LOG_LEVEL=loud"}, []string{"LOG_LEVEL"}},
+		{[]string{"LOG_FLUSH_INTERVAL=-1s"}, []string{"LOG_FLUSH_INTERVAL"}},
+		{[]string{"LOG_FLUSH_INTERVAL=often"}, []string{"LOG_FLUSH_INTERVAL"}},
 		{[]string{"QUEUE_CONCURRENCY=0"}, []string{"QUEUE_CONCURRENCY"}},
 		{[]string{"RATE_LIMIT_TIERS=free: lots"}, []string{"RATE_LIMIT_TIERS"}},
 		{[]string{"RATE_LIMIT_DEFAULT_TIER=gold"}, []string{"RATE_LIMIT_DEFAULT_TIER"}},
@@ -76,6 +79,7 @@ func TestConfigDefaults(t *testing.T) {
 	require.Equal(t, 10, cfg.QueueConcurrency)
 	require.Equal(t, "text", cfg.LogFormat)
 	require.Equal(t, slog.LevelInfo, cfg.LogLevel)
+	require.Equal(t, 100*time.Millisecond, cfg.LogFlushInterval)
 	require.Equal(t, "http://localhost:3003", cfg.PublicBaseURL.String())
 	require.ElementsMatch(t, []string{"JWT_SECRET", "ENCRYPTION_KEYS"}, cfg.Generated)
 	require.Len(t, cfg.JWTSecret, 32)
@@ -90,6 +94,13 @@ func TestConfigDefaults(t *testing.T) {
 	require.Equal(t, "json", cfg.LogFormat)
 	require.Empty(t, cfg.Generated)
 	require.Equal(t, 3, cfg.QueueConcurrency)
+
+	cfg, err = LoadConfig(envFunc("LOG_FLUSH_INTERVAL=0"))
+	require.NoError(t, err)
+	require.Zero(t, cfg.LogFlushInterval)
+	cfg, err = LoadConfig(envFunc("LOG_FLUSH_INTERVAL=2s"))
+	require.NoError(t, err)
+	require.Equal(t, 2*time.Second, cfg.LogFlushInterval)
 }
 
 // TestConfigLogValueHidesSecrets: the start-up line shows whether
