@@ -18,7 +18,7 @@ import (
 
 // The workload of the anchors: 50 goroutines over 1,000 keys,
 // and 50 goroutines on one key that is over its limit. Each side gets its
-// own client with the same options, a warm-up, and two timed rounds
+// own client with the same options, a warm-up, and five timed rounds
 // interleaved with the other side's (ours, peer, ours, peer), so that a
 // slow moment of the shared machine does not fall on one side only.
 const (
@@ -26,7 +26,7 @@ const (
 	rlKeys       = 1000
 	rlWarmup     = 500 * time.Millisecond
 	rlRound      = 2 * time.Second
-	rlRounds     = 2
+	rlRounds     = 5
 )
 
 // compareRatelimit compares package ratelimit with go-redis/redis_rate
