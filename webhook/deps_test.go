@@ -38,3 +38,16 @@ func TestNoProviderSDKs(t *testing.T) {
 	// The check can see an SDK where there is one.
 	require.Contains(t, goListDeps(t, "github.com/ucsp/integration/webhook/pubsub"), "google.golang.org/api/idtoken")
 }
+
+// TestPubsubtestDeps: the test helpers for Pub/Sub pushes pull neither
+// the Gmail nor the Graph SDK into a user's tests.
+func TestPubsubtestDeps(t *testing.T) {
+	t.Parallel()
+	deps := goListDeps(t, "github.com/ucsp/integration/webhook/pubsub/pubsubtest")
+	require.Contains(t, deps, "github.com/ucsp/integration/webhook/pubsub/pubsubtest", "go list saw the package")
+	for _, d := range deps {
+		for _, banned := range []string{"google.golang.org/api/gmail", "msgraph", "microsoft/kiota"} {
+			require.NotContains(t, d, banned, "pubsubtest depends on %s", d)
+		}
+	}
+}

@@ -4,13 +4,15 @@ import (
 	"testing"
 
 	"github.com/ucsp/integration/webhook/pubsub"
+	"github.com/ucsp/integration/webhook/pubsub/pubsubtest"
 )
 
 // BenchmarkVerifyToken measures verifying a push token with Google's keys
 // cached: an RSA-2048 signature check and the claim checks.
 func BenchmarkVerifyToken(b *testing.B) {
-	v, _ := newVerifier(b, pubsub.Options{})
-	tok := googleToken(b, nil)
+	iss := pubsubtest.NewIssuer()
+	v := newVerifier(b, iss, pubsub.Options{})
+	tok := iss.Token(testAccount, testAudience)
 	if _, err := v.VerifyToken(b.Context(), tok); err != nil {
 		b.Fatal(err)
 	}

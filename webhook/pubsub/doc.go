@@ -39,4 +39,10 @@
 // message data is decoded from standard or URL-safe base64, padded or not.
 // Pushes configured without the envelope ("no wrapper") are not
 // supported.
+//
+// # Testing
+//
+// Package pubsubtest signs push tokens with a key of its own, serves that
+// key to a Verifier through Options.HTTPClient in place of Google's, and
+// makes push bodies and requests in Pub/Sub's wire format.
 package pubsub

@@ -13,36 +13,42 @@ import (
 
 	"github.com/ucsp/integration/webhook"
 	"github.com/ucsp/integration/webhook/pubsub"
+	"github.com/ucsp/integration/webhook/pubsub/pubsubtest"
 )
 
 func TestVerifyValidToken(t *testing.T) {
 	t.Parallel()
-	v, certs := newVerifier(t, pubsub.Options{})
+	google := pubsubtest.NewIssuer()
+	v := newVerifier(t, google, pubsub.Options{})
 	for _, iss := range []string{"https://accounts.google.com", "accounts.google.com"} {
-		tok := googleToken(t, func(c map[string]any) { c["iss"] = iss })
-		claims, err := v.VerifyToken(t.Context(), tok)
+		c := google.Claims(testAccount, testAudience)
+		c["iss"] = iss
+		claims, err := v.VerifyToken(t.Context(), google.SignClaims(c))
 		require.NoError(t, err, iss)
 		require.Equal(t, iss, claims.Issuer)
 		require.Equal(t, testAudience, claims.Audience)
 		require.Equal(t, testAccount, claims.Email)
-		require.Equal(t, "113774264463038321964", claims.Subject)
+		require.Equal(t, c["sub"], claims.Subject)
+		require.NotEmpty(t, claims.Subject)
+		require.Equal(t, time.Unix(c["iat"].(int64), 0), claims.IssuedAt)
 		require.WithinDuration(t, time.Now().Add(time.Hour), claims.Expires, 5*time.Second)
 	}
 	// The email comparison ignores case, as email addresses do.
-	_, err := v.VerifyToken(t.Context(), googleToken(t, func(c map[string]any) { c["email"] = strings.ToUpper(testAccount) }))
+	_, err := v.VerifyToken(t.Context(), google.Token(strings.ToUpper(testAccount), testAudience))
 	require.NoError(t, err)
-	require.Equal(t, int32(1), certs.fetches.Load(), "Google's keys are fetched once and cached")
+	require.Equal(t, 1, google.Fetches(), "Google's keys are fetched once and cached")
 }
 
 func TestVerifyTokenRejections(t *testing.T) {
 	t.Parallel()
-	google, rogue := testKeys()
+	google := pubsubtest.NewIssuer()
+	rogue := google.Rogue() // same key id, another key
+	valid := func() map[string]any { return google.Claims(testAccount, testAudience) }
 	tamperedClaims := func() string {
-		tok := googleToken(t, nil)
-		parts := strings.Split(tok, ".")
-		c := validClaims()
+		parts := strings.Split(google.Token(testAccount, testAudience), ".")
+		c := valid()
 		c["email"] = "attacker@evil.iam.gserviceaccount.com"
-		other := signJWT(t, rogue, nil, c)
+		other := rogue.SignClaims(c)
 		return parts[0] + "." + strings.Split(other, ".")[1] + "." + parts[2]
 	}
 	for _, c := range []struct {
@@ -54,27 +60,27 @@ func TestVerifyTokenRejections(t *testing.T) {
 		{"two segments", "eyJhbGciOiJSUzI1NiJ9.e30", pubsub.ErrInvalidToken},
 		{"header not base64", "!!!.e30.sig", pubsub.ErrInvalidToken},
 		{"header not JSON", "bm90IGpzb24.e30.c2ln", pubsub.ErrInvalidToken},
-		{"signed by another key", signJWT(t, rogue, nil, validClaims()), pubsub.ErrInvalidToken},
-		{"unknown key id", signJWT(t, google, map[string]any{"kid": "nope"}, validClaims()), pubsub.ErrInvalidToken},
+		{"signed by another key", rogue.SignClaims(valid()), pubsub.ErrInvalidToken},
+		{"unknown key id", google.SignJWT(map[string]any{"kid": "nope"}, valid()), pubsub.ErrInvalidToken},
 		{"claims changed after signing", tamperedClaims(), pubsub.ErrInvalidToken},
-		{"alg none", strings.Join(strings.Split(signJWT(t, google, map[string]any{"alg": "none"}, validClaims()), ".")[:2], ".") + ".", pubsub.ErrInvalidToken},
-		{"alg HS256", signJWT(t, google, map[string]any{"alg": "HS256"}, validClaims()), pubsub.ErrInvalidToken},
-		{"alg ES256 with a short signature", strings.Join(strings.Split(signJWT(t, google, map[string]any{"alg": "ES256"}, validClaims()), ".")[:2], ".") + ".AA", pubsub.ErrInvalidToken},
-		{"expired", googleToken(t, func(c map[string]any) { c["exp"] = time.Now().Add(-time.Minute).Unix() }), pubsub.ErrTokenExpired},
-		{"no exp", googleToken(t, func(c map[string]any) { delete(c, "exp") }), pubsub.ErrTokenExpired},
-		{"wrong audience", googleToken(t, func(c map[string]any) { c["aud"] = "https://other.example.com/push" }), pubsub.ErrWrongAudience},
-		{"no audience", googleToken(t, func(c map[string]any) { delete(c, "aud") }), pubsub.ErrWrongAudience},
-		{"wrong issuer", googleToken(t, func(c map[string]any) { c["iss"] = "https://evil.example.com" }), pubsub.ErrWrongIssuer},
-		{"issuer http", googleToken(t, func(c map[string]any) { c["iss"] = "http://accounts.google.com" }), pubsub.ErrWrongIssuer},
-		{"wrong email", googleToken(t, func(c map[string]any) { c["email"] = "other@my-project.iam.gserviceaccount.com" }), pubsub.ErrWrongEmail},
-		{"no email", googleToken(t, func(c map[string]any) { delete(c, "email") }), pubsub.ErrWrongEmail},
-		{"email not verified", googleToken(t, func(c map[string]any) { c["email_verified"] = false }), pubsub.ErrEmailNotVerified},
-		{"email_verified missing", googleToken(t, func(c map[string]any) { delete(c, "email_verified") }), pubsub.ErrEmailNotVerified},
-		{"email_verified a string", googleToken(t, func(c map[string]any) { c["email_verified"] = "true" }), pubsub.ErrEmailNotVerified},
+		{"alg none", strings.Join(strings.Split(google.SignJWT(map[string]any{"alg": "none"}, valid()), ".")[:2], ".") + ".", pubsub.ErrInvalidToken},
+		{"alg HS256", google.SignJWT(map[string]any{"alg": "HS256"}, valid()), pubsub.ErrInvalidToken},
+		{"alg ES256 with a short signature", strings.Join(strings.Split(google.SignJWT(map[string]any{"alg": "ES256"}, valid()), ".")[:2], ".") + ".AA", pubsub.ErrInvalidToken},
+		{"expired", token(google, func(c map[string]any) { c["exp"] = time.Now().Add(-time.Minute).Unix() }), pubsub.ErrTokenExpired},
+		{"no exp", token(google, func(c map[string]any) { delete(c, "exp") }), pubsub.ErrTokenExpired},
+		{"wrong audience", token(google, func(c map[string]any) { c["aud"] = "https://other.example.com/push" }), pubsub.ErrWrongAudience},
+		{"no audience", token(google, func(c map[string]any) { delete(c, "aud") }), pubsub.ErrWrongAudience},
+		{"wrong issuer", token(google, func(c map[string]any) { c["iss"] = "https://evil.example.com" }), pubsub.ErrWrongIssuer},
+		{"issuer http", token(google, func(c map[string]any) { c["iss"] = "http://accounts.google.com" }), pubsub.ErrWrongIssuer},
+		{"wrong email", token(google, func(c map[string]any) { c["email"] = "other@my-project.iam.gserviceaccount.com" }), pubsub.ErrWrongEmail},
+		{"no email", token(google, func(c map[string]any) { delete(c, "email") }), pubsub.ErrWrongEmail},
+		{"email not verified", token(google, func(c map[string]any) { c["email_verified"] = false }), pubsub.ErrEmailNotVerified},
+		{"email_verified missing", token(google, func(c map[string]any) { delete(c, "email_verified") }), pubsub.ErrEmailNotVerified},
+		{"email_verified a string", token(google, func(c map[string]any) { c["email_verified"] = "true" }), pubsub.ErrEmailNotVerified},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			v, _ := newVerifier(t, pubsub.Options{})
+			v := newVerifier(t, google, pubsub.Options{})
 			claims, err := v.VerifyToken(t.Context(), c.token)
 			require.ErrorIs(t, err, c.want)
 			require.Nil(t, claims)
@@ -99,15 +105,16 @@ func TestKeysUnavailable(t *testing.T) {
 		status int
 		err    error
 	}{{http.StatusInternalServerError, nil}, {0, errors.New("dial tcp: connection refused")}} {
-		v, certs := newVerifier(t, pubsub.Options{})
-		certs.fail(fail.status, fail.err)
-		_, err := v.VerifyToken(t.Context(), googleToken(t, nil))
+		google := pubsubtest.NewIssuer()
+		v := newVerifier(t, google, pubsub.Options{})
+		google.FailFetches(fail.status, fail.err)
+		_, err := v.VerifyToken(t.Context(), google.Token(testAccount, testAudience))
 		require.ErrorIs(t, err, pubsub.ErrKeysUnavailable)
 		require.NotErrorIs(t, err, pubsub.ErrInvalidToken)
 		require.Equal(t, http.StatusServiceUnavailable, webhook.StatusCode(err))
 
-		certs.fail(0, nil)
-		_, err = v.VerifyToken(t.Context(), googleToken(t, nil))
+		google.FailFetches(0, nil)
+		_, err = v.VerifyToken(t.Context(), google.Token(testAccount, testAudience))
 		require.NoError(t, err, "verifies again once the keys can be fetched")
 	}
 }
@@ -131,21 +138,19 @@ func (n *next) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func pushRequest(token, body string) *http.Request {
-	r := httptest.NewRequest(http.MethodPost, "/webhooks/gmail", strings.NewReader(body))
-	if token != "" {
-		r.Header.Set("Authorization", "Bearer "+token)
-	}
-	r.Header.Set("Content-Type", "application/json")
-	return r
-}
-
 func TestMiddleware(t *testing.T) {
 	t.Parallel()
-	v, _ := newVerifier(t, pubsub.Options{})
+	google := pubsubtest.NewIssuer()
+	v := newVerifier(t, google, pubsub.Options{})
 	n := &next{status: http.StatusNoContent}
 	rec := httptest.NewRecorder()
-	v.Middleware(n).ServeHTTP(rec, pushRequest(googleToken(t, nil), pushBody("136969346945")))
+	// A push as Pub/Sub documents it, written out rather than made with
+	// pubsubtest.PushBody.
+	body := `{"message":{"attributes":{"k":"v"},"data":"eyJlbWFpbEFkZHJlc3MiOiJ1c2VyQGV4YW1wbGUuY29tIiwiaGlzdG9yeUlkIjo5ODc2NTQzMjEwfQ==",` +
+		`"messageId":"136969346945","message_id":"136969346945",` +
+		`"publishTime":"2026-11-20T10:00:00.123Z","publish_time":"2026-11-20T10:00:00.123Z"},` +
+		`"subscription":"projects/my-project/subscriptions/gmail-push"}`
+	v.Middleware(n).ServeHTTP(rec, pushRequest(google.Token(testAccount, testAudience), body))
 	require.Equal(t, http.StatusNoContent, rec.Code)
 	require.Equal(t, int32(1), n.calls.Load())
 	p := n.pushes[0]
@@ -158,7 +163,8 @@ func TestMiddleware(t *testing.T) {
 
 func TestMiddlewareRejections(t *testing.T) {
 	t.Parallel()
-	valid := func() string { return googleToken(t, nil) }
+	google := pubsubtest.NewIssuer()
+	valid := func() string { return google.Token(testAccount, testAudience) }
 	for _, c := range []struct {
 		name   string
 		req    func() *http.Request
@@ -177,13 +183,13 @@ func TestMiddlewareRejections(t *testing.T) {
 			return r
 		}, 401, webhook.ErrMissingHeaders},
 		{"expired", func() *http.Request {
-			return pushRequest(googleToken(t, func(c map[string]any) { c["exp"] = time.Now().Add(-time.Hour).Unix() }), pushBody("1"))
+			return pushRequest(token(google, func(c map[string]any) { c["exp"] = time.Now().Add(-time.Hour).Unix() }), pushBody("1"))
 		}, 401, pubsub.ErrTokenExpired},
 		{"wrong audience", func() *http.Request {
-			return pushRequest(googleToken(t, func(c map[string]any) { c["aud"] = "x" }), pushBody("1"))
+			return pushRequest(token(google, func(c map[string]any) { c["aud"] = "x" }), pushBody("1"))
 		}, 403, pubsub.ErrWrongAudience},
 		{"wrong email", func() *http.Request {
-			return pushRequest(googleToken(t, func(c map[string]any) { c["email"] = "x@y.z" }), pushBody("1"))
+			return pushRequest(token(google, func(c map[string]any) { c["email"] = "x@y.z" }), pushBody("1"))
 		}, 403, pubsub.ErrWrongEmail},
 		{"not an envelope", func() *http.Request { return pushRequest(valid(), `{"emailAddress":"a@b.c"}`) }, 400, webhook.ErrMalformedBody},
 		{"not JSON", func() *http.Request { return pushRequest(valid(), `data=1`) }, 400, webhook.ErrMalformedBody},
@@ -196,7 +202,7 @@ func TestMiddlewareRejections(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			v, _ := newVerifier(t, pubsub.Options{MaxBodyBytes: 1024})
+			v := newVerifier(t, google, pubsub.Options{MaxBodyBytes: 1024})
 			n := &next{}
 			rec := httptest.NewRecorder()
 			v.Middleware(n).ServeHTTP(rec, c.req())
@@ -212,11 +218,12 @@ func TestMiddlewareRejections(t *testing.T) {
 
 func TestMiddlewareKeysUnavailable(t *testing.T) {
 	t.Parallel()
-	v, certs := newVerifier(t, pubsub.Options{})
-	certs.fail(0, errors.New("dial tcp 10.1.2.3:443: i/o timeout"))
+	google := pubsubtest.NewIssuer()
+	v := newVerifier(t, google, pubsub.Options{})
+	google.FailFetches(0, errors.New("dial tcp 10.1.2.3:443: i/o timeout"))
 	n := &next{}
 	rec := httptest.NewRecorder()
-	v.Middleware(n).ServeHTTP(rec, pushRequest(googleToken(t, nil), pushBody("1")))
+	v.Middleware(n).ServeHTTP(rec, pushRequest(google.Token(testAccount, testAudience), pushBody("1")))
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
 	require.NotContains(t, rec.Body.String(), "10.1.2.3", "the cause stays in the logs")
 	require.Zero(t, n.calls.Load())
@@ -225,24 +232,25 @@ func TestMiddlewareKeysUnavailable(t *testing.T) {
 func TestMiddlewareReplay(t *testing.T) {
 	t.Parallel()
 	store := webhook.NewMemoryReplayStore()
-	v, _ := newVerifier(t, pubsub.Options{Replay: store})
+	google := pubsubtest.NewIssuer()
+	v := newVerifier(t, google, pubsub.Options{Replay: store})
 	n := &next{}
 	serve := func(body string) int {
 		rec := httptest.NewRecorder()
-		v.Middleware(n).ServeHTTP(rec, pushRequest(googleToken(t, nil), body))
+		v.Middleware(n).ServeHTTP(rec, pushRequest(google.Token(testAccount, testAudience), body))
 		return rec.Code
 	}
 	require.Equal(t, http.StatusOK, serve(pushBody("100")))
 	require.Equal(t, http.StatusNoContent, serve(pushBody("100")), "a redelivered message is acknowledged")
 	require.Equal(t, int32(1), n.calls.Load(), "and not served twice")
 	require.Equal(t, http.StatusOK, serve(pushBody("101")))
-	other := strings.Replace(pushBody("100"), "subscriptions/gmail-push", "subscriptions/other", 1)
+	other := string(pubsubtest.PushBody("projects/my-project/subscriptions/other", "100", []byte(gmailData), nil))
 	require.Equal(t, http.StatusOK, serve(other), "message ids are per subscription")
 	require.Equal(t, int32(3), n.calls.Load())
 
 	failing := &next{status: http.StatusInternalServerError}
 	rec := httptest.NewRecorder()
-	v.Middleware(failing).ServeHTTP(rec, pushRequest(googleToken(t, nil), pushBody("102")))
+	v.Middleware(failing).ServeHTTP(rec, pushRequest(google.Token(testAccount, testAudience), pushBody("102")))
 	require.Equal(t, http.StatusInternalServerError, rec.Code)
 	require.Equal(t, http.StatusOK, serve(pushBody("102")), "a push whose handler failed is served when redelivered")
 }
