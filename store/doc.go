@@ -1,7 +1,7 @@
 // Package store declares what the integration service persists and the
 // rules every implementation follows: integrations and their sealed
 // credentials, sync cursors, stored messages, the outbox of messages to
-// send, outbound events and pending OAuth states.
+// send, outbound events, pending OAuth states and push subscriptions.
 //
 // Two implementations exist: store/memory for embedded mode and tests, and
 // store/postgres for production. store/storetest is the contract suite
@@ -30,10 +30,11 @@
 //
 // # Secrets
 //
-// Credentials and PKCE verifiers are sealed with AES-256-GCM by a
-// store/secrets Keyring before they reach storage, with the key id beside
-// the ciphertext so that keys can rotate. They never appear in an
-// Integration value.
+// Credentials, PKCE verifiers and push subscriptions' client states are
+// sealed with AES-256-GCM by a store/secrets Keyring before they reach
+// storage, with the key id beside the ciphertext so that keys can rotate.
+// Credentials never appear in an Integration value; the other secrets
+// are fields that JSON leaves out.
 //
 // # Pagination
 //

@@ -109,7 +109,8 @@ type IntegrationStore interface {
 	// another tenant is ErrInvalid.
 	UpdateIntegrationWithEvents(ctx context.Context, tenantID, id string, fn func(*Integration) ([]*Event, error)) (*Integration, error)
 	// DeleteIntegration removes the integration and everything stored for
-	// it (credentials, cursor, messages, outbox, events).
+	// it (credentials, cursor, messages, outbox, events, push
+	// subscription).
 	DeleteIntegration(ctx context.Context, tenantID, id string) error
 
 	// CountIntegrations counts the integrations of every tenant by

@@ -18,6 +18,7 @@ type Store interface {
 	OutboxStore
 	EventStore
 	OAuthStateStore
+	SubscriptionStore
 
 	// Ping checks that the store is reachable.
 	Ping(ctx context.Context) error

@@ -21,11 +21,12 @@
 //     store.ErrNotFound;
 //   - CommitSync is all or nothing, and reports a message as inserted
 //     only from the commit that stored it first;
-//   - credentials and PKCE verifiers are sealed with a secrets.Keyring
-//     (additional data "integration-credentials:"+id and
-//     "oauth-state-verifier:"+hex(sha256(state)), as in production), and
-//     an OAuth state is kept only as its SHA-256, so the heap holds no
-//     plaintext secret;
+//   - credentials, PKCE verifiers and push subscriptions' client states
+//     are sealed with a secrets.Keyring (additional data
+//     "integration-credentials:"+id, "oauth-state-verifier:"+
+//     hex(sha256(state)) and "subscription-client-state:"+id, as in
+//     production), and an OAuth state is kept only as its SHA-256, so
+//     the heap holds no plaintext secret;
 //   - timestamps the store records are in UTC with microsecond precision,
 //     as PostgreSQL keeps them, and attachment content (which a
 //     connector.Attachment does not serialise) is not kept;

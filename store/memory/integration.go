@@ -183,7 +183,7 @@ func (s *Store) UpdateIntegrationWithEvents(ctx context.Context, tenantID, id st
 
 // DeleteIntegration removes the tenant's integration id and everything
 // stored for it: credentials, sync state, messages, outbox entries,
-// events and pending OAuth states.
+// events, pending OAuth states and its push subscription.
 func (s *Store) DeleteIntegration(ctx context.Context, tenantID, id string) error {
 	if err := requireTenant(tenantID); err != nil {
 		return err
@@ -217,6 +217,9 @@ func (s *Store) DeleteIntegration(ctx context.Context, tenantID, id string) erro
 			if o.integrationID == id {
 				delete(t.oauthStates, h)
 			}
+		}
+		if sub := t.subscriptions[id]; sub != nil {
+			t.removeSubscription(sub)
 		}
 		return nil
 	})

@@ -98,3 +98,27 @@ func TestCredentialsSealedWithTheGivenKeyring(t *testing.T) {
 	require.NoError(t, err, "credentials must be sealed as store/postgres seals them")
 	require.JSONEq(t, `{"username":"u","password":"pw"}`, string(plain))
 }
+
+func TestClientStateIsBoundToItsIntegration(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := newStore(t)
+	a := mustIntegration(t, s, tenantA)
+	b := mustIntegration(t, s, tenantA)
+	for _, in := range []*store.Integration{a, b} {
+		require.NoError(t, s.PutSubscription(ctx, &store.Subscription{
+			TenantID: tenantA, IntegrationID: in.ID, Provider: "outlook", ClientState: "state-of-" + in.ID, Expiry: farFuture,
+		}))
+	}
+	s.mu.Lock()
+	moved := *s.t.subscriptions[b.ID]
+	moved.clientState = s.t.subscriptions[a.ID].clientState // a ciphertext moved to another row
+	s.t.subscriptions[b.ID] = &moved
+	s.mu.Unlock()
+	_, err := s.GetSubscription(ctx, tenantA, b.ID)
+	require.ErrorIs(t, err, secrets.ErrOpen)
+	require.NotContains(t, err.Error(), "state-of-")
+	got, err := s.GetSubscription(ctx, tenantA, a.ID)
+	require.NoError(t, err)
+	require.Equal(t, "state-of-"+a.ID, got.ClientState)
+}

@@ -18,10 +18,11 @@ var ErrClosed = errors.New("memory: store is closed")
 
 // Options configures a Store. The zero value is ready to use.
 type Options struct {
-	// Keyring seals credentials and PKCE verifiers. Nil means a keyring
-	// with one random key made by secrets.GenerateKeyring: what it seals
-	// cannot be opened by another process, which is no loss for a store
-	// that keeps nothing after the process ends.
+	// Keyring seals credentials, PKCE verifiers and push subscriptions'
+	// client states. Nil means a keyring with one random key made by
+	// secrets.GenerateKeyring: what it seals cannot be opened by another
+	// process, which is no loss for a store that keeps nothing after the
+	// process ends.
 	Keyring *secrets.Keyring
 	// Now is the clock the store reads for the times it records
 	// (CreatedAt, UpdatedAt, a redelivered event's next attempt, ...).

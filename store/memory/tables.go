@@ -33,6 +33,17 @@ type tables struct {
 	// oauthStates holds pending OAuth states by the hex SHA-256 of the
 	// state.
 	oauthStates map[string]*oauthRow
+
+	// subscriptions holds each integration's push subscription by
+	// integration id.
+	subscriptions map[string]*subscriptionRow
+	// subscriptionIDs finds a subscription by provider and ID (those
+	// with an ID only).
+	subscriptionIDs map[subscriptionKey]*subscriptionRow
+	// subscriptionAddresses lists, by provider and address, the ids of
+	// the integrations whose subscriptions have that address, sorted
+	// (those with an address only).
+	subscriptionAddresses map[subscriptionKey][]string
 }
 
 func newTables() *tables {
@@ -45,6 +56,10 @@ func newTables() *tables {
 		tenantEvents:       map[string][]*eventRow{},
 		pendingEvents:      map[string]*eventRow{},
 		oauthStates:        map[string]*oauthRow{},
+
+		subscriptions:         map[string]*subscriptionRow{},
+		subscriptionIDs:       map[subscriptionKey]*subscriptionRow{},
+		subscriptionAddresses: map[subscriptionKey][]string{},
 	}
 }
 
@@ -123,6 +138,17 @@ type oauthRow struct {
 	expiresAt     time.Time
 	createdAt     time.Time
 }
+
+// subscriptionRow is a push subscription with its client state sealed:
+// sub.ClientState is always "". A row is replaced, never changed in
+// place, so that it can be read after the store's lock is released.
+type subscriptionRow struct {
+	sub         store.Subscription
+	clientState secrets.Sealed
+}
+
+// subscriptionKey is a provider and a subscription ID or address.
+type subscriptionKey struct{ provider, value string }
 
 // integration returns the tenant's integration id, or nil.
 func (t *tables) integration(tenantID, id string) *integrationRow {

@@ -10,7 +10,8 @@
 //
 // [Open] builds a pool from a URL and owns it; [New] wraps a pool the
 // caller built and shares (Close then leaves it open). Both need a
-// store/secrets Keyring, which seals credentials and PKCE verifiers:
+// store/secrets Keyring, which seals credentials, PKCE verifiers and push
+// subscriptions' client states:
 //
 //	ring, err := secrets.ParseKeyring(os.Getenv("ENCRYPTION_KEYS"))
 //	...
@@ -75,6 +76,13 @@
 //     through a partial index of the pending ones by due time.
 //   - oauth_states: keyed by the SHA-256 of the state; the state itself
 //     is never stored, the PKCE verifier is sealed to its state.
+//   - subscriptions: each integration's push registration, keyed by the
+//     integration. A partial unique index on (provider, sub_id), of the
+//     rows with an id, routes a Graph notification; a partial index on
+//     (provider, address), of the rows with an address (lower-cased),
+//     routes a Gmail push; an index on (expiry, integration_id) feeds
+//     the renewal job. Graph's client state is sealed to the
+//     integration, as credentials are.
 //
 // Everything but an OAuth state references its integration with ON
 // DELETE CASCADE; DeleteIntegration removes the states that name it.

@@ -18,8 +18,9 @@ var _ store.Store = (*Store)(nil)
 // Options configures a Store. The zero value is not usable: Keyring is
 // required.
 type Options struct {
-	// Keyring seals credentials and PKCE verifiers before they are stored
-	// and opens them again. Required.
+	// Keyring seals credentials, PKCE verifiers and push subscriptions'
+	// client states before they are stored and opens them again.
+	// Required.
 	Keyring *secrets.Keyring
 	// MaxConns is the size of the pool Open builds; 0 keeps pgxpool's
 	// default (the greater of 4 and the number of CPUs) or the url's

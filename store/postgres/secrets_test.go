@@ -96,6 +96,43 @@ func TestVerifierBoundToState(t *testing.T) {
 	require.NotContains(t, err.Error(), "verifier-of-state-a")
 }
 
+// TestClientStateBoundToIntegration copies one subscription's sealed
+// client state onto another integration's row: the copy must not open,
+// and the column holds no plaintext.
+func TestClientStateBoundToIntegration(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	st := newStore(t, pool, newKeyring(t))
+	ctx := testContext(t)
+	victim := newIntegration(t, st, "tenant-a", connector.Credentials{})
+	thief := newIntegration(t, st, "tenant-b", connector.Credentials{})
+	for _, in := range []*store.Integration{victim, thief} {
+		require.NoError(t, st.PutSubscription(ctx, &store.Subscription{
+			TenantID: in.TenantID, IntegrationID: in.ID, Provider: "outlook", ID: "graph-" + in.TenantID,
+			ClientState: "client-state-of-" + in.TenantID, Expiry: time.Now().Add(time.Hour),
+		}))
+	}
+	var sealed []byte
+	require.NoError(t, pool.QueryRow(ctx, `SELECT client_state FROM subscriptions WHERE integration_id = $1`, victim.ID).Scan(&sealed))
+	require.NotContains(t, string(sealed), "client-state-of-tenant-a")
+
+	tag, err := pool.Exec(ctx, `
+		UPDATE subscriptions t SET client_state_key_id = v.client_state_key_id, client_state = v.client_state
+		FROM subscriptions v WHERE v.integration_id = $1 AND t.integration_id = $2`, victim.ID, thief.ID)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, tag.RowsAffected())
+
+	_, err = st.GetSubscription(ctx, "tenant-b", thief.ID)
+	require.ErrorIs(t, err, secrets.ErrOpen)
+	require.NotContains(t, err.Error(), "client-state-of-tenant-a")
+	_, err = st.FindSubscription(ctx, "outlook", "graph-tenant-b")
+	require.ErrorIs(t, err, secrets.ErrOpen)
+
+	got, err := st.GetSubscription(ctx, "tenant-a", victim.ID)
+	require.NoError(t, err)
+	require.Equal(t, "client-state-of-tenant-a", got.ClientState)
+}
+
 func newKey(t *testing.T, id string) secrets.Key {
 	t.Helper()
 	material := make([]byte, secrets.KeySize)

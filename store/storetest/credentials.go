@@ -67,6 +67,7 @@ var credentialTests = map[string]func(*testing.T, *Harness){
 		secrets := []string{
 			"pw-Plaintext-5b1f0c", "ya29.AccessToken-77e2", "1//RefreshToken-a9d3",
 			"whsec_AppSecret-c0ffee", "pkce-Verifier-0d15ea5e", "oauth-State-feed5eed",
+			"graph-ClientState-5ca1ab1e",
 		}
 		in := newIntegration(tenantA, "gmail", "Secretive")
 		require.NoError(t, h.Store.CreateIntegration(ctx, in, connector.Credentials{
@@ -80,12 +81,17 @@ var credentialTests = map[string]func(*testing.T, *Harness){
 			State: secrets[5], TenantID: tenantA, Provider: "gmail", CodeVerifier: secrets[4],
 			ExpiresAt: time.Now().Add(time.Hour),
 		}))
+		require.NoError(t, h.Store.PutSubscription(ctx, &store.Subscription{
+			TenantID: tenantA, IntegrationID: other.ID, Provider: "outlook", ID: "graph-sub-visible",
+			ClientState: secrets[6], Expiry: time.Now().Add(time.Hour),
+		}))
 
 		dump, err := h.Dump(ctx)
 		require.NoError(t, err)
 		require.NotEmpty(t, dump)
 		text := string(dump)
 		require.Contains(t, text, "Secretive", "the dump does not hold the store's rows")
+		require.Contains(t, text, "graph-sub-visible", "the dump does not hold the subscriptions")
 		for _, s := range secrets {
 			for _, form := range []string{s, hex.EncodeToString([]byte(s)), base64.StdEncoding.EncodeToString([]byte(s)), strings.TrimRight(base64.RawURLEncoding.EncodeToString([]byte(s)), "=")} {
 				require.NotContains(t, text, form, "secret %q found at rest", s)

@@ -12,8 +12,9 @@
 // The suite covers CRUD, tenant isolation, pagination, idempotent message
 // upserts, the atomicity of a sync commit (cursor and messages together or
 // not at all), outbox idempotency, event delivery bookkeeping, OAuth state
-// single use, sealed secrets and concurrent writers. Subtests run in
-// parallel, each on its own store.
+// single use, push subscriptions and the lookups that route providers'
+// notifications to them, sealed secrets and concurrent writers. Subtests
+// run in parallel, each on its own store.
 package storetest
 
 import (
@@ -50,6 +51,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		{"Outbox", outboxTests},
 		{"Events", eventTests},
 		{"OAuth", oauthTests},
+		{"Subscriptions", union(t, subscriptionTests, subscriptionFindTests)},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
