@@ -131,6 +131,14 @@ func (c *apiClient) check(t *testing.T, req *http.Request, body []byte, invalid 
 	c.counts[req.Method+" "+route.Path+" "+strconv.Itoa(r.status)]++
 }
 
+// exercisedInProcess are the operations a black-box run cannot bring
+// to a success, with the in-process tests that do: a Gmail push needs
+// a token signed by a key Google serves, which only an App built in the
+// test process can be told to trust.
+var exercisedInProcess = map[string]string{
+	"gmailPush": "internal/server TestGmailEndToEnd",
+}
+
 // unexercised returns the operations of the document that never
 // answered a validated success.
 func (c *apiClient) unexercised() []string {
@@ -139,7 +147,7 @@ func (c *apiClient) unexercised() []string {
 	var missing []string
 	for _, item := range c.doc.Paths.Map() {
 		for _, op := range item.Operations() {
-			if !c.succeeded[op.OperationID] {
+			if !c.succeeded[op.OperationID] && exercisedInProcess[op.OperationID] == "" {
 				missing = append(missing, op.OperationID)
 			}
 		}

@@ -44,6 +44,7 @@ func baseEnv() map[string]string {
 		// suite's job counts are its own.
 		"SYNC_SWEEP_INTERVAL":   "9999h",
 		"HEALTH_CHECK_INTERVAL": "9999h",
+		"WATCH_RENEW_INTERVAL":  "9999h",
 	}
 }
 

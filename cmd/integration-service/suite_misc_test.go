@@ -155,7 +155,7 @@ func (s *suite) metrics(t *testing.T) {
 }
 
 // suiteTenants are the tenants the API suite creates integrations for.
-var suiteTenants = []string{"tenant-crud", "tenant-custom", "tenant-pages", "tenant-mail", "tenant-a", "tenant-b", "tenant-bad", "tenant-hooks", "tenant-events"}
+var suiteTenants = []string{"tenant-crud", "tenant-custom", "tenant-pages", "tenant-mail", "tenant-a", "tenant-b", "tenant-bad", "tenant-hooks", "tenant-events", "tenant-google"}
 
 func labels(ls []*dto.LabelPair) map[string]string {
 	m := map[string]string{}

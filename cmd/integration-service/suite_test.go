@@ -13,7 +13,7 @@ import (
 func TestAPIEmbedded(t *testing.T) {
 	t.Parallel()
 	rc := newEventReceiver(t)
-	runAPISuite(t, start(t, rc.env(baseEnv())), rc)
+	runAPISuite(t, start(t, rc.env(withGoogle(t, baseEnv()))), rc)
 }
 
 // TestAPIProduction runs the same suite in production mode, on a real
@@ -21,7 +21,7 @@ func TestAPIEmbedded(t *testing.T) {
 func TestAPIProduction(t *testing.T) {
 	t.Parallel()
 	rc := newEventReceiver(t)
-	runAPISuite(t, start(t, rc.env(productionEnv(t, baseEnv()))), rc)
+	runAPISuite(t, start(t, rc.env(withGoogle(t, productionEnv(t, baseEnv())))), rc)
 }
 
 // suite is the API suite's state: the client, the process and the
@@ -56,6 +56,7 @@ func runAPISuite(t *testing.T, in *instance, rc *eventReceiver) {
 		{"bad input", s.badInput},
 		{"rate limit", s.rateLimit},
 		{"health and documents", s.healthAndDocs},
+		{"google sign-in", s.googleOAuth},
 	} {
 		if !t.Run(st.name, st.fn) {
 			return

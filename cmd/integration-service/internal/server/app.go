@@ -28,6 +28,10 @@ type Options struct {
 	// Registry builds connectors; nil means the providers this server
 	// links in (see NewRegistry).
 	Registry *connector.Registry
+	// GoogleHTTPClient fetches the keys that sign Pub/Sub push tokens
+	// (POST /webhooks/gmail); nil means a client with a 10 s timeout.
+	// Tests serve their own keys through it (webhook/pubsub/pubsubtest).
+	GoogleHTTPClient *http.Client
 }
 
 // App is the server's wiring: the store, queue broker and rate limiter
@@ -57,8 +61,13 @@ type App struct {
 	// ingest serialises custom deliveries by integration.
 	ingest  *ingestLocks
 	closers []func() error
+	// clock is the time of jobs that act on expiries (watch renewal);
+	// nil means time.Now. Tests move it on.
+	clock func() time.Time
 
 	rateLimit func(http.Handler) http.Handler
+	// gmailPushRoute serves POST /webhooks/gmail.
+	gmailPushRoute http.Handler
 }
 
 // New opens what cfg's mode needs: in embedded mode memory
@@ -74,11 +83,6 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 			_ = a.Close()
 		}
 	}()
-	if a.registry == nil {
-		if a.registry, err = NewRegistry(cfg); err != nil {
-			return nil, err
-		}
-	}
 	if cfg.Embedded() {
 		err = a.openEmbedded()
 	} else {
@@ -86,6 +90,11 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if a.registry == nil {
+		if a.registry, err = newRegistry(cfg, a.limiter); err != nil {
+			return nil, err
+		}
 	}
 	if a.deliverer, err = newEventDeliverer(cfg); err != nil {
 		return nil, err
@@ -122,11 +131,22 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("rate limits: %w", err)
 	}
+	if a.gmailPushRoute, err = a.gmailPushHandler(ctx, opts); err != nil {
+		return nil, fmt.Errorf("gmail push: %w", err)
+	}
 	if err := a.registerChecks(); err != nil {
 		return nil, err
 	}
 	a.registerJobs()
 	return a, nil
+}
+
+// now is the time of jobs that act on expiries.
+func (a *App) now() time.Time {
+	if a.clock != nil {
+		return a.clock()
+	}
+	return time.Now()
 }
 
 func (a *App) openEmbedded() error {

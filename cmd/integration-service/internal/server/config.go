@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ucsp/integration/gmail"
 	"github.com/ucsp/integration/ratelimit"
 	"github.com/ucsp/integration/store/secrets"
 )
@@ -61,6 +62,8 @@ type Config struct {
 	// providers (GOOGLE_CLIENT_ID/SECRET, MICROSOFT_CLIENT_ID/SECRET/TENANT).
 	Google    OAuthClient
 	Microsoft OAuthClient
+	// Gmail is how the server reaches Google for the gmail provider.
+	Gmail GmailConfig
 	// PublicBaseURL is PUBLIC_BASE_URL, the server's address as the world
 	// sees it (OAuth redirects, webhook URLs); default http://localhost:PORT.
 	PublicBaseURL *url.URL
@@ -123,6 +126,9 @@ type Config struct {
 	// a worker tests every mailbox integration's connection and records
 	// its health.
 	HealthCheckInterval time.Duration
+	// WatchRenewInterval (WATCH_RENEW_INTERVAL, default 1h) is how often
+	// push registrations (Gmail watches) due for renewal are renewed.
+	WatchRenewInterval time.Duration
 	// WatchLeaseTTL (WATCH_LEASE_TTL, default 15s) is the lease by which
 	// one worker process holds an IMAP integration's IDLE watcher: when
 	// a worker dies, its watchers move to the others within about this
@@ -136,6 +142,26 @@ type Config struct {
 	// collector's base URL: when set, every request is traced (otelhttp)
 	// and its spans are exported to OTLPEndpoint/v1/traces.
 	OTLPEndpoint string
+}
+
+// GmailConfig is where the gmail provider's calls and pushes go. The
+// URLs default to Google's; tests point them at gmail/gmailtest.
+type GmailConfig struct {
+	// AuthURL and TokenURL are Google's OAuth 2.0 endpoints
+	// (GOOGLE_AUTH_URL, GOOGLE_TOKEN_URL).
+	AuthURL, TokenURL string
+	// APIURL is the Gmail API's base URL (GMAIL_API_URL).
+	APIURL string
+	// Topic is the Pub/Sub topic users.watch publishes to
+	// (GMAIL_PUBSUB_TOPIC, "projects/P/topics/T"); "" makes no watch:
+	// mail then arrives through the catch-up sweep only.
+	Topic string
+	// PushAudience and PushServiceAccount are what POST /webhooks/gmail
+	// requires of a push's OIDC token (GMAIL_PUSH_AUDIENCE, default the
+	// route's public URL; GMAIL_PUSH_SERVICE_ACCOUNT, the push
+	// subscription's service account). Without a service account the
+	// route refuses every push (503).
+	PushAudience, PushServiceAccount string
 }
 
 // OAuthClient is an OAuth 2.0 client registration.
@@ -170,6 +196,17 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	pair(e, "GOOGLE_CLIENT_ID", c.Google.ID, "GOOGLE_CLIENT_SECRET", c.Google.Secret)
 	pair(e, "MICROSOFT_CLIENT_ID", c.Microsoft.ID, "MICROSOFT_CLIENT_SECRET", c.Microsoft.Secret)
 	c.PublicBaseURL = parseBaseURL(e, "PUBLIC_BASE_URL", e.str("PUBLIC_BASE_URL", "http://localhost:"+strconv.Itoa(c.Port)))
+	c.Gmail = GmailConfig{
+		AuthURL:            parseBaseURL(e, "GOOGLE_AUTH_URL", e.str("GOOGLE_AUTH_URL", gmail.GoogleEndpoint.AuthURL)).String(),
+		TokenURL:           parseBaseURL(e, "GOOGLE_TOKEN_URL", e.str("GOOGLE_TOKEN_URL", gmail.GoogleEndpoint.TokenURL)).String(),
+		APIURL:             parseBaseURL(e, "GMAIL_API_URL", e.str("GMAIL_API_URL", gmail.DefaultEndpoint)).String() + "/",
+		Topic:              e.str("GMAIL_PUBSUB_TOPIC", ""),
+		PushAudience:       e.str("GMAIL_PUSH_AUDIENCE", c.PublicBaseURL.String()+"/webhooks/gmail"),
+		PushServiceAccount: e.str("GMAIL_PUSH_SERVICE_ACCOUNT", ""),
+	}
+	if t := c.Gmail.Topic; t != "" && !validTopic(t) {
+		e.fail("GMAIL_PUBSUB_TOPIC", "%q is not a topic name such as projects/my-project/topics/gmail", t)
+	}
 
 	defFormat := "json"
 	if c.Env == EnvDevelopment {
@@ -211,6 +248,7 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	c.EventSweepInterval = e.duration("EVENTS_SWEEP_INTERVAL", 30*time.Second)
 	c.SyncSweepInterval = e.duration("SYNC_SWEEP_INTERVAL", 5*time.Minute)
 	c.HealthCheckInterval = e.duration("HEALTH_CHECK_INTERVAL", 5*time.Minute)
+	c.WatchRenewInterval = e.duration("WATCH_RENEW_INTERVAL", time.Hour)
 	c.WatchLeaseTTL = e.duration("WATCH_LEASE_TTL", 15*time.Second)
 	if c.WatchLeaseTTL < time.Second {
 		e.fail("WATCH_LEASE_TTL", "must be at least 1s")
@@ -280,6 +318,12 @@ func pair(e *envReader, a, av, b, bv string) {
 	case bv != "" && av == "":
 		e.fail(a, "required when %s is set", b)
 	}
+}
+
+// validTopic reports whether t is a Pub/Sub topic's full name.
+func validTopic(t string) bool {
+	parts := strings.Split(t, "/")
+	return len(parts) == 4 && parts[0] == "projects" && parts[1] != "" && parts[2] == "topics" && parts[3] != ""
 }
 
 func parseBaseURL(e *envReader, name, v string) *url.URL {

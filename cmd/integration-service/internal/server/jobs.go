@@ -50,6 +50,7 @@ func (a *App) registerJobs() {
 	a.jobs.HandleFunc(jobSweepSync, a.runSweepSync)
 	a.jobs.HandleFunc(jobCheckIntegrations, a.runCheckIntegrations)
 	a.jobs.HandleFunc(jobCheckIntegration, a.runCheckIntegration)
+	a.jobs.HandleFunc(jobRenewWatches, a.runRenewWatches)
 }
 
 // HandleJob registers h for jobs of type typ beside the server's own,
@@ -74,6 +75,9 @@ func (a *App) newWorker() (*queue.Worker, error) {
 			Options: []queue.Option{queue.MaxAttempts(1)},
 		}, {
 			Name: jobCheckIntegrations, Every: a.cfg.HealthCheckInterval, Type: jobCheckIntegrations,
+			Options: []queue.Option{queue.MaxAttempts(1)},
+		}, {
+			Name: jobRenewWatches, Every: a.cfg.WatchRenewInterval, Type: jobRenewWatches,
 			Options: []queue.Option{queue.MaxAttempts(1)},
 		}},
 	})

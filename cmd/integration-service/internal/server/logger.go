@@ -105,6 +105,8 @@ type flushOnWarn struct {
 	w *LogWriter
 }
 
+// Handle writes r, and the buffered lines at once when r is a warning
+// or worse.
 func (h flushOnWarn) Handle(ctx context.Context, r slog.Record) error {
 	err := h.Handler.Handle(ctx, r)
 	if r.Level >= slog.LevelWarn {
@@ -115,10 +117,12 @@ func (h flushOnWarn) Handle(ctx context.Context, r slog.Record) error {
 	return err
 }
 
+// WithAttrs keeps the flushing around the handler with attrs.
 func (h flushOnWarn) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return flushOnWarn{Handler: h.Handler.WithAttrs(attrs), w: h.w}
 }
 
+// WithGroup keeps the flushing around the handler with the group.
 func (h flushOnWarn) WithGroup(name string) slog.Handler {
 	return flushOnWarn{Handler: h.Handler.WithGroup(name), w: h.w}
 }

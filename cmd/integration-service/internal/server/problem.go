@@ -21,9 +21,13 @@ const (
 	probIdempotency     = problemBase + "idempotency-conflict" // 409: a key reused with another request
 	probTooLarge        = problemBase + "body-too-large"       // 413
 	probMediaType       = problemBase + "unsupported-media-type"
-	probRateLimited     = problemBase + "rate-limited" // 429 (written by package ratelimit)
-	probInternal        = problemBase + "internal"     // 500
-	probUnavailable     = problemBase + "unavailable"  // 503
+	probRateLimited     = problemBase + "rate-limited"   // 429 (written by package ratelimit)
+	probInternal        = problemBase + "internal"       // 500
+	probUnavailable     = problemBase + "unavailable"    // 503
+	probNotConfigured   = problemBase + "not-configured" // 501/503: the feature needs configuration this server lacks
+	probOAuthState      = problemBase + "oauth-state"    // 400: an OAuth callback's state is unknown, used or expired
+	probOAuthDenied     = problemBase + "oauth-denied"   // 403: the user did not grant access
+	probOAuthExchange   = problemBase + "oauth-exchange" // 400/502: the provider refused the code, or failed
 	problemContentType  = "application/problem+json"
 	headerRequestID     = "X-Request-Id"
 	headerIdempotencyID = "Idempotency-Key"

@@ -1,10 +1,15 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 
+	"golang.org/x/oauth2"
+
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/gmail"
 	"github.com/ucsp/integration/imap"
+	"github.com/ucsp/integration/ratelimit"
 	"github.com/ucsp/integration/smtp"
 )
 
@@ -30,9 +35,16 @@ func knownProvider(p string) bool {
 
 // NewRegistry returns the connectors this server links in: "imap" (IMAP
 // in, SMTP out), whose connections refuse internal addresses unless
-// cfg.AllowPrivateHosts. Gmail and Outlook register here when their
-// packages are wired.
+// cfg.AllowPrivateHosts, and "gmail" (the Gmail API at cfg.Gmail.APIURL,
+// tokens refreshed with the GOOGLE_CLIENT_ID client). Outlook registers
+// here when its package is wired.
 func NewRegistry(cfg *Config) (*connector.Registry, error) {
+	return newRegistry(cfg, nil)
+}
+
+// newRegistry is NewRegistry with Gmail's per-user quota kept through
+// limiter (nil: no quota).
+func newRegistry(cfg *Config, limiter ratelimit.Limiter) (*connector.Registry, error) {
 	dial := mailDialer(cfg.AllowPrivateHosts)
 	var r connector.Registry
 	err := r.Register(providerIMAP, imap.Factory(imap.FactoryOptions{
@@ -40,6 +52,20 @@ func NewRegistry(cfg *Config) (*connector.Registry, error) {
 		Sender: smtp.SenderFactory(smtp.FactoryOptions{Base: smtp.Config{DialContext: dial}}),
 	}))
 	if err != nil {
+		return nil, err
+	}
+	base := gmail.Config{Endpoint: cfg.Gmail.APIURL}
+	if limiter != nil {
+		q := ratelimit.GmailUserQuota()
+		base.Quota = gmail.QuotaFunc(func(ctx context.Context, user, method string) error {
+			return q.Wait(ctx, limiter, "gmail:"+user, method)
+		})
+	}
+	var conf *oauth2.Config
+	if cfg.Google.ID != "" {
+		conf = googleOAuthConfig(cfg)
+	}
+	if err := r.Register(providerGmail, gmail.Factory(gmail.FactoryOptions{Base: base, OAuth2: conf})); err != nil {
 		return nil, err
 	}
 	return &r, nil

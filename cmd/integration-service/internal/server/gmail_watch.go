@@ -1,0 +1,132 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/gmail"
+	"github.com/ucsp/integration/queue"
+	"github.com/ucsp/integration/store"
+)
+
+// jobRenewWatches is the periodic job (WATCH_RENEW_INTERVAL) that renews
+// every push registration due for renewal: a Gmail watch lasts 7 days
+// and is renewed daily, so that a renewal that fails for a few days in a
+// row still leaves a working watch.
+const jobRenewWatches = "renew-watches"
+
+// watchRenewBatch is how many subscriptions a renewal round reads at a
+// time.
+const watchRenewBatch = 100
+
+func (a *App) runRenewWatches(ctx context.Context, _ *queue.Job) error {
+	_, err := a.renewWatches(ctx, a.now())
+	return err
+}
+
+// renewWatches renews the subscriptions due at now: those renewed (or
+// made) gmail.WatchRenewAfter ago or more, expired ones, and those whose
+// creation failed. It returns how many it renewed. An integration whose
+// provider refuses its token ends needs_reauth; the others' failures are
+// left for the next round.
+func (a *App) renewWatches(ctx context.Context, now time.Time) (int, error) {
+	before := now.Add(gmail.WatchLifetime - gmail.WatchRenewAfter)
+	renewed := 0
+	seen := map[string]bool{}
+	for {
+		due, err := a.store.DueSubscriptions(ctx, before, watchRenewBatch)
+		if err != nil {
+			return renewed, err
+		}
+		progress := false
+		for _, sub := range due {
+			if seen[sub.IntegrationID] {
+				continue // failed this round; its next chance is the next round
+			}
+			seen[sub.IntegrationID] = true
+			progress = true
+			if err := a.renewOne(ctx, sub); err != nil {
+				a.logger.WarnContext(ctx, "renewing a push registration failed", "integration_id", sub.IntegrationID, "error", err)
+				continue
+			}
+			renewed++
+		}
+		if !progress || len(due) < watchRenewBatch {
+			return renewed, nil
+		}
+	}
+}
+
+// renewOne renews sub's registration, or drops it when its integration
+// is gone, disabled or waiting for reauthorization.
+func (a *App) renewOne(ctx context.Context, sub *store.Subscription) error {
+	in, err := a.store.GetIntegration(ctx, sub.TenantID, sub.IntegrationID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil // deleted with it
+	case err != nil:
+		return err
+	case in.Status == store.StatusDisabled || in.Status == store.StatusNeedsReauth:
+		return a.store.DeleteSubscription(ctx, in.TenantID, in.ID) // made again when it is back
+	}
+	if err := a.pushWatch(ctx, in, sub); err != nil {
+		return a.jobError(ctx, in, "watch", err, false)
+	}
+	return nil
+}
+
+// startWatch makes in's first registration. A failure is logged and
+// recorded as a registration due now, which the renewal job retries.
+func (a *App) startWatch(ctx context.Context, in *store.Integration) {
+	if a.cfg.Gmail.Topic == "" || in.Provider != providerGmail {
+		return
+	}
+	err := a.pushWatch(ctx, in, nil)
+	if err == nil {
+		return
+	}
+	a.logger.WarnContext(ctx, "starting a mailbox's push registration failed; the renewal job retries", "integration_id", in.ID, "error", err)
+	if errors.Is(err, connector.ErrAuth) {
+		a.markIntegration(ctx, in, store.StatusNeedsReauth, err)
+		return
+	}
+	due := &store.Subscription{TenantID: in.TenantID, IntegrationID: in.ID, Provider: in.Provider,
+		Address: strings.ToLower(gmailSettings(in).Email), Expiry: a.now()}
+	if err := a.store.PutSubscription(ctx, due); err != nil {
+		a.logger.WarnContext(ctx, "recording a failed push registration failed", "integration_id", in.ID, "error", err)
+	}
+}
+
+// pushWatch creates (cur nil) or renews in's push registration at its
+// provider and stores it. Without GMAIL_PUBSUB_TOPIC there is none to
+// make: mail arrives through the catch-up sweep.
+func (a *App) pushWatch(ctx context.Context, in *store.Integration, cur *store.Subscription) error {
+	if a.cfg.Gmail.Topic == "" {
+		return nil
+	}
+	c, err := a.buildConnector(ctx, in)
+	if err != nil {
+		return err
+	}
+	defer closeConnector(c)
+	w, ok := c.(connector.Watcher)
+	if !ok {
+		return nil
+	}
+	req := connector.WatchRequest{Topic: a.cfg.Gmail.Topic}
+	if cur != nil && !cur.Expiry.Before(a.now()) {
+		req.Current = &connector.Subscription{ID: cur.ID, Resource: cur.Resource, Expiry: cur.Expiry, Cursor: connector.Cursor(cur.Cursor)}
+	}
+	sub, err := w.Watch(ctx, req)
+	if err != nil {
+		return err
+	}
+	return a.store.PutSubscription(ctx, &store.Subscription{
+		TenantID: in.TenantID, IntegrationID: in.ID, Provider: in.Provider,
+		ID: sub.ID, Address: strings.ToLower(gmailSettings(in).Email), Resource: sub.Resource,
+		Cursor: string(sub.Cursor), Expiry: sub.Expiry,
+	})
+}

@@ -1,0 +1,202 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/gmail"
+	"github.com/ucsp/integration/store"
+)
+
+// oauthStateTTL is how long a started authorization may take.
+const oauthStateTTL = 10 * time.Minute
+
+// pendingMailbox is what an OAuth state keeps for the callback.
+type pendingMailbox struct {
+	Name string `json:"name,omitempty"`
+}
+
+// authorizeStarted is the answer to an authorize request that asked for
+// JSON: where to send the user, and until when the link works.
+type authorizeStarted struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// googleOAuthConfig is the Google OAuth client of cfg, with the
+// callback of this server and the endpoints cfg names.
+func googleOAuthConfig(cfg *Config) *oauth2.Config {
+	conf := gmail.OAuth2Config(cfg.Google.ID, cfg.Google.Secret, cfg.PublicBaseURL.String()+"/auth/google/callback")
+	conf.Endpoint.AuthURL, conf.Endpoint.TokenURL = cfg.Gmail.AuthURL, cfg.Gmail.TokenURL
+	return conf
+}
+
+// googleAuthorize: GET /auth/google/authorize starts connecting a Gmail
+// mailbox for the caller's tenant: a single-use state bound to the
+// tenant, expiring in 10 minutes, with a PKCE verifier kept server-side
+// (sealed). It redirects to Google, or answers {"url","expires_at"} to a
+// client that accepts JSON. Query: name (of the integration to create),
+// integration_id (to reauthorize an existing one), login_hint.
+func (a *App) googleAuthorize(w http.ResponseWriter, r *http.Request) {
+	if a.cfg.Google.ID == "" {
+		writeProblem(w, r, http.StatusNotImplemented, probNotConfigured, "Google sign-in is not configured on this server (GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET)")
+		return
+	}
+	q, ctx, tenant := r.URL.Query(), r.Context(), TenantID(r.Context())
+	name, errs := checkName(q.Get("name"), nil)
+	if q.Get("name") == "" {
+		errs, name = nil, ""
+	}
+	id := q.Get("integration_id")
+	if id != "" {
+		in, err := a.store.GetIntegration(ctx, tenant, id)
+		switch {
+		case errors.Is(err, store.ErrNotFound), err == nil && in.Provider != providerGmail:
+			errs = append(errs, fieldError{Field: "integration_id", Message: "must name a gmail integration of the tenant"})
+		case err != nil:
+			a.storeError(w, r, err, "integration")
+			return
+		}
+	}
+	if len(errs) > 0 {
+		writeProblem(w, r, http.StatusBadRequest, probInvalidRequest, "invalid query parameters", errs...)
+		return
+	}
+	conf := googleOAuthConfig(a.cfg)
+	// Consent every time: Google returns a refresh token on consent only.
+	req := gmail.NewAuthRequest(conf, gmail.AuthOptions{LoginHint: q.Get("login_hint"), ForceConsent: true})
+	data, _ := json.Marshal(pendingMailbox{Name: name}) // cannot fail
+	st := &store.OAuthState{
+		State: req.State, TenantID: tenant, IntegrationID: id, Provider: providerGmail,
+		CodeVerifier: req.Verifier, RedirectURI: conf.RedirectURL, Data: data,
+		ExpiresAt: time.Now().Add(oauthStateTTL).UTC(),
+	}
+	if err := a.store.CreateOAuthState(ctx, st); err != nil {
+		a.storeError(w, r, err, "integration")
+		return
+	}
+	if acceptsJSON(r) {
+		writeJSON(w, http.StatusOK, authorizeStarted{URL: req.URL, ExpiresAt: st.ExpiresAt})
+		return
+	}
+	http.Redirect(w, r, req.URL, http.StatusFound)
+}
+
+// googleCallback: GET /auth/google/callback finishes what
+// googleAuthorize started: the state is consumed (a second use fails),
+// the code exchanged with the PKCE verifier, the mailbox's address read,
+// and the tenant's integration of that mailbox created (201) or given
+// the new tokens (200), sealed; then its watch starts and its first sync
+// is enqueued. A bad, used or expired state, a denied consent and a
+// refused code each get a problem and create nothing.
+func (a *App) googleCallback(w http.ResponseWriter, r *http.Request) {
+	q, ctx := r.URL.Query(), r.Context()
+	if q.Get("state") == "" {
+		writeProblem(w, r, http.StatusBadRequest, probInvalidRequest, "the state parameter is missing")
+		return
+	}
+	st, err := a.store.ConsumeOAuthState(ctx, q.Get("state"), time.Now())
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && st.Provider != providerGmail):
+		writeProblem(w, r, http.StatusBadRequest, probOAuthState, "the sign-in link is unknown, used or expired; start again")
+		return
+	case err != nil:
+		a.storeError(w, r, err, "integration")
+		return
+	}
+	if e := q.Get("error"); e != "" {
+		writeProblem(w, r, http.StatusForbidden, probOAuthDenied, "Google sign-in was not completed ("+oauthErrorCode(e)+"); nothing was connected")
+		return
+	}
+	if q.Get("code") == "" {
+		writeProblem(w, r, http.StatusBadRequest, probInvalidRequest, "the code parameter is missing")
+		return
+	}
+	conf := googleOAuthConfig(a.cfg)
+	tok, err := gmail.Exchange(ctx, conf, q.Get("code"), st.CodeVerifier)
+	switch {
+	case errors.Is(err, connector.ErrAuth):
+		writeProblem(w, r, http.StatusBadRequest, probOAuthExchange, "Google refused the authorization code; start again")
+		return
+	case err != nil:
+		a.logger.WarnContext(ctx, "google code exchange failed", "error", err)
+		writeProblem(w, r, http.StatusBadGateway, probOAuthExchange, "Google's token endpoint failed; start again")
+		return
+	}
+	email, err := a.gmailAddress(ctx, tok)
+	if err != nil {
+		a.logger.WarnContext(ctx, "reading the Gmail profile failed", "error", err)
+		writeProblem(w, r, http.StatusBadGateway, probOAuthExchange, "reading the mailbox's address from Gmail failed; start again")
+		return
+	}
+	var pending pendingMailbox
+	_ = json.Unmarshal(st.Data, &pending) // written by googleAuthorize
+	in, created, err := a.connectGmail(ctx, st, pending, email, connector.Credentials{OAuth2: tok})
+	var conflict *mailboxConflict
+	switch {
+	case errors.As(err, &conflict):
+		writeProblem(w, r, http.StatusConflict, probConflict, conflict.Error())
+		return
+	case err != nil:
+		a.storeError(w, r, err, "integration")
+		return
+	}
+	a.startWatch(ctx, in)
+	if _, err := a.enqueueSync(ctx, in.TenantID, in.ID); err != nil {
+		a.logger.WarnContext(ctx, "enqueueing a new mailbox's first sync failed; the sweep will", "integration_id", in.ID, "error", err)
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		w.Header().Set("Location", "/api/v1/integrations/"+in.ID)
+	}
+	writeJSON(w, status, a.integrationView(in))
+}
+
+// gmailAddress reads the address of the mailbox tok opens.
+func (a *App) gmailAddress(ctx context.Context, tok *oauth2.Token) (string, error) {
+	c, err := gmail.New(gmail.Config{
+		Email:       "pending@oauth.invalid", // not known yet: Profile reads users/me
+		TokenSource: oauth2.StaticTokenSource(tok),
+		Endpoint:    a.cfg.Gmail.APIURL,
+		MaxRetries:  2,
+	})
+	if err != nil {
+		return "", err
+	}
+	p, err := c.Profile(ctx)
+	if err != nil {
+		return "", err
+	}
+	return strings.ToLower(p.Email), nil
+}
+
+// oauthErrorCode returns an OAuth error code as it may be shown: the
+// code's own characters only, so that nothing can be injected.
+func oauthErrorCode(e string) string {
+	var b strings.Builder
+	for _, c := range []byte(e) {
+		if (c >= 'a' && c <= 'z') || c == '_' {
+			b.WriteByte(c)
+		}
+		if b.Len() == 64 {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		return "error"
+	}
+	return b.String()
+}
+
+// acceptsJSON reports whether r asks for JSON rather than a redirect.
+func acceptsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
