@@ -42,9 +42,10 @@ func baseEnv() map[string]string {
 		// The periodic jobs run at multiples of their interval since the
 		// epoch: intervals this long never fire during a run, so that the
 		// suite's job counts are its own.
-		"SYNC_SWEEP_INTERVAL":   "9999h",
-		"HEALTH_CHECK_INTERVAL": "9999h",
-		"WATCH_RENEW_INTERVAL":  "9999h",
+		"SYNC_SWEEP_INTERVAL":    "9999h",
+		"HEALTH_CHECK_INTERVAL":  "9999h",
+		"WATCH_RENEW_INTERVAL":   "9999h",
+		"TOKEN_REFRESH_INTERVAL": "9999h",
 	}
 }
 

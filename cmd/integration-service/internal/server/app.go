@@ -14,6 +14,7 @@ import (
 
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/health"
+	"github.com/ucsp/integration/internal/lease"
 	"github.com/ucsp/integration/queue"
 	"github.com/ucsp/integration/ratelimit"
 	"github.com/ucsp/integration/store"
@@ -68,6 +69,9 @@ type App struct {
 	rateLimit func(http.Handler) http.Handler
 	// gmailPushRoute serves POST /webhooks/gmail.
 	gmailPushRoute http.Handler
+	// refreshLocks serialise OAuth refreshes per integration across
+	// processes (Redis in production).
+	refreshLocks lease.Store
 }
 
 // New opens what cfg's mode needs: in embedded mode memory
@@ -90,6 +94,10 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	a.refreshLocks = lease.NewMemoryStore()
+	if a.rdb != nil {
+		a.refreshLocks = lease.NewRedisStore(a.rdb, cfg.RedisPrefix+":oauth")
 	}
 	if a.registry == nil {
 		if a.registry, err = newRegistry(cfg, a.limiter); err != nil {

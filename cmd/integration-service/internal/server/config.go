@@ -129,6 +129,9 @@ type Config struct {
 	// WatchRenewInterval (WATCH_RENEW_INTERVAL, default 1h) is how often
 	// push registrations (Gmail watches) due for renewal are renewed.
 	WatchRenewInterval time.Duration
+	// TokenRefreshInterval (TOKEN_REFRESH_INTERVAL, default 5m) is how
+	// often OAuth tokens about to expire are refreshed ahead of use.
+	TokenRefreshInterval time.Duration
 	// WatchLeaseTTL (WATCH_LEASE_TTL, default 15s) is the lease by which
 	// one worker process holds an IMAP integration's IDLE watcher: when
 	// a worker dies, its watchers move to the others within about this
@@ -249,6 +252,7 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	c.SyncSweepInterval = e.duration("SYNC_SWEEP_INTERVAL", 5*time.Minute)
 	c.HealthCheckInterval = e.duration("HEALTH_CHECK_INTERVAL", 5*time.Minute)
 	c.WatchRenewInterval = e.duration("WATCH_RENEW_INTERVAL", time.Hour)
+	c.TokenRefreshInterval = e.duration("TOKEN_REFRESH_INTERVAL", 5*time.Minute)
 	c.WatchLeaseTTL = e.duration("WATCH_LEASE_TTL", 15*time.Second)
 	if c.WatchLeaseTTL < time.Second {
 		e.fail("WATCH_LEASE_TTL", "must be at least 1s")

@@ -41,6 +41,8 @@ func (a *App) buildConnector(ctx context.Context, in *store.Integration) (connec
 		SaveCredentials: func(ctx context.Context, c connector.Credentials) error {
 			return a.store.SetCredentials(ctx, tenant, id, c)
 		},
-		Logger: a.logger,
+		// OAuth tokens are refreshed by one process at a time.
+		TokenSource: a.tokenSource(in, creds),
+		Logger:      a.logger,
 	})
 }

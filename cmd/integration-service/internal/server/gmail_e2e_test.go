@@ -48,6 +48,16 @@ func newGmailEnv(t *testing.T) *gmailEnv {
 	t.Cleanup(e.fake.Close)
 	e.issuer = pubsubtest.NewIssuer()
 	e.rc = newReceiver(t)
+	e.start(nil)
+	return e
+}
+
+// start serves a new App on the env's fake, issuer and receiver, with
+// extra configuration (a database, say), stopped when the test ends or
+// stop is called.
+func (e *gmailEnv) start(extra map[string]string) (stop func()) {
+	t := e.t
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	e.base = "http://" + ln.Addr().String()
@@ -58,21 +68,28 @@ func newGmailEnv(t *testing.T) *gmailEnv {
 		"GOOGLE_AUTH_URL": e.fake.OAuthEndpoint().AuthURL, "GOOGLE_TOKEN_URL": e.fake.OAuthEndpoint().TokenURL,
 		"GMAIL_API_URL": e.fake.URL, "GMAIL_PUBSUB_TOPIC": gmailTestTopic, "GMAIL_PUSH_SERVICE_ACCOUNT": gmailTestSA,
 		"EVENTS_WEBHOOK_URL": e.rc.srv.URL + "/events", "EVENTS_WEBHOOK_SECRET": e.rc.secret,
-		// Periodic jobs would sync or renew on their own; the test runs them.
-		"SYNC_SWEEP_INTERVAL": "9999h", "HEALTH_CHECK_INTERVAL": "9999h", "WATCH_RENEW_INTERVAL": "9999h",
+		// Periodic jobs would sync, renew or refresh on their own; the
+		// tests run them.
+		"SYNC_SWEEP_INTERVAL": "9999h", "HEALTH_CHECK_INTERVAL": "9999h", "WATCH_RENEW_INTERVAL": "9999h", "TOKEN_REFRESH_INTERVAL": "9999h",
+	}
+	for k, v := range extra {
+		env[k] = v
 	}
 	cfg, err := LoadConfig(func(k string) string { return env[k] })
 	require.NoError(t, err)
 	e.app, err = New(context.Background(), cfg, Options{Logger: discardLogger(), GoogleHTTPClient: e.issuer.HTTPClient()})
 	require.NoError(t, err)
 	e.app.clock = e.clock
+	app := e.app
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- e.app.Serve(ctx, ln, RoleAll) }()
-	t.Cleanup(func() { cancel(); <-done; _ = e.app.Close() })
+	go func() { done <- app.Serve(ctx, ln, RoleAll) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done; _ = app.Close() }) }
+	t.Cleanup(stop)
 	e.token, err = NewToken([]byte(testSecret), "tenant-gmail", "test", "", time.Hour)
 	require.NoError(t, err)
-	return e
+	return stop
 }
 
 func (e *gmailEnv) clock() time.Time {
@@ -207,6 +224,9 @@ func TestGmailEndToEnd(t *testing.T) {
 	require.Equal(t, "support@example.com", sub.Address)
 	require.WithinDuration(t, w.Expiration, sub.Expiry, time.Second)
 	e.waitMessages(view.ID, 3)
+	n, err := e.app.refreshTokens(context.Background())
+	require.NoError(t, err)
+	require.Zero(t, n, "a token valid for an hour is not refreshed ahead")
 
 	// The same callback again: the state is spent; nothing new.
 	status, body = e.get(callback)

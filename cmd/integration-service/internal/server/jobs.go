@@ -51,6 +51,7 @@ func (a *App) registerJobs() {
 	a.jobs.HandleFunc(jobCheckIntegrations, a.runCheckIntegrations)
 	a.jobs.HandleFunc(jobCheckIntegration, a.runCheckIntegration)
 	a.jobs.HandleFunc(jobRenewWatches, a.runRenewWatches)
+	a.jobs.HandleFunc(jobRefreshTokens, a.runRefreshTokens)
 }
 
 // HandleJob registers h for jobs of type typ beside the server's own,
@@ -78,6 +79,9 @@ func (a *App) newWorker() (*queue.Worker, error) {
 			Options: []queue.Option{queue.MaxAttempts(1)},
 		}, {
 			Name: jobRenewWatches, Every: a.cfg.WatchRenewInterval, Type: jobRenewWatches,
+			Options: []queue.Option{queue.MaxAttempts(1)},
+		}, {
+			Name: jobRefreshTokens, Every: a.cfg.TokenRefreshInterval, Type: jobRefreshTokens,
 			Options: []queue.Option{queue.MaxAttempts(1)},
 		}},
 	})

@@ -27,7 +27,7 @@ func TestQueueConcurrency(t *testing.T) {
 	// No periodic job during the test (they fire at multiples of their
 	// interval since the epoch): they would run on the same queue and
 	// count among the stats this test checks.
-	app := newTestApp(t, map[string]string{"QUEUE_CONCURRENCY": "3", "EVENTS_SWEEP_INTERVAL": "9999h", "SYNC_SWEEP_INTERVAL": "9999h", "HEALTH_CHECK_INTERVAL": "9999h"})
+	app := newTestApp(t, map[string]string{"QUEUE_CONCURRENCY": "3", "EVENTS_SWEEP_INTERVAL": "9999h", "SYNC_SWEEP_INTERVAL": "9999h", "HEALTH_CHECK_INTERVAL": "9999h", "WATCH_RENEW_INTERVAL": "9999h", "TOKEN_REFRESH_INTERVAL": "9999h"})
 
 	var running, maxRunning atomic.Int64
 	app.HandleJob("test.block", queue.HandlerFunc(func(ctx context.Context, _ *queue.Job) error {

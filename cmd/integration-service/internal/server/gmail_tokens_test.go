@@ -1,0 +1,196 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ucsp/integration/gmail/gmailtest"
+	"github.com/ucsp/integration/internal/testenv"
+	"github.com/ucsp/integration/store"
+	"github.com/ucsp/integration/store/postgres/pgtest"
+	"github.com/ucsp/integration/webhook/pubsub/pubsubtest"
+)
+
+// productionTestEnv is the configuration of production mode on a
+// PostgreSQL schema and a Redis key prefix of the test's own (removed
+// when it ends); the test is skipped without TEST_DATABASE_URL and
+// TEST_REDIS_URL.
+func productionTestEnv(t *testing.T) map[string]string {
+	t.Helper()
+	dbURL, redisURL := testenv.DatabaseURL(t), testenv.RedisURL(t)
+	schema := pgtest.Config(t).ConnConfig.RuntimeParams["search_path"]
+	sep := "?"
+	if strings.Contains(dbURL, "?") {
+		sep = "&"
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	prefix := "srvt-" + hex.EncodeToString(b[:])
+	opt, err := redis.ParseURL(redisURL)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		rdb := redis.NewClient(opt)
+		defer rdb.Close()
+		ctx := context.Background()
+		iter := rdb.Scan(ctx, 0, prefix+":*", 500).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+	})
+	return map[string]string{
+		"DATABASE_URL": dbURL + sep + "search_path=" + schema, "DATABASE_MAX_CONNS": "4",
+		"REDIS_URL": redisURL, "REDIS_KEY_PREFIX": prefix,
+		"ENCRYPTION_KEYS": "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+	}
+}
+
+// connect signs mailbox addr in through the App and returns the new
+// integration's id.
+func (e *gmailEnv) connect(addr string) string {
+	e.t.Helper()
+	e.fake.SetConsent(addr, false)
+	status, body := e.get(e.consent(e.authorize("")))
+	require.Equal(e.t, http.StatusCreated, status, "%s", body)
+	var v struct{ ID string }
+	require.NoError(e.t, json.Unmarshal(body, &v))
+	return v.ID
+}
+
+func (e *gmailEnv) refreshTokenOf(id string) string {
+	e.t.Helper()
+	creds, err := e.app.store.Credentials(context.Background(), "tenant-gmail", id)
+	require.NoError(e.t, err)
+	require.NotNil(e.t, creds.OAuth2)
+	return creds.OAuth2.RefreshToken
+}
+
+// newTokenEnv is a gmailEnv whose fake issues access tokens for 10
+// minutes, so that every token is due for the refresh job (15 minutes
+// ahead), and rotates refresh tokens.
+func newTokenEnv(t *testing.T) *gmailEnv {
+	t.Helper()
+	e := &gmailEnv{t: t, now: time.Now()}
+	e.fake = gmailtest.NewServer(gmailtest.Options{RotateRefreshTokens: true, AccessTokenTTL: 10 * time.Minute})
+	t.Cleanup(e.fake.Close)
+	e.issuer = pubsubtest.NewIssuer()
+	e.rc = newReceiver(t)
+	return e
+}
+
+func (e *gmailEnv) accessTokenOf(id string) string {
+	e.t.Helper()
+	creds, err := e.app.store.Credentials(context.Background(), "tenant-gmail", id)
+	require.NoError(e.t, err)
+	return creds.OAuth2.AccessToken
+}
+
+// refreshConcurrently replaces the access token old of integration id
+// from each of apps at once, and checks they all end with one token.
+func refreshConcurrently(t *testing.T, id, old string, apps ...*App) {
+	t.Helper()
+	got := make([]string, len(apps))
+	var wg sync.WaitGroup
+	for i, app := range apps {
+		wg.Go(func() {
+			tok, err := app.refreshToken(context.Background(), "tenant-gmail", id, app.oauthRefresher(providerGmail), old)
+			require.NoError(t, err)
+			got[i] = tok.AccessToken
+		})
+	}
+	wg.Wait()
+	for _, g := range got {
+		require.NotEqual(t, old, g)
+		require.Equal(t, got[0], g, "every caller ends with the one new token")
+	}
+}
+
+// TestGmailTokenRefreshAhead: the refresh job refreshes a token that
+// expires within 15 minutes and saves the rotated refresh token (the
+// old one is dead at Google: the fake rotates); many callers replacing
+// the same token at once cause one refresh; the mailbox keeps syncing;
+// a revoked grant ends the integration needs_reauth.
+func TestGmailTokenRefreshAhead(t *testing.T) {
+	t.Parallel()
+	e := newTokenEnv(t)
+	e.start(nil)
+	mb := e.fake.AddUser("support@example.com")
+	id := e.connect("support@example.com")
+	first := e.refreshTokenOf(id)
+
+	calls := e.fake.Calls("oauth2.token")
+	n, err := e.app.refreshTokens(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Equal(t, calls+1, e.fake.Calls("oauth2.token"))
+	second := e.refreshTokenOf(id)
+	require.NotEqual(t, first, second, "the rotated refresh token is saved")
+	require.False(t, e.fake.RefreshTokenValid(first))
+	require.True(t, e.fake.RefreshTokenValid(second))
+
+	calls = e.fake.Calls("oauth2.token")
+	refreshConcurrently(t, id, e.accessTokenOf(id), e.app, e.app, e.app, e.app, e.app, e.app, e.app, e.app)
+	require.Equal(t, calls+1, e.fake.Calls("oauth2.token"), "one refresh for eight callers")
+	require.True(t, e.fake.RefreshTokenValid(e.refreshTokenOf(id)))
+
+	_, err = mb.Insert(testMail(1), "INBOX")
+	require.NoError(t, err)
+	_, err = e.app.enqueueSync(context.Background(), "tenant-gmail", id)
+	require.NoError(t, err)
+	e.waitMessages(id, 1)
+
+	e.fake.RevokeGrant("support@example.com")
+	_, err = e.app.refreshTokens(context.Background())
+	require.NoError(t, err)
+	in, err := e.app.store.GetIntegration(context.Background(), "tenant-gmail", id)
+	require.NoError(t, err)
+	require.Equal(t, store.StatusNeedsReauth, in.Status)
+}
+
+// TestGmailTokensAcrossProcesses (production mode): two processes on
+// one database and Redis replace the same token at once and Google sees
+// one refresh (the lock is in Redis); after both stop, a new process
+// whose access token Google rejects refreshes with the rotated refresh
+// token its predecessors saved, and syncs.
+func TestGmailTokensAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	env := productionTestEnv(t)
+	e := newTokenEnv(t)
+	stopA := e.start(env)
+	a := e.app
+	mb := e.fake.AddUser("support@example.com")
+	id := e.connect("support@example.com")
+	stopB := e.start(env)
+	b := e.app
+
+	calls := e.fake.Calls("oauth2.token")
+	refreshConcurrently(t, id, e.accessTokenOf(id), a, b, a, b)
+	require.Equal(t, calls+1, e.fake.Calls("oauth2.token"), "one refresh across the two processes")
+	saved := e.refreshTokenOf(id)
+	require.True(t, e.fake.RefreshTokenValid(saved))
+
+	stopA()
+	stopB()
+	e.start(env)
+	e.fake.ExpireToken(e.accessTokenOf(id)) // rejected with 401 from now on
+	_, err := mb.Insert(testMail(1), "INBOX")
+	require.NoError(t, err)
+	_, err = e.app.enqueueSync(context.Background(), "tenant-gmail", id)
+	require.NoError(t, err)
+	e.waitMessages(id, 1)
+	latest := e.refreshTokenOf(id)
+	require.NotEqual(t, saved, latest, "the new process refreshed with the saved refresh token")
+	require.True(t, e.fake.RefreshTokenValid(latest))
+	in, err := e.app.store.GetIntegration(context.Background(), "tenant-gmail", id)
+	require.NoError(t, err)
+	require.Equal(t, store.StatusActive, in.Status)
+}
