@@ -165,6 +165,12 @@ type GmailConfig struct {
 	// subscription's service account). Without a service account the
 	// route refuses every push (503).
 	PushAudience, PushServiceAccount string
+	// UserQuota is what the server admits of each mailbox's Gmail
+	// calls (GMAIL_USER_QUOTA, in quota units; default
+	// ratelimit.GmailUserQuota's 5000/m burst=1000, which keeps any
+	// minute under Google's 6,000; a project created before May 2026
+	// has 15,000: 12500/m burst=2500).
+	UserQuota ratelimit.Limit
 }
 
 // OAuthClient is an OAuth 2.0 client registration.
@@ -206,6 +212,15 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		Topic:              e.str("GMAIL_PUBSUB_TOPIC", ""),
 		PushAudience:       e.str("GMAIL_PUSH_AUDIENCE", c.PublicBaseURL.String()+"/webhooks/gmail"),
 		PushServiceAccount: e.str("GMAIL_PUSH_SERVICE_ACCOUNT", ""),
+	}
+	c.Gmail.UserQuota = ratelimit.GmailUserQuota().Limit
+	if v := e.str("GMAIL_USER_QUOTA", ""); v != "" {
+		l, err := ratelimit.ParseLimit(v)
+		if err != nil || l.EffectiveBurst() < ratelimit.GmailUserQuota().Cost("messages.send") {
+			e.fail("GMAIL_USER_QUOTA", "%q is not a limit such as 5000/m burst=1000 with a burst of at least 100 units (one send)", v)
+		} else {
+			c.Gmail.UserQuota = l.Named("gmail-user")
+		}
 	}
 	if t := c.Gmail.Topic; t != "" && !validTopic(t) {
 		e.fail("GMAIL_PUBSUB_TOPIC", "%q is not a topic name such as projects/my-project/topics/gmail", t)

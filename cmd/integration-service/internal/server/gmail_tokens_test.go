@@ -194,3 +194,49 @@ func TestGmailTokensAcrossProcesses(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, store.StatusActive, in.Status)
 }
+
+// TestGmailQuotaThrottlingAndResync: a first sync of 60 messages through
+// a storm of 429s (rateLimitExceeded, Retry-After) stores each once,
+// and the fake never counts more units in any window than its quota
+// (the server's GMAIL_USER_QUOTA keeps under it); after the mailbox's
+// history expires, a push leads to a full resync that stores the new
+// messages and nothing twice, and announces each message once.
+func TestGmailQuotaThrottlingAndResync(t *testing.T) {
+	t.Parallel()
+	const user, quota = "support@example.com", 300
+	e := &gmailEnv{t: t, now: time.Now()}
+	// The fake counts units per 2-s window without refusing any, so
+	// that a client over the quota shows in MaxUnitsPerWindow.
+	e.fake = gmailtest.NewServer(gmailtest.Options{QuotaWindow: 2 * time.Second})
+	t.Cleanup(e.fake.Close)
+	e.issuer = pubsubtest.NewIssuer()
+	e.rc = newReceiver(t)
+	// Admits at most 100 + 100·2 = 300 units in any 2 s.
+	e.start(map[string]string{"GMAIL_USER_QUOTA": "100/s burst=100"})
+	mb := e.fake.AddUser(user)
+	for i := range 60 {
+		_, err := mb.Insert(testMail(100+i), "INBOX")
+		require.NoError(t, err)
+	}
+	e.fake.InjectFault(gmailtest.Fault{Method: "messages.get", User: user, Status: http.StatusTooManyRequests,
+		Reason: gmailtest.ReasonRateLimitExceeded, RetryAfter: time.Second, Times: 8})
+
+	id := e.connect(user)
+	e.waitMessages(id, 60)
+	require.LessOrEqual(t, e.fake.MaxUnitsPerWindow(user), quota, "units in the busiest window")
+	require.Eventually(t, func() bool { return e.rc.count("message.received") == 60 }, 10*time.Second, 20*time.Millisecond)
+
+	mb.ExpireHistory()
+	for i := range 2 {
+		_, err := mb.Insert(testMail(200+i), "INBOX")
+		require.NoError(t, err)
+	}
+	lists := e.fake.Calls("messages.list")
+	require.Equal(t, http.StatusNoContent, e.push(mb, "pm-resync", e.issuer.Token(gmailTestSA, e.base+"/webhooks/gmail")))
+	e.waitMessages(id, 62)
+	require.Greater(t, e.fake.Calls("messages.list"), lists, "the expired history made a full resync")
+	require.Eventually(t, func() bool { return e.rc.count("message.received") == 62 }, 10*time.Second, 20*time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
+	require.Equal(t, 62, e.rc.count("message.received"), "nothing announced twice")
+	require.LessOrEqual(t, e.fake.MaxUnitsPerWindow(user), quota)
+}

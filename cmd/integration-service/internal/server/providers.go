@@ -57,6 +57,7 @@ func newRegistry(cfg *Config, limiter ratelimit.Limiter) (*connector.Registry, e
 	base := gmail.Config{Endpoint: cfg.Gmail.APIURL}
 	if limiter != nil {
 		q := ratelimit.GmailUserQuota()
+		q.Limit = cfg.Gmail.UserQuota
 		base.Quota = gmail.QuotaFunc(func(ctx context.Context, user, method string) error {
 			return q.Wait(ctx, limiter, "gmail:"+user, method)
 		})
