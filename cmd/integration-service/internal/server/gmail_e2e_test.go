@@ -287,6 +287,13 @@ func TestGmailCallbackFailures(t *testing.T) {
 	status, body = e.get(u.String())
 	require.Equal(t, http.StatusBadRequest, status, "%s", body)
 	require.Contains(t, string(body), probOAuthExchange)
+
+	// A state used 11 minutes after it was made has expired.
+	callback = e.consent(e.authorize(""))
+	e.advance(11 * time.Minute)
+	status, body = e.get(callback)
+	require.Equal(t, http.StatusBadRequest, status, "%s", body)
+	require.Contains(t, string(body), probOAuthState)
 	require.Empty(t, e.integrations())
 }
 

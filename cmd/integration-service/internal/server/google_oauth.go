@@ -76,7 +76,7 @@ func (a *App) googleAuthorize(w http.ResponseWriter, r *http.Request) {
 	st := &store.OAuthState{
 		State: req.State, TenantID: tenant, IntegrationID: id, Provider: providerGmail,
 		CodeVerifier: req.Verifier, RedirectURI: conf.RedirectURL, Data: data,
-		ExpiresAt: time.Now().Add(oauthStateTTL).UTC(),
+		ExpiresAt: a.now().Add(oauthStateTTL).UTC(),
 	}
 	if err := a.store.CreateOAuthState(ctx, st); err != nil {
 		a.storeError(w, r, err, "integration")
@@ -102,7 +102,7 @@ func (a *App) googleCallback(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusBadRequest, probInvalidRequest, "the state parameter is missing")
 		return
 	}
-	st, err := a.store.ConsumeOAuthState(ctx, q.Get("state"), time.Now())
+	st, err := a.store.ConsumeOAuthState(ctx, q.Get("state"), a.now())
 	switch {
 	case errors.Is(err, store.ErrNotFound) || (err == nil && st.Provider != providerGmail):
 		writeProblem(w, r, http.StatusBadRequest, probOAuthState, "the sign-in link is unknown, used or expired; start again")

@@ -11,7 +11,8 @@ import (
 )
 
 // jobRefreshTokens is the periodic job (TOKEN_REFRESH_INTERVAL) that
-// refreshes the OAuth tokens about to expire, so that a sync or a send
+// removes expired OAuth states and refreshes the OAuth tokens about to
+// expire, so that a sync or a send
 // seldom waits for a refresh, and a revoked grant is found (and the
 // integration marked needs_reauth) before mail is due.
 const jobRefreshTokens = "refresh-tokens"
@@ -20,6 +21,11 @@ const jobRefreshTokens = "refresh-tokens"
 const tokenRefreshAhead = 15 * time.Minute
 
 func (a *App) runRefreshTokens(ctx context.Context, _ *queue.Job) error {
+	// Sign-ins abandoned more than oauthStateTTL ago leave their states
+	// behind: expired, useless, removed here.
+	if _, err := a.store.DeleteExpiredOAuthStates(ctx, a.now()); err != nil {
+		a.logger.WarnContext(ctx, "removing expired OAuth states failed", "error", err)
+	}
 	_, err := a.refreshTokens(ctx)
 	return err
 }
