@@ -19,31 +19,30 @@ func (e *mailboxConflict) Error() string {
 	return fmt.Sprintf("the Google account signed in is %s, but the integration is %s; sign in as %s", e.got, e.want, e.want)
 }
 
-// connectGmail gives the tenant's integration of mailbox email the new
-// credentials, or creates one, and reports whether it created it. The
-// integration is the one st reauthorizes, else the tenant's gmail
-// integration of the same address, else a new one named as pending says
-// (default "Gmail <address>"). An integration that needed
-// reauthorization is active again.
-func (a *App) connectGmail(ctx context.Context, st *store.OAuthState, pending pendingMailbox, email string, creds connector.Credentials) (*store.Integration, bool, error) {
+// connectMailbox gives the tenant's integration of mailbox email the
+// new credentials, or creates one, and reports whether it created it.
+// The integration is the one st reauthorizes, else the tenant's
+// integration of p's provider with the same address, else a new one
+// named as pending says (default "<label> <address>"). An integration
+// that needed reauthorization is active again.
+func (a *App) connectMailbox(ctx context.Context, p *oauthProvider, st *store.OAuthState, pending pendingMailbox, email string, creds connector.Credentials) (*store.Integration, bool, error) {
 	tenant := st.TenantID
-	existing, err := a.findGmailIntegration(ctx, tenant, st.IntegrationID, email)
+	existing, err := a.findMailbox(ctx, p.provider, tenant, st.IntegrationID, email)
 	if err != nil {
 		return nil, false, err
 	}
 	if existing == nil {
 		name := pending.Name
 		if name == "" {
-			name = "Gmail " + email
+			name = p.label + " " + email
 		}
-		config, _ := json.Marshal(gmail.Settings{Email: email}) // cannot fail
-		in := &store.Integration{TenantID: tenant, Provider: providerGmail, Name: name, Config: config}
+		in := &store.Integration{TenantID: tenant, Provider: p.provider, Name: name, Config: p.settings(email)}
 		if err := a.store.CreateIntegration(ctx, in, creds); err != nil {
 			return nil, false, err
 		}
 		return in, true, nil
 	}
-	if got := gmailSettings(existing).Email; !strings.EqualFold(got, email) {
+	if got := mailboxAddress(existing.Provider, existing.Config); !strings.EqualFold(got, email) {
 		return nil, false, &mailboxConflict{want: got, got: email}
 	}
 	if err := a.store.SetCredentials(ctx, tenant, existing.ID, creds); err != nil {
@@ -58,21 +57,21 @@ func (a *App) connectGmail(ctx context.Context, st *store.OAuthState, pending pe
 	return in, false, err
 }
 
-// findGmailIntegration returns the integration id of the tenant when id
-// is set, else the tenant's gmail integration of address email, else
+// findMailbox returns the integration id of the tenant when id is set,
+// else the tenant's integration of provider with address email, else
 // nil.
-func (a *App) findGmailIntegration(ctx context.Context, tenant, id, email string) (*store.Integration, error) {
+func (a *App) findMailbox(ctx context.Context, provider, tenant, id, email string) (*store.Integration, error) {
 	if id != "" {
 		return a.store.GetIntegration(ctx, tenant, id)
 	}
-	opts := store.ListIntegrationsOptions{Provider: providerGmail}
+	opts := store.ListIntegrationsOptions{Provider: provider}
 	for {
 		page, err := a.store.ListIntegrations(ctx, tenant, opts)
 		if err != nil {
 			return nil, err
 		}
 		for _, in := range page.Items {
-			if strings.EqualFold(gmailSettings(in).Email, email) {
+			if strings.EqualFold(mailboxAddress(in.Provider, in.Config), email) {
 				return in, nil
 			}
 		}

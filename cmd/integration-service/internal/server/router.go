@@ -51,10 +51,10 @@ func (a *App) Handler(role Role) http.Handler {
 	r.Get("/openapi.json", serveOpenAPI)
 	r.Post("/webhooks/custom/{integrationId}", a.customWebhook)
 	r.Method(http.MethodPost, "/webhooks/gmail", a.gmailPushRoute)
-	r.Get("/auth/google/callback", a.googleCallback)
+	r.Get("/auth/google/callback", a.oauthCallback(a.google()))
 	r.Group(func(r chi.Router) {
 		r.Use(a.auth.middleware, a.rateLimit)
-		r.Get("/auth/google/authorize", a.googleAuthorize)
+		r.Get("/auth/google/authorize", a.oauthAuthorize(a.google()))
 		r.Get("/api/v1/integrations", a.listIntegrations)
 		r.Post("/api/v1/integrations", a.createIntegration)
 		r.Get("/api/v1/integrations/{id}", a.getIntegration)
