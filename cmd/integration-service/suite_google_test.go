@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ucsp/integration/gmail/gmailtest"
+	"github.com/ucsp/integration/outlook/outlooktest"
 	"github.com/ucsp/integration/store"
 )
 
@@ -34,24 +35,10 @@ func withGoogle(t *testing.T, env map[string]string) map[string]string {
 // nothing.
 func (s *suite) googleOAuth(t *testing.T) {
 	tok := tokenFor(t, "tenant-google")
-	r := s.c.do(t, call{method: http.MethodGet, path: "/auth/google/authorize?name=Support&login_hint=" + googleMailbox,
-		token: tok, header: map[string]string{"Accept": "application/json"}})
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-	var started struct {
-		URL string `json:"url"`
-	}
-	r.decode(t, &started)
-
-	noRedirects := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noRedirects.Get(started.URL)
-	require.NoError(t, err)
-	_ = resp.Body.Close()
-	require.Equal(t, http.StatusFound, resp.StatusCode)
-	back, err := url.Parse(resp.Header.Get("Location"))
-	require.NoError(t, err)
+	back := s.consent(t, tok, "/auth/google/authorize?name=Support&login_hint="+googleMailbox)
 	require.Equal(t, "/auth/google/callback", back.Path)
 
-	r = s.c.do(t, call{method: http.MethodGet, path: back.RequestURI()})
+	r := s.c.do(t, call{method: http.MethodGet, path: back.RequestURI()})
 	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
 	s.requireNoSecret(t, r)
 	s.syncRuns++ // its first sync, of an empty mailbox
@@ -74,4 +61,66 @@ func (s *suite) googleOAuth(t *testing.T) {
 	}
 	r.decode(t, &page)
 	require.Len(t, page.Data, 1, "a replayed callback creates nothing")
+}
+
+// microsoftMailbox is the address the suite's Graph fake knows.
+const microsoftMailbox = "support@contoso.com"
+
+// withMicrosoft starts a Graph and identity platform fake for the test
+// and points env's Microsoft endpoints at it. The fake makes the
+// subscription handshake against the binary over plain HTTP.
+func withMicrosoft(t *testing.T, env map[string]string) map[string]string {
+	t.Helper()
+	fake := outlooktest.NewServer(outlooktest.Options{AllowHTTPNotificationURLs: true})
+	t.Cleanup(fake.Close)
+	fake.AddUser(microsoftMailbox)
+	ep := fake.OAuthEndpoint("common")
+	env["MICROSOFT_CLIENT_ID"], env["MICROSOFT_CLIENT_SECRET"] = "outlooktest-client", "outlooktest-secret"
+	env["MICROSOFT_AUTH_URL"], env["MICROSOFT_TOKEN_URL"] = ep.AuthURL, ep.TokenURL
+	env["GRAPH_API_URL"] = fake.Endpoint()
+	return env
+}
+
+// microsoftOAuth connects an Outlook mailbox through the binary's
+// /auth/microsoft routes (its Graph subscription is made against the
+// binary's own /webhooks/microsoft), then answers Graph's validation
+// handshake on both notification URLs as Graph would send it.
+func (s *suite) microsoftOAuth(t *testing.T) {
+	tok := tokenFor(t, "tenant-google")
+	back := s.consent(t, tok, "/auth/microsoft/authorize?login_hint="+microsoftMailbox)
+	require.Equal(t, "/auth/microsoft/callback", back.Path)
+	r := s.c.do(t, call{method: http.MethodGet, path: back.RequestURI()})
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	s.requireNoSecret(t, r)
+	s.syncRuns++
+	var in integration
+	r.decode(t, &in)
+	require.Equal(t, "outlook", in.Provider)
+	require.Equal(t, microsoftMailbox, in.Config["email"])
+
+	for _, path := range []string{"/webhooks/microsoft", "/webhooks/microsoft/lifecycle"} {
+		r = s.c.do(t, call{method: http.MethodPost, path: path + "?validationToken=Validation%3A+Testing+client+application"})
+		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+		require.Equal(t, "Validation: Testing client application", string(r.body))
+	}
+}
+
+// consent starts a sign-in at authorize (JSON), follows the fake
+// provider's consent and returns the callback URL it redirects to.
+func (s *suite) consent(t *testing.T, tok, authorize string) *url.URL {
+	t.Helper()
+	r := s.c.do(t, call{method: http.MethodGet, path: authorize, token: tok, header: map[string]string{"Accept": "application/json"}})
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	var started struct {
+		URL string `json:"url"`
+	}
+	r.decode(t, &started)
+	noRedirects := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirects.Get(started.URL)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusFound, resp.StatusCode)
+	back, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	return back
 }

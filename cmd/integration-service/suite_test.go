@@ -13,7 +13,7 @@ import (
 func TestAPIEmbedded(t *testing.T) {
 	t.Parallel()
 	rc := newEventReceiver(t)
-	runAPISuite(t, start(t, rc.env(withGoogle(t, baseEnv()))), rc)
+	runAPISuite(t, start(t, rc.env(withMicrosoft(t, withGoogle(t, baseEnv())))), rc)
 }
 
 // TestAPIProduction runs the same suite in production mode, on a real
@@ -21,7 +21,7 @@ func TestAPIEmbedded(t *testing.T) {
 func TestAPIProduction(t *testing.T) {
 	t.Parallel()
 	rc := newEventReceiver(t)
-	runAPISuite(t, start(t, rc.env(withGoogle(t, productionEnv(t, baseEnv())))), rc)
+	runAPISuite(t, start(t, rc.env(withMicrosoft(t, withGoogle(t, productionEnv(t, baseEnv()))))), rc)
 }
 
 // suite is the API suite's state: the client, the process and the
@@ -57,6 +57,7 @@ func runAPISuite(t *testing.T, in *instance, rc *eventReceiver) {
 		{"rate limit", s.rateLimit},
 		{"health and documents", s.healthAndDocs},
 		{"google sign-in", s.googleOAuth},
+		{"microsoft sign-in", s.microsoftOAuth},
 	} {
 		if !t.Run(st.name, st.fn) {
 			return

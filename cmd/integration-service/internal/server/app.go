@@ -67,8 +67,9 @@ type App struct {
 	clock func() time.Time
 
 	rateLimit func(http.Handler) http.Handler
-	// gmailPushRoute serves POST /webhooks/gmail.
-	gmailPushRoute http.Handler
+	// gmailPushRoute serves POST /webhooks/gmail; graphRoute POST
+	// /webhooks/microsoft and its lifecycle URL.
+	gmailPushRoute, graphRoute http.Handler
 	// refreshLocks serialise OAuth refreshes per integration across
 	// processes (Redis in production).
 	refreshLocks lease.Store
@@ -100,7 +101,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 		a.refreshLocks = lease.NewRedisStore(a.rdb, cfg.RedisPrefix+":oauth")
 	}
 	if a.registry == nil {
-		if a.registry, err = newRegistry(cfg, a.limiter); err != nil {
+		if a.registry, err = newRegistry(cfg, a.limiter, a.now); err != nil {
 			return nil, err
 		}
 	}
@@ -141,6 +142,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	}
 	if a.gmailPushRoute, err = a.gmailPushHandler(ctx, opts); err != nil {
 		return nil, fmt.Errorf("gmail push: %w", err)
+	}
+	if a.graphRoute, err = a.graphHandler(); err != nil {
+		return nil, fmt.Errorf("graph notifications: %w", err)
 	}
 	if err := a.registerChecks(); err != nil {
 		return nil, err

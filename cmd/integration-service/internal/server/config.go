@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ucsp/integration/gmail"
+	"github.com/ucsp/integration/outlook"
 	"github.com/ucsp/integration/ratelimit"
 	"github.com/ucsp/integration/store/secrets"
 )
@@ -64,6 +65,9 @@ type Config struct {
 	Microsoft OAuthClient
 	// Gmail is how the server reaches Google for the gmail provider.
 	Gmail GmailConfig
+	// Graph is how the server reaches Microsoft for the outlook
+	// provider.
+	Graph GraphConfig
 	// PublicBaseURL is PUBLIC_BASE_URL, the server's address as the world
 	// sees it (OAuth redirects, webhook URLs); default http://localhost:PORT.
 	PublicBaseURL *url.URL
@@ -173,6 +177,17 @@ type GmailConfig struct {
 	UserQuota ratelimit.Limit
 }
 
+// GraphConfig is where the outlook provider's calls go. The URLs
+// default to Microsoft's; tests point them at outlook/outlooktest.
+type GraphConfig struct {
+	// AuthURL and TokenURL are the identity platform's OAuth 2.0
+	// endpoints (MICROSOFT_AUTH_URL, MICROSOFT_TOKEN_URL; default those
+	// of MICROSOFT_TENANT).
+	AuthURL, TokenURL string
+	// APIURL is Microsoft Graph's base URL (GRAPH_API_URL).
+	APIURL string
+}
+
 // OAuthClient is an OAuth 2.0 client registration.
 type OAuthClient struct {
 	ID, Secret string
@@ -212,6 +227,12 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		Topic:              e.str("GMAIL_PUBSUB_TOPIC", ""),
 		PushAudience:       e.str("GMAIL_PUSH_AUDIENCE", c.PublicBaseURL.String()+"/webhooks/gmail"),
 		PushServiceAccount: e.str("GMAIL_PUSH_SERVICE_ACCOUNT", ""),
+	}
+	ms := outlook.MicrosoftEndpoint(c.Microsoft.Tenant)
+	c.Graph = GraphConfig{
+		AuthURL:  parseBaseURL(e, "MICROSOFT_AUTH_URL", e.str("MICROSOFT_AUTH_URL", ms.AuthURL)).String(),
+		TokenURL: parseBaseURL(e, "MICROSOFT_TOKEN_URL", e.str("MICROSOFT_TOKEN_URL", ms.TokenURL)).String(),
+		APIURL:   parseBaseURL(e, "GRAPH_API_URL", e.str("GRAPH_API_URL", outlook.DefaultEndpoint)).String(),
 	}
 	c.Gmail.UserQuota = ratelimit.GmailUserQuota().Limit
 	if v := e.str("GMAIL_USER_QUOTA", ""); v != "" {

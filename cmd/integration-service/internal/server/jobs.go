@@ -52,6 +52,7 @@ func (a *App) registerJobs() {
 	a.jobs.HandleFunc(jobCheckIntegration, a.runCheckIntegration)
 	a.jobs.HandleFunc(jobRenewWatches, a.runRenewWatches)
 	a.jobs.HandleFunc(jobRefreshTokens, a.runRefreshTokens)
+	a.jobs.HandleFunc(jobSubscriptionLifecycle, a.runSubscriptionLifecycle)
 }
 
 // HandleJob registers h for jobs of type typ beside the server's own,

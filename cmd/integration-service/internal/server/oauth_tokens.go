@@ -11,6 +11,7 @@ import (
 
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/gmail"
+	"github.com/ucsp/integration/outlook"
 	"github.com/ucsp/integration/store"
 )
 
@@ -29,10 +30,16 @@ var errNoRefreshToken = errors.New("no refresh token stored")
 // oauthRefresher returns how tokens of provider are refreshed, or nil
 // when it has no OAuth client configured.
 func (a *App) oauthRefresher(provider string) func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
-	if provider == providerGmail && a.cfg.Google.ID != "" {
+	switch {
+	case provider == providerGmail && a.cfg.Google.ID != "":
 		conf := googleOAuthConfig(a.cfg)
 		return func(ctx context.Context, tok *oauth2.Token) (*oauth2.Token, error) {
 			return gmail.Refresh(ctx, conf, tok)
+		}
+	case provider == providerOutlook && a.cfg.Microsoft.ID != "":
+		conf := microsoftOAuthConfig(a.cfg)
+		return func(ctx context.Context, tok *oauth2.Token) (*oauth2.Token, error) {
+			return outlook.Refresh(ctx, conf, tok)
 		}
 	}
 	return nil

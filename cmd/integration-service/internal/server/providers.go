@@ -3,12 +3,14 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/gmail"
 	"github.com/ucsp/integration/imap"
+	"github.com/ucsp/integration/outlook"
 	"github.com/ucsp/integration/ratelimit"
 	"github.com/ucsp/integration/smtp"
 )
@@ -35,16 +37,18 @@ func knownProvider(p string) bool {
 
 // NewRegistry returns the connectors this server links in: "imap" (IMAP
 // in, SMTP out), whose connections refuse internal addresses unless
-// cfg.AllowPrivateHosts, and "gmail" (the Gmail API at cfg.Gmail.APIURL,
-// tokens refreshed with the GOOGLE_CLIENT_ID client). Outlook registers
-// here when its package is wired.
+// cfg.AllowPrivateHosts, "gmail" (the Gmail API at cfg.Gmail.APIURL,
+// tokens refreshed with the GOOGLE_CLIENT_ID client) and "outlook"
+// (Microsoft Graph at cfg.Graph.APIURL, tokens refreshed with the
+// MICROSOFT_CLIENT_ID client).
 func NewRegistry(cfg *Config) (*connector.Registry, error) {
-	return newRegistry(cfg, nil)
+	return newRegistry(cfg, nil, nil)
 }
 
-// newRegistry is NewRegistry with Gmail's per-user quota kept through
-// limiter (nil: no quota).
-func newRegistry(cfg *Config, limiter ratelimit.Limiter) (*connector.Registry, error) {
+// newRegistry is NewRegistry with Gmail's and Graph's per-mailbox
+// quotas kept through limiter (nil: none) and now the clock of Graph
+// subscription expiries (nil: time.Now).
+func newRegistry(cfg *Config, limiter ratelimit.Limiter, now func() time.Time) (*connector.Registry, error) {
 	dial := mailDialer(cfg.AllowPrivateHosts)
 	var r connector.Registry
 	err := r.Register(providerIMAP, imap.Factory(imap.FactoryOptions{
@@ -67,6 +71,23 @@ func newRegistry(cfg *Config, limiter ratelimit.Limiter) (*connector.Registry, e
 		conf = googleOAuthConfig(cfg)
 	}
 	if err := r.Register(providerGmail, gmail.Factory(gmail.FactoryOptions{Base: base, OAuth2: conf})); err != nil {
+		return nil, err
+	}
+	graph := outlook.Config{Endpoint: cfg.Graph.APIURL, Now: now}
+	if limiter != nil {
+		q := ratelimit.GraphMailboxQuota()
+		graph.Limiter = outlook.LimiterFunc(func(ctx context.Context, mailbox string) (func(), error) {
+			if err := q.Wait(ctx, limiter, "graph:"+mailbox, "request"); err != nil {
+				return nil, err
+			}
+			return func() {}, nil // concurrency: the connector's own limit (4)
+		})
+	}
+	var msConf *oauth2.Config
+	if cfg.Microsoft.ID != "" {
+		msConf = microsoftOAuthConfig(cfg)
+	}
+	if err := r.Register(providerOutlook, outlook.Factory(outlook.FactoryOptions{Base: graph, OAuth2: msConf})); err != nil {
 		return nil, err
 	}
 	return &r, nil

@@ -52,9 +52,13 @@ func (a *App) Handler(role Role) http.Handler {
 	r.Post("/webhooks/custom/{integrationId}", a.customWebhook)
 	r.Method(http.MethodPost, "/webhooks/gmail", a.gmailPushRoute)
 	r.Get("/auth/google/callback", a.oauthCallback(a.google()))
+	r.Get("/auth/microsoft/callback", a.oauthCallback(a.microsoft()))
+	r.Method(http.MethodPost, "/webhooks/microsoft", a.graphRoute)
+	r.Method(http.MethodPost, "/webhooks/microsoft/lifecycle", a.graphRoute)
 	r.Group(func(r chi.Router) {
 		r.Use(a.auth.middleware, a.rateLimit)
 		r.Get("/auth/google/authorize", a.oauthAuthorize(a.google()))
+		r.Get("/auth/microsoft/authorize", a.oauthAuthorize(a.microsoft()))
 		r.Get("/api/v1/integrations", a.listIntegrations)
 		r.Post("/api/v1/integrations", a.createIntegration)
 		r.Get("/api/v1/integrations/{id}", a.getIntegration)

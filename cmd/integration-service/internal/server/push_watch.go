@@ -8,6 +8,7 @@ import (
 
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/gmail"
+	"github.com/ucsp/integration/outlook"
 	"github.com/ucsp/integration/queue"
 	"github.com/ucsp/integration/store"
 )
@@ -81,7 +82,7 @@ func (a *App) renewOne(ctx context.Context, sub *store.Subscription) error {
 // startWatch makes in's first registration. A failure is logged and
 // recorded as a registration due now, which the renewal job retries.
 func (a *App) startWatch(ctx context.Context, in *store.Integration) {
-	if a.cfg.Gmail.Topic == "" || in.Provider != providerGmail {
+	if !a.pushes(in.Provider) {
 		return
 	}
 	err := a.pushWatch(ctx, in, nil)
@@ -94,17 +95,26 @@ func (a *App) startWatch(ctx context.Context, in *store.Integration) {
 		return
 	}
 	due := &store.Subscription{TenantID: in.TenantID, IntegrationID: in.ID, Provider: in.Provider,
-		Address: strings.ToLower(gmailSettings(in).Email), Expiry: a.now()}
+		Address: strings.ToLower(mailboxAddress(in.Provider, in.Config)), Expiry: a.now()}
 	if err := a.store.PutSubscription(ctx, due); err != nil {
 		a.logger.WarnContext(ctx, "recording a failed push registration failed", "integration_id", in.ID, "error", err)
 	}
 }
 
-// pushWatch creates (cur nil) or renews in's push registration at its
-// provider and stores it. Without GMAIL_PUBSUB_TOPIC there is none to
-// make: mail arrives through the catch-up sweep.
+// pushes reports whether integrations of provider get a push
+// registration: Gmail's with GMAIL_PUBSUB_TOPIC set, Graph's always.
+// Without one, mail arrives through the catch-up sweep.
+func (a *App) pushes(provider string) bool {
+	return (provider == providerGmail && a.cfg.Gmail.Topic != "") || provider == providerOutlook
+}
+
+// pushWatch creates (cur nil, or expired) or renews in's push
+// registration at its provider and stores it: a Gmail watch on
+// GMAIL_PUBSUB_TOPIC, or a Graph subscription posting to
+// /webhooks/microsoft (lifecycle events to /webhooks/microsoft/lifecycle)
+// with a random clientState of its own, sealed in the store.
 func (a *App) pushWatch(ctx context.Context, in *store.Integration, cur *store.Subscription) error {
-	if a.cfg.Gmail.Topic == "" {
+	if !a.pushes(in.Provider) {
 		return nil
 	}
 	c, err := a.buildConnector(ctx, in)
@@ -116,8 +126,15 @@ func (a *App) pushWatch(ctx context.Context, in *store.Integration, cur *store.S
 	if !ok {
 		return nil
 	}
+	base := a.cfg.PublicBaseURL.String()
 	req := connector.WatchRequest{Topic: a.cfg.Gmail.Topic}
-	if cur != nil && !cur.Expiry.Before(a.now()) {
+	if in.Provider == providerOutlook {
+		req = connector.WatchRequest{NotificationURL: base + "/webhooks/microsoft", LifecycleURL: base + "/webhooks/microsoft/lifecycle", ClientState: outlook.NewClientState()}
+	}
+	if cur != nil && cur.ID != "" && cur.ClientState != "" {
+		req.ClientState = cur.ClientState
+	}
+	if cur != nil && !cur.Expiry.Before(a.now()) && (cur.ID != "" || in.Provider == providerGmail) {
 		req.Current = &connector.Subscription{ID: cur.ID, Resource: cur.Resource, Expiry: cur.Expiry, Cursor: connector.Cursor(cur.Cursor)}
 	}
 	sub, err := w.Watch(ctx, req)
@@ -126,7 +143,7 @@ func (a *App) pushWatch(ctx context.Context, in *store.Integration, cur *store.S
 	}
 	return a.store.PutSubscription(ctx, &store.Subscription{
 		TenantID: in.TenantID, IntegrationID: in.ID, Provider: in.Provider,
-		ID: sub.ID, Address: strings.ToLower(gmailSettings(in).Email), Resource: sub.Resource,
-		Cursor: string(sub.Cursor), Expiry: sub.Expiry,
+		ID: sub.ID, Address: strings.ToLower(mailboxAddress(in.Provider, in.Config)), Resource: sub.Resource,
+		ClientState: req.ClientState, Cursor: string(sub.Cursor), Expiry: sub.Expiry,
 	})
 }

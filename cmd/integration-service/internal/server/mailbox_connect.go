@@ -2,12 +2,10 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/ucsp/integration/connector"
-	"github.com/ucsp/integration/gmail"
 	"github.com/ucsp/integration/store"
 )
 
@@ -80,11 +78,4 @@ func (a *App) findMailbox(ctx context.Context, provider, tenant, id, email strin
 		}
 		opts.Cursor = page.NextCursor
 	}
-}
-
-// gmailSettings decodes a gmail integration's config.
-func gmailSettings(in *store.Integration) gmail.Settings {
-	var s gmail.Settings
-	_ = json.Unmarshal(in.Config, &s) // validated when stored
-	return s
 }
