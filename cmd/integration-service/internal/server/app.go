@@ -101,7 +101,16 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 		a.refreshLocks = lease.NewRedisStore(a.rdb, cfg.RedisPrefix+":oauth")
 	}
 	if a.registry == nil {
-		if a.registry, err = newRegistry(cfg, a.limiter, a.now); err != nil {
+		var sem ratelimit.Semaphore
+		if a.rdb != nil {
+			sem, err = ratelimit.NewRedisSemaphore(a.rdb, ratelimit.SemaphoreOptions{Prefix: cfg.RedisPrefix + ":graph", LeaseTTL: time.Minute})
+		} else {
+			sem, err = ratelimit.NewMemorySemaphore(ratelimit.SemaphoreOptions{LeaseTTL: time.Minute})
+		}
+		if err != nil {
+			return nil, err
+		}
+		if a.registry, err = newRegistry(cfg, registryDeps{limiter: a.limiter, sem: sem, now: a.now}); err != nil {
 			return nil, err
 		}
 	}

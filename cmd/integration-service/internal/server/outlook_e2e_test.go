@@ -35,12 +35,22 @@ type outlookEnv struct {
 	now time.Time
 }
 
-func newOutlookEnv(t *testing.T) *outlookEnv {
+func newOutlookEnv(t *testing.T, opts outlooktest.Options) *outlookEnv {
 	t.Helper()
 	e := &outlookEnv{t: t, now: time.Now()}
-	e.fake = outlooktest.NewServer(outlooktest.Options{AllowHTTPNotificationURLs: true, Now: e.clock})
+	opts.AllowHTTPNotificationURLs, opts.Now = true, e.clock
+	e.fake = outlooktest.NewServer(opts)
 	t.Cleanup(e.fake.Close)
 	e.rc = newReceiver(t)
+	return e
+}
+
+// start serves a new App on the env's fake and receiver with extra
+// configuration (a database, say), stopped when the test ends or stop
+// is called.
+func (e *outlookEnv) start(extra map[string]string) (stop func()) {
+	t := e.t
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	e.base = "http://" + ln.Addr().String()
@@ -52,18 +62,24 @@ func newOutlookEnv(t *testing.T) *outlookEnv {
 		"EVENTS_WEBHOOK_URL": e.rc.srv.URL + "/events", "EVENTS_WEBHOOK_SECRET": e.rc.secret,
 		"SYNC_SWEEP_INTERVAL": "9999h", "HEALTH_CHECK_INTERVAL": "9999h", "WATCH_RENEW_INTERVAL": "9999h", "TOKEN_REFRESH_INTERVAL": "9999h",
 	}
+	for k, v := range extra {
+		env[k] = v
+	}
 	cfg, err := LoadConfig(func(k string) string { return env[k] })
 	require.NoError(t, err)
-	e.app, err = New(context.Background(), cfg, Options{Logger: discardLogger()})
+	app, err := New(context.Background(), cfg, Options{Logger: discardLogger()})
 	require.NoError(t, err)
-	e.app.clock = e.clock
+	app.clock = e.clock
+	e.app = app
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- e.app.Serve(ctx, ln, RoleAll) }()
-	t.Cleanup(func() { cancel(); <-done; _ = e.app.Close() })
+	go func() { done <- app.Serve(ctx, ln, RoleAll) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done; _ = app.Close() }) }
+	t.Cleanup(stop)
 	e.token, err = NewToken([]byte(testSecret), "tenant-outlook", "test", "", time.Hour)
 	require.NoError(t, err)
-	return e
+	return stop
 }
 
 func (e *outlookEnv) clock() time.Time {
@@ -135,7 +151,8 @@ func outlookMail(n int) []byte {
 func TestOutlookEndToEnd(t *testing.T) {
 	t.Parallel()
 	const addr = "support@contoso.com"
-	e := newOutlookEnv(t)
+	e := newOutlookEnv(t, outlooktest.Options{})
+	e.start(nil)
 	mb := e.fake.AddUser(addr)
 	for i := 1; i <= 2; i++ {
 		_, err := mb.Insert(outlookMail(i), outlooktest.Inbox)
@@ -210,6 +227,52 @@ func TestOutlookEndToEnd(t *testing.T) {
 	after := e.fake.Subscriptions(addr)[0].ExpirationDateTime
 	require.True(t, after.After(before.Add(24*time.Hour)), "extended by a day or more: %s → %s", before, after)
 	require.WithinDuration(t, after, e.subscription(id).Expiry, time.Second)
+	require.LessOrEqual(t, e.fake.PeakConcurrency(addr), 4, "Graph's 4 concurrent requests per mailbox")
+}
+
+// TestOutlookRefreshTokenAcrossRestart (production mode): Microsoft
+// rotates the refresh token on every use (the fake revokes the used
+// one); a process whose access token Graph rejects refreshes and saves
+// the new refresh token, and after a restart the next process, whose
+// access token is rejected too, refreshes with that saved token.
+func TestOutlookRefreshTokenAcrossRestart(t *testing.T) {
+	t.Parallel()
+	const addr = "support@contoso.com"
+	env := productionTestEnv(t)
+	e := newOutlookEnv(t, outlooktest.Options{RevokeUsedRefreshTokens: true})
+	stop := e.start(env)
+	mb := e.fake.AddUser(addr)
+	id := e.connect(addr)
+	creds := func() (string, string) {
+		c, err := e.app.store.Credentials(context.Background(), "tenant-outlook", id)
+		require.NoError(t, err)
+		return c.OAuth2.AccessToken, c.OAuth2.RefreshToken
+	}
+	for round := 1; round <= 2; round++ {
+		access, refresh := creds()
+		e.fake.ExpireToken(access)
+		_, err := mb.Insert(outlookMail(10+round), outlooktest.Inbox)
+		require.NoError(t, err)
+		if round == 2 {
+			// The new process listens elsewhere than the subscription's
+			// URL (a test's port, not a deployment's public URL): its
+			// sync is asked for directly.
+			_, err = e.app.enqueueSync(context.Background(), "tenant-outlook", id)
+			require.NoError(t, err)
+		}
+		e.waitMessages(id, round)
+		_, rotated := creds()
+		require.NotEqual(t, refresh, rotated, "round %d: the rotated refresh token is saved", round)
+		require.False(t, e.fake.RefreshTokenValid(refresh))
+		require.True(t, e.fake.RefreshTokenValid(rotated))
+		if round == 1 {
+			stop()
+			e.start(env) // the next round runs in a new process
+		}
+	}
+	in, err := e.app.store.GetIntegration(context.Background(), "tenant-outlook", id)
+	require.NoError(t, err)
+	require.Equal(t, store.StatusActive, in.Status)
 }
 
 // postLifecycle posts a lifecycle notification as Graph does and

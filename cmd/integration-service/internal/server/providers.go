@@ -42,13 +42,23 @@ func knownProvider(p string) bool {
 // (Microsoft Graph at cfg.Graph.APIURL, tokens refreshed with the
 // MICROSOFT_CLIENT_ID client).
 func NewRegistry(cfg *Config) (*connector.Registry, error) {
-	return newRegistry(cfg, nil, nil)
+	return newRegistry(cfg, registryDeps{})
 }
 
-// newRegistry is NewRegistry with Gmail's and Graph's per-mailbox
-// quotas kept through limiter (nil: none) and now the clock of Graph
+// registryDeps are what the server's connectors share: the limiter
+// that keeps Gmail's and Graph's per-mailbox quotas (nil: none), the
+// semaphore of Graph's 4 concurrent requests per mailbox across
+// processes (nil: each connector's own limit), and the clock of Graph
 // subscription expiries (nil: time.Now).
-func newRegistry(cfg *Config, limiter ratelimit.Limiter, now func() time.Time) (*connector.Registry, error) {
+type registryDeps struct {
+	limiter ratelimit.Limiter
+	sem     ratelimit.Semaphore
+	now     func() time.Time
+}
+
+// newRegistry is NewRegistry with deps.
+func newRegistry(cfg *Config, deps registryDeps) (*connector.Registry, error) {
+	limiter := deps.limiter
 	dial := mailDialer(cfg.AllowPrivateHosts)
 	var r connector.Registry
 	err := r.Register(providerIMAP, imap.Factory(imap.FactoryOptions{
@@ -73,15 +83,9 @@ func newRegistry(cfg *Config, limiter ratelimit.Limiter, now func() time.Time) (
 	if err := r.Register(providerGmail, gmail.Factory(gmail.FactoryOptions{Base: base, OAuth2: conf})); err != nil {
 		return nil, err
 	}
-	graph := outlook.Config{Endpoint: cfg.Graph.APIURL, Now: now}
+	graph := outlook.Config{Endpoint: cfg.Graph.APIURL, Now: deps.now}
 	if limiter != nil {
-		q := ratelimit.GraphMailboxQuota()
-		graph.Limiter = outlook.LimiterFunc(func(ctx context.Context, mailbox string) (func(), error) {
-			if err := q.Wait(ctx, limiter, "graph:"+mailbox, "request"); err != nil {
-				return nil, err
-			}
-			return func() {}, nil // concurrency: the connector's own limit (4)
-		})
+		graph.Limiter = graphLimiter(limiter, deps.sem)
 	}
 	var msConf *oauth2.Config
 	if cfg.Microsoft.ID != "" {
@@ -144,4 +148,25 @@ func (c *credentialsInput) credentials() connector.Credentials {
 		return connector.Credentials{}
 	}
 	return connector.Credentials{Username: c.Username, Password: c.Password}
+}
+
+// graphLimiter admits a Graph request for a mailbox under its 10,000
+// requests per 10 minutes (limiter) and, with sem, its 4 concurrent
+// requests across processes.
+func graphLimiter(limiter ratelimit.Limiter, sem ratelimit.Semaphore) outlook.Limiter {
+	q := ratelimit.GraphMailboxQuota()
+	return outlook.LimiterFunc(func(ctx context.Context, mailbox string) (func(), error) {
+		key := "graph:" + mailbox
+		if err := q.Wait(ctx, limiter, key, "request"); err != nil {
+			return nil, err
+		}
+		if sem == nil {
+			return func() {}, nil
+		}
+		lease, err := sem.Acquire(ctx, key, ratelimit.GraphMailboxConcurrency)
+		if err != nil {
+			return nil, err
+		}
+		return func() { _ = lease.Release(context.WithoutCancel(ctx)) }, nil
+	})
 }
