@@ -146,6 +146,7 @@ func (a *App) deleteIntegration(w http.ResponseWriter, r *http.Request) {
 		notFound(w, r, "integration")
 		return
 	}
+	a.unwatch(r.Context(), TenantID(r.Context()), id)
 	err := a.store.DeleteIntegration(r.Context(), TenantID(r.Context()), id)
 	a.verifiers.forget(id)
 	if err != nil {

@@ -228,6 +228,16 @@ func TestOutlookEndToEnd(t *testing.T) {
 	require.True(t, after.After(before.Add(24*time.Hour)), "extended by a day or more: %s → %s", before, after)
 	require.WithinDuration(t, after, e.subscription(id).Expiry, time.Second)
 	require.LessOrEqual(t, e.fake.PeakConcurrency(addr), 4, "Graph's 4 concurrent requests per mailbox")
+
+	// Deleting the integration deletes its subscription at Graph.
+	req, err := http.NewRequest(http.MethodDelete, e.base+"/api/v1/integrations/"+id, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	require.Empty(t, e.fake.Subscriptions(addr))
 }
 
 // TestOutlookRefreshTokenAcrossRestart (production mode): Microsoft

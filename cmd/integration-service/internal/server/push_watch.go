@@ -147,3 +147,29 @@ func (a *App) pushWatch(ctx context.Context, in *store.Integration, cur *store.S
 		ClientState: req.ClientState, Cursor: string(sub.Cursor), Expiry: sub.Expiry,
 	})
 }
+
+// unwatch removes the push registration of the tenant's integration id
+// at its provider, if it has one, before the integration is deleted: a
+// Graph subscription would otherwise notify for days. Best effort: a
+// registration left behind expires, and its notifications are dropped.
+func (a *App) unwatch(ctx context.Context, tenant, id string) {
+	sub, err := a.store.GetSubscription(ctx, tenant, id)
+	if err != nil {
+		return // none, or not readable: nothing to remove
+	}
+	in, err := a.store.GetIntegration(ctx, tenant, id)
+	if err != nil {
+		return
+	}
+	c, err := a.buildConnector(ctx, in)
+	if err != nil {
+		return
+	}
+	defer closeConnector(c)
+	if w, ok := c.(connector.Watcher); ok {
+		cur := &connector.Subscription{ID: sub.ID, Resource: sub.Resource, Expiry: sub.Expiry, Cursor: connector.Cursor(sub.Cursor)}
+		if err := w.Unwatch(ctx, cur); err != nil {
+			a.logger.WarnContext(ctx, "removing a push registration failed; it will expire", "integration_id", id, "error", err)
+		}
+	}
+}
