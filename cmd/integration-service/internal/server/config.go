@@ -63,6 +63,9 @@ type Config struct {
 	// providers (GOOGLE_CLIENT_ID/SECRET, MICROSOFT_CLIENT_ID/SECRET/TENANT).
 	Google    OAuthClient
 	Microsoft OAuthClient
+	// AdminToken is ADMIN_TOKEN, the operators' credential for
+	// /dashboard (at least 32 characters); "" turns the dashboard off.
+	AdminToken string
 	// Gmail is how the server reaches Google for the gmail provider.
 	Gmail GmailConfig
 	// Graph is how the server reaches Microsoft for the outlook
@@ -233,6 +236,9 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		AuthURL:  parseBaseURL(e, "MICROSOFT_AUTH_URL", e.str("MICROSOFT_AUTH_URL", ms.AuthURL)).String(),
 		TokenURL: parseBaseURL(e, "MICROSOFT_TOKEN_URL", e.str("MICROSOFT_TOKEN_URL", ms.TokenURL)).String(),
 		APIURL:   parseBaseURL(e, "GRAPH_API_URL", e.str("GRAPH_API_URL", outlook.DefaultEndpoint)).String(),
+	}
+	if c.AdminToken = e.str("ADMIN_TOKEN", ""); c.AdminToken != "" && len(c.AdminToken) < 32 {
+		e.fail("ADMIN_TOKEN", "must be at least 32 characters (openssl rand -hex 32)")
 	}
 	c.Gmail.UserQuota = ratelimit.GmailUserQuota().Limit
 	if v := e.str("GMAIL_USER_QUOTA", ""); v != "" {

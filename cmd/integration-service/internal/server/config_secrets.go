@@ -82,6 +82,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("public_base_url", c.PublicBaseURL.String()),
 		slog.Int("queue_concurrency", c.QueueConcurrency),
 		slog.Bool("events_webhook", c.EventsWebhookURL != ""),
+		slog.Bool("dashboard", c.AdminToken != ""),
 		slog.Bool("google_oauth", c.Google.ID != ""),
 		slog.Bool("microsoft_oauth", c.Microsoft.ID != ""),
 		slog.Bool("mail_allow_private_hosts", c.AllowPrivateHosts),

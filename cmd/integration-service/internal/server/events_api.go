@@ -76,10 +76,15 @@ func (a *App) redeliverEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a.deliverer != nil {
-		suffix := "-r" + time.Now().UTC().Format("20060102T150405.000000000")
-		if err := a.enqueueDelivery(r.Context(), ev, suffix); err != nil {
+		if err := a.enqueueDelivery(r.Context(), ev, redeliverySuffix()); err != nil {
 			a.logger.WarnContext(r.Context(), "enqueueing a redelivery failed; the sweep will", "event_id", ev.ID, "error", err)
 		}
 	}
 	writeJSON(w, http.StatusAccepted, newEventView(ev))
+}
+
+// redeliverySuffix makes a redelivery's job unique (the event's first
+// delivery job may still be known to the queue).
+func redeliverySuffix() string {
+	return "-r" + time.Now().UTC().Format("20060102T150405.000000000")
 }

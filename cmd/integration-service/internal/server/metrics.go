@@ -24,11 +24,14 @@ type metrics struct {
 	httpDuration *prometheus.HistogramVec
 	jobRuns      *prometheus.CounterVec
 	jobDuration  *prometheus.HistogramVec
+	// history keeps the last hour of job runs for the dashboard.
+	history *jobHistory
 }
 
 func newMetrics(a *App) *metrics {
 	m := &metrics{
-		reg: prometheus.NewRegistry(),
+		history: newJobHistory(),
+		reg:     prometheus.NewRegistry(),
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "integration_http_requests_total",
 			Help: "HTTP requests served, by method, route pattern and status code.",
@@ -69,7 +72,9 @@ func (m *metrics) jobMiddleware(next queue.Handler) queue.Handler {
 	return queue.HandlerFunc(func(ctx context.Context, job *queue.Job) error {
 		start := time.Now()
 		err := next.ProcessJob(ctx, job)
-		m.jobDuration.WithLabelValues(job.Type).Observe(time.Since(start).Seconds())
+		end := time.Now()
+		m.jobDuration.WithLabelValues(job.Type).Observe(end.Sub(start).Seconds())
+		m.history.record(job.Queue, end, end.Sub(start))
 		outcome := "success"
 		switch {
 		case err == nil:

@@ -49,6 +49,7 @@ func (a *App) Handler(role Role) http.Handler {
 		return r
 	}
 	r.Get("/openapi.json", serveOpenAPI)
+	a.dashboardRoutes(r)
 	r.Post("/webhooks/custom/{integrationId}", a.customWebhook)
 	r.Method(http.MethodPost, "/webhooks/gmail", a.gmailPushRoute)
 	r.Get("/auth/google/callback", a.oauthCallback(a.google()))

@@ -1,0 +1,132 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+
+	"github.com/ucsp/integration/queue"
+	"github.com/ucsp/integration/store"
+)
+
+// dashboardMaxRows bounds the integrations and dead jobs a page lists.
+const dashboardMaxRows = 200
+
+// dashboardView is what the dashboard page shows.
+type dashboardView struct {
+	Now          time.Time
+	CSRF         string
+	Total        int
+	Counts       []store.IntegrationCount
+	Integrations []dashboardIntegration
+	Queues       []dashboardQueue
+	Dead         []*queue.JobInfo
+	Tenant       string
+	Events       []*store.Event
+}
+
+// dashboardIntegration is one row of the integrations table.
+type dashboardIntegration struct {
+	ID, Tenant, Name, Provider, Status, LastError string
+	LastSync, Lag, WatchExpiry                    string
+}
+
+// dashboardQueue is one row of the queues table.
+type dashboardQueue struct {
+	Name                                            string
+	Paused                                          bool
+	Pending, Active, Retry, Dead, Processed, Failed int64
+	OldestPending                                   string
+	RunsHour                                        int64
+	RunsChart, LatencyChart                         template.HTML
+}
+
+func (a *App) dashboardData(ctx context.Context, tenant string) (*dashboardView, error) {
+	now := a.now().UTC()
+	v := &dashboardView{Now: now, CSRF: a.dashboardSecret("csrf"), Tenant: tenant}
+	counts, err := a.store.CountIntegrations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v.Counts = counts
+	for _, c := range counts {
+		v.Total += int(c.Count)
+	}
+	err = a.eachIntegration(ctx, store.ListIntegrationsOptions{}, func(in *store.Integration) error {
+		if len(v.Integrations) == dashboardMaxRows {
+			return errEnough
+		}
+		row := dashboardIntegration{ID: in.ID, Tenant: in.TenantID, Name: in.Name, Provider: in.Provider, Status: string(in.Status), LastError: in.LastError,
+			LastSync: "never", Lag: "—", WatchExpiry: "—"}
+		if !in.LastSyncAt.IsZero() {
+			row.LastSync = in.LastSyncAt.UTC().Format("2006-01-02 15:04:05")
+			row.Lag = now.Sub(in.LastSyncAt).Round(time.Second).String()
+		}
+		if sub, err := a.store.GetSubscription(ctx, in.TenantID, in.ID); err == nil {
+			row.WatchExpiry = sub.Expiry.UTC().Format("2006-01-02 15:04:05")
+		}
+		v.Integrations = append(v.Integrations, row)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		return nil, err
+	}
+	stats, err := a.broker.Stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range stats {
+		runs, mean := a.metrics.history.series(s.Queue, now)
+		q := dashboardQueue{Name: s.Queue, Paused: s.Paused, Pending: s.Pending, Active: s.Active, Retry: s.Retry, Dead: s.Dead,
+			Processed: s.Processed, Failed: s.Failed, OldestPending: s.OldestPending.Round(time.Second).String()}
+		floats := make([]float64, len(runs))
+		for i, n := range runs {
+			q.RunsHour += n
+			floats[i] = float64(n)
+		}
+		q.RunsChart, q.LatencyChart = sparkline(floats, "jobs a minute"), sparkline(mean, "mean job duration, ms")
+		v.Queues = append(v.Queues, q)
+		if s.Dead > 0 && len(v.Dead) < dashboardMaxRows {
+			dead, err := a.broker.Dead(ctx, s.Queue, dashboardMaxRows-len(v.Dead))
+			if err != nil {
+				return nil, err
+			}
+			v.Dead = append(v.Dead, dead...)
+		}
+	}
+	if tenant != "" {
+		page, err := a.store.ListEvents(ctx, tenant, store.ListEventsOptions{ListOptions: store.ListOptions{Limit: 50}})
+		if err != nil {
+			return nil, err
+		}
+		v.Events = page.Items
+	}
+	return v, nil
+}
+
+// errEnough stops a scan that has all the rows a page shows.
+var errEnough = errors.New("enough rows for a page")
+
+// sparkline draws values as a small inline SVG line chart (numbers
+// only: safe as HTML).
+func sparkline(values []float64, label string) template.HTML {
+	const w, h = 180.0, 28.0
+	peak := 0.0
+	for _, x := range values {
+		peak = max(peak, x)
+	}
+	var pts strings.Builder
+	for i, x := range values {
+		y := h - 1
+		if peak > 0 {
+			y = h - 1 - (x/peak)*(h-2)
+		}
+		fmt.Fprintf(&pts, "%.1f,%.1f ", float64(i)*w/float64(max(len(values)-1, 1)), y)
+	}
+	return template.HTML(fmt.Sprintf( //nolint:gosec // numbers and a fixed label only
+		`<svg width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s, peak %.0f"><polyline fill="none" stroke="#2f6fb3" stroke-width="1.5" points="%s"/></svg>`,
+		w, h, w, h, template.HTMLEscapeString(label), peak, strings.TrimSpace(pts.String())))
+}
