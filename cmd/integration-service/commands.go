@@ -32,6 +32,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = healthcheck(ctx, args, getenv)
 	case "token":
 		err = token(args, getenv, stdout, stderr)
+	case "monitor":
+		err = monitor(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 	case "help", "-h", "-help", "--help":
@@ -47,7 +49,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return 0
 }
 
-const usage = `usage: integration-service [all|serve|worker|migrate|healthcheck [ready|live]|token -tenant ID|version]`
+const usage = `usage: integration-service [all|serve|worker|migrate|healthcheck [ready|live]|monitor [-w] [-url URL]|token -tenant ID|version]`
 
 func serve(ctx context.Context, role server.Role, getenv func(string) string, stderr io.Writer) error {
 	cfg, err := server.LoadConfig(getenv)

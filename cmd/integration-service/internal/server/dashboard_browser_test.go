@@ -39,7 +39,7 @@ const testAdminToken = "operator-token-0123456789abcdef0123456789"
 func TestDashboardInBrowser(t *testing.T) {
 	t.Parallel()
 	chromium := testenv.Lookup(t, "Chromium", "TEST_CHROMIUM")[0]
-	app := newTestApp(t, map[string]string{"ADMIN_TOKEN": testAdminToken,
+	app := newTestApp(t, map[string]string{"ADMIN_TOKEN": testAdminToken, "EVENTS_SWEEP_INTERVAL": "9999h",
 		"SYNC_SWEEP_INTERVAL": "9999h", "HEALTH_CHECK_INTERVAL": "9999h", "WATCH_RENEW_INTERVAL": "9999h", "TOKEN_REFRESH_INTERVAL": "9999h"})
 	ctx := context.Background()
 

@@ -201,8 +201,9 @@ func TestOutlookEndToEnd(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, postLifecycle(t, e.base, old, sub.ClientState, "subscriptionRemoved"))
 	require.Eventually(t, func() bool {
 		s := e.fake.Subscriptions(addr)
-		return len(s) == 1 && s[0].ID != old
-	}, 10*time.Second, 20*time.Millisecond, "a new subscription")
+		stored, err := e.app.store.GetSubscription(context.Background(), "tenant-outlook", id)
+		return len(s) == 1 && s[0].ID != old && err == nil && stored.ID == s[0].ID
+	}, 10*time.Second, 20*time.Millisecond, "a new subscription, at Graph and in the store")
 	sub = e.subscription(id)
 	require.NotEqual(t, old, sub.ID)
 
