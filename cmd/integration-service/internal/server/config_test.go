@@ -147,3 +147,17 @@ func TestEnvExampleDocumentsEveryVariable(t *testing.T) {
 		require.True(t, documented[k], "%s is read by LoadConfig but not in .env.example", k)
 	}
 }
+
+// TestReadmeTablesEveryVariable: the README's configuration table names
+// every variable LoadConfig reads.
+func TestReadmeTablesEveryVariable(t *testing.T) {
+	t.Parallel()
+	read := map[string]bool{}
+	_, err := LoadConfig(func(k string) string { read[k] = true; return "" })
+	require.NoError(t, err)
+	readme, err := os.ReadFile("../../../../README.md")
+	require.NoError(t, err)
+	for k := range read {
+		require.Contains(t, string(readme), "`"+k+"`", "%s is read by LoadConfig but not in the README's configuration table", k)
+	}
+}
