@@ -41,7 +41,7 @@ type dashboardQueue struct {
 	Pending, Active, Retry, Dead, Processed, Failed int64
 	OldestPending                                   string
 	RunsHour                                        int64
-	RunsChart, LatencyChart                         template.HTML
+	RunsChart, LatencyChart, DepthChart             template.HTML
 }
 
 func (a *App) dashboardData(ctx context.Context, tenant string) (*dashboardView, error) {
@@ -79,7 +79,7 @@ func (a *App) dashboardData(ctx context.Context, tenant string) (*dashboardView,
 		return nil, err
 	}
 	for _, s := range stats {
-		runs, mean := a.metrics.history.series(s.Queue, now)
+		runs, mean, depth := a.metrics.history.series(s.Queue, now)
 		q := dashboardQueue{Name: s.Queue, Paused: s.Paused, Pending: s.Pending, Active: s.Active, Retry: s.Retry, Dead: s.Dead,
 			Processed: s.Processed, Failed: s.Failed, OldestPending: s.OldestPending.Round(time.Second).String()}
 		floats := make([]float64, len(runs))
@@ -88,6 +88,7 @@ func (a *App) dashboardData(ctx context.Context, tenant string) (*dashboardView,
 			floats[i] = float64(n)
 		}
 		q.RunsChart, q.LatencyChart = sparkline(floats, "jobs a minute"), sparkline(mean, "mean job duration, ms")
+		q.DepthChart = sparkline(depth, "jobs pending")
 		v.Queues = append(v.Queues, q)
 		if s.Dead > 0 && len(v.Dead) < dashboardMaxRows {
 			dead, err := a.broker.Dead(ctx, s.Queue, dashboardMaxRows-len(v.Dead))

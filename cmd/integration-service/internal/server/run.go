@@ -67,6 +67,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
 			workerDone <- err
 		}()
 	}
+	if role != RoleWorker && a.cfg.AdminToken != "" {
+		go a.sampleDepth(workerCtx) // the dashboard's depth charts
+	}
 	a.logger.Info("serving", slog.String("role", string(role)), slog.String("addr", ln.Addr().String()), slog.Any("config", a.cfg))
 
 	select {
