@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -58,12 +57,8 @@ func newGmailEnv(t *testing.T) *gmailEnv {
 func (e *gmailEnv) start(extra map[string]string) (stop func()) {
 	t := e.t
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	e.base = "http://" + ln.Addr().String()
 	env := map[string]string{
 		"JWT_SECRET": testSecret, "LOG_LEVEL": "error",
-		"PUBLIC_BASE_URL":  e.base,
 		"GOOGLE_CLIENT_ID": "gmailtest-client", "GOOGLE_CLIENT_SECRET": "gmailtest-secret",
 		"GOOGLE_AUTH_URL": e.fake.OAuthEndpoint().AuthURL, "GOOGLE_TOKEN_URL": e.fake.OAuthEndpoint().TokenURL,
 		"GMAIL_API_URL": e.fake.URL, "GMAIL_PUBSUB_TOPIC": gmailTestTopic, "GMAIL_PUSH_SERVICE_ACCOUNT": gmailTestSA,
@@ -75,18 +70,8 @@ func (e *gmailEnv) start(extra map[string]string) (stop func()) {
 	for k, v := range extra {
 		env[k] = v
 	}
-	cfg, err := LoadConfig(func(k string) string { return env[k] })
-	require.NoError(t, err)
-	e.app, err = New(context.Background(), cfg, Options{Logger: discardLogger(), GoogleHTTPClient: e.issuer.HTTPClient()})
-	require.NoError(t, err)
-	e.app.clock = e.clock
-	app := e.app
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.Serve(ctx, ln, RoleAll) }()
-	var once sync.Once
-	stop = func() { once.Do(func() { cancel(); <-done; _ = app.Close() }) }
-	t.Cleanup(stop)
+	e.app, e.base, stop = serveApp(t, env, Options{GoogleHTTPClient: e.issuer.HTTPClient()}, func(a *App) { a.clock = e.clock })
+	var err error
 	e.token, err = NewToken([]byte(testSecret), "tenant-gmail", "test", "", time.Hour)
 	require.NoError(t, err)
 	return stop

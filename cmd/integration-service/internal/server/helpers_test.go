@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -32,3 +34,32 @@ func newTestApp(t *testing.T, env map[string]string) *App {
 }
 
 const testSecret = "test-secret-test-secret-test-secret-0123"
+
+// serveApp builds an App from exactly env (PUBLIC_BASE_URL set to the
+// loopback address it serves on) and opts, lets setup adjust it, and
+// serves it (RoleAll). It returns the App, its base URL and a stop
+// function, also run when t ends.
+func serveApp(t *testing.T, env map[string]string, opts Options, setup func(*App)) (*App, string, func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	base := "http://" + ln.Addr().String()
+	env["PUBLIC_BASE_URL"] = base
+	cfg, err := LoadConfig(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	app, err := New(context.Background(), cfg, opts)
+	require.NoError(t, err)
+	if setup != nil {
+		setup(app)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.Serve(ctx, ln, RoleAll) }()
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done; _ = app.Close() }) }
+	t.Cleanup(stop)
+	return app, base, stop
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -51,12 +50,9 @@ func newOutlookEnv(t *testing.T, opts outlooktest.Options) *outlookEnv {
 func (e *outlookEnv) start(extra map[string]string) (stop func()) {
 	t := e.t
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	e.base = "http://" + ln.Addr().String()
 	ep := e.fake.OAuthEndpoint("common")
 	env := map[string]string{
-		"JWT_SECRET": testSecret, "LOG_LEVEL": "error", "PUBLIC_BASE_URL": e.base,
+		"JWT_SECRET": testSecret, "LOG_LEVEL": "error",
 		"MICROSOFT_CLIENT_ID": "outlooktest-client", "MICROSOFT_CLIENT_SECRET": "outlooktest-secret",
 		"MICROSOFT_AUTH_URL": ep.AuthURL, "MICROSOFT_TOKEN_URL": ep.TokenURL, "GRAPH_API_URL": e.fake.Endpoint(),
 		"EVENTS_WEBHOOK_URL": e.rc.srv.URL + "/events", "EVENTS_WEBHOOK_SECRET": e.rc.secret,
@@ -65,18 +61,8 @@ func (e *outlookEnv) start(extra map[string]string) (stop func()) {
 	for k, v := range extra {
 		env[k] = v
 	}
-	cfg, err := LoadConfig(func(k string) string { return env[k] })
-	require.NoError(t, err)
-	app, err := New(context.Background(), cfg, Options{Logger: discardLogger()})
-	require.NoError(t, err)
-	app.clock = e.clock
-	e.app = app
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.Serve(ctx, ln, RoleAll) }()
-	var once sync.Once
-	stop = func() { once.Do(func() { cancel(); <-done; _ = app.Close() }) }
-	t.Cleanup(stop)
+	e.app, e.base, stop = serveApp(t, env, Options{}, func(a *App) { a.clock = e.clock })
+	var err error
 	e.token, err = NewToken([]byte(testSecret), "tenant-outlook", "test", "", time.Hour)
 	require.NoError(t, err)
 	return stop
