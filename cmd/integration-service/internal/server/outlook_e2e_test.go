@@ -114,6 +114,23 @@ func (e *outlookEnv) waitMessages(id string, n int) {
 	}, 10*time.Second, 20*time.Millisecond, "waiting for %d messages", n)
 }
 
+// settledCalls returns the fake's count of op calls once it has not
+// moved for half a second (syncs started earlier have ended).
+func (e *outlookEnv) settledCalls(op string) int {
+	e.t.Helper()
+	n := e.fake.Calls(op)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(500 * time.Millisecond)
+		m := e.fake.Calls(op)
+		if m == n {
+			return n
+		}
+		n = m
+	}
+	e.t.Fatalf("%s calls did not settle", op)
+	return n
+}
+
 func (e *outlookEnv) subscription(id string) *store.Subscription {
 	e.t.Helper()
 	sub, err := e.app.store.GetSubscription(context.Background(), "tenant-outlook", id)
@@ -161,7 +178,7 @@ func TestOutlookEndToEnd(t *testing.T) {
 	e.waitMessages(id, 3)
 
 	// A forged notification: wrong clientState, refused, nothing synced.
-	deltas := e.fake.Calls("delta")
+	deltas := e.settledCalls("delta")
 	forged := fmt.Sprintf(`{"value":[{"subscriptionId":%q,"clientState":"not-the-secret","changeType":"created","resource":"Users/x/Messages/y"}]}`, sub.ID)
 	resp, err := http.Post(e.base+"/webhooks/microsoft", "application/json", strings.NewReader(forged))
 	require.NoError(t, err)
