@@ -1,0 +1,315 @@
+// Command custom-server is a small service of its own built from the
+// module's packages: a store, a job queue and the IMAP connector, and nothing
+// else. POST /sync enqueues a sync of an IMAP mailbox; a worker runs it,
+// committing each batch of messages with its cursor to the store; GET
+// /messages lists what is stored. Each sync starts where the last one ended.
+//
+//	IMAP_PASSWORD=secret go run ./examples/custom-server \
+//	    -imap imap.example.com:993 -email support@example.com
+//	curl -X POST localhost:8080/sync
+//	curl localhost:8080/messages
+//
+// Everything is kept in memory by default. -database postgres://... keeps it
+// in PostgreSQL (the credentials sealed with the keys of ENCRYPTION_KEYS,
+// "id:BASE64KEY"), and -redis redis://... keeps the jobs in Redis, as the
+// integration service does in production.
+//
+// Only the "imap" provider is registered, so the program links neither the
+// Gmail nor the Microsoft Graph SDK: main_test.go checks it.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/imap"
+	"github.com/ucsp/integration/queue"
+	"github.com/ucsp/integration/store"
+	"github.com/ucsp/integration/store/memory"
+	"github.com/ucsp/integration/store/postgres"
+	"github.com/ucsp/integration/store/secrets"
+)
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.Addr, "addr", "localhost:8080", "the address to listen on")
+	flag.StringVar(&cfg.DatabaseURL, "database", "", "a postgres:// URL; empty: keep everything in memory")
+	flag.StringVar(&cfg.RedisURL, "redis", "", "a redis:// URL; empty: keep the jobs in memory")
+	flag.StringVar(&cfg.IMAPAddr, "imap", "", "the IMAP server, host:port")
+	flag.StringVar(&cfg.IMAPSecurity, "imap-security", "tls", `"tls", "starttls" or "none" (plaintext, loopback only)`)
+	flag.StringVar(&cfg.Email, "email", "", "the mailbox's address")
+	flag.StringVar(&cfg.IMAPUser, "imap-user", "", "the IMAP login name; empty: -email")
+	flag.StringVar(&cfg.Folder, "folder", "INBOX", "the folder to sync")
+	flag.Parse()
+	cfg.IMAPPassword = os.Getenv("IMAP_PASSWORD")
+	cfg.EncryptionKeys = os.Getenv("ENCRYPTION_KEYS")
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, cfg, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "custom-server:", err)
+		os.Exit(1)
+	}
+}
+
+// config is run's input.
+type config struct {
+	Addr           string
+	DatabaseURL    string // empty: store/memory
+	EncryptionKeys string // for PostgreSQL
+	RedisURL       string // empty: queue.NewMemory
+	RedisPrefix    string // Redis key prefix; empty: the queue's default
+	IMAPAddr       string // host:port
+	IMAPSecurity   string
+	Email          string
+	IMAPUser       string
+	IMAPPassword   string
+	Folder         string
+	Logger         *slog.Logger
+}
+
+// tenant owns the one integration of this example. A real service has a
+// tenant per customer, from its API key.
+const tenant = "demo"
+
+// server holds what the routes and the job handler share.
+type server struct {
+	store    store.Store
+	broker   queue.Broker
+	registry *connector.Registry
+	logger   *slog.Logger
+
+	mu  sync.Mutex // serializes writes to out
+	out io.Writer
+}
+
+func (s *server) printf(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprintf(s.out, format, args...)
+}
+
+func run(ctx context.Context, cfg config, out io.Writer) error {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = st.Close() }()
+	broker, closeBroker, err := openBroker(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeBroker()
+
+	// A registry of the providers this program links: IMAP only.
+	var reg connector.Registry
+	if err := reg.Register(imap.ProviderName, imap.Factory(imap.FactoryOptions{})); err != nil {
+		return err
+	}
+	s := &server{store: st, broker: broker, registry: &reg, logger: cfg.Logger, out: out}
+
+	in, err := s.createIntegration(ctx, cfg)
+	if err != nil {
+		return err
+	}
+
+	var mux queue.Mux
+	mux.HandleFunc("imap.sync", s.syncJob)
+	w, err := queue.NewWorker(broker, &mux, queue.WorkerConfig{Concurrency: 2, Logger: cfg.Logger})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	s.printf("integration %s: %s at %s\n", in.ID, cfg.Email, cfg.IMAPAddr)
+	s.printf("listening on http://%s\n", ln.Addr())
+
+	// The worker and the HTTP server run until ctx ends.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workerDone := make(chan error, 1)
+	go func() { workerDone <- w.Run(ctx) }()
+	srv := &http.Server{Handler: s.routes(in), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutCtx, cancelShutdown := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancelShutdown()
+		_ = srv.Shutdown(shutCtx)
+	}()
+	serveErr := srv.Serve(ln)
+	cancel()
+	workErr := <-workerDone
+	if !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return workErr
+}
+
+// createIntegration stores the mailbox: its settings as the imap
+// provider reads them, and its password, which the store seals.
+func (s *server) createIntegration(ctx context.Context, cfg config) (*store.Integration, error) {
+	host, port, err := net.SplitHostPort(cfg.IMAPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("-imap: %w", err)
+	}
+	portNum, err := strconv.Atoi(port)
+	if err != nil {
+		return nil, fmt.Errorf("-imap: bad port %q", port)
+	}
+	settings, err := json.Marshal(imap.Settings{
+		Email:   cfg.Email,
+		IMAP:    imap.ServerSettings{Host: host, Port: portNum, Security: imap.Security(cfg.IMAPSecurity), Username: cfg.IMAPUser},
+		Folders: []string{cfg.Folder},
+	})
+	if err != nil {
+		return nil, err
+	}
+	in := &store.Integration{TenantID: tenant, Provider: imap.ProviderName, Name: cfg.Email, Config: settings}
+	err = s.store.CreateIntegration(ctx, in, connector.Credentials{Password: cfg.IMAPPassword})
+	return in, err
+}
+
+// routes are the HTTP API of the integration in.
+func (s *server) routes(in *store.Integration) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /sync", func(w http.ResponseWriter, r *http.Request) {
+		// Unique coalesces triggers: while a sync of the mailbox is
+		// pending, another request adds nothing; during one, it records
+		// exactly one more run.
+		res, err := queue.EnqueueJSON(r.Context(), s.broker, "imap.sync",
+			syncArgs{TenantID: in.TenantID, IntegrationID: in.ID}, queue.Unique("sync:"+in.ID))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		writeJSON(w, http.StatusAccepted, map[string]any{"job_id": res.ID, "duplicate": res.Duplicate})
+	})
+	mux.HandleFunc("GET /messages", func(w http.ResponseWriter, r *http.Request) {
+		n, err := s.store.CountMessages(r.Context(), in.TenantID, in.ID)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		page, err := s.store.ListMessages(r.Context(), in.TenantID, in.ID, store.ListMessagesOptions{
+			ListOptions: store.ListOptions{Cursor: r.URL.Query().Get("cursor")},
+		})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"count": n, "data": page.Items, "next_cursor": page.NextCursor})
+	})
+	return mux
+}
+
+// syncArgs is the payload of an "imap.sync" job.
+type syncArgs struct {
+	TenantID      string `json:"tenant_id"`
+	IntegrationID string `json:"integration_id"`
+}
+
+// syncJob syncs one integration from its stored cursor, committing each
+// batch with the cursor that covers it. An error retries the job with
+// backoff; the next run resumes from the last committed batch.
+func (s *server) syncJob(ctx context.Context, job *queue.Job) error {
+	var args syncArgs
+	if err := job.Decode(&args); err != nil {
+		return fmt.Errorf("%w: %w", queue.ErrSkipRetry, err)
+	}
+	in, err := s.store.GetIntegration(ctx, args.TenantID, args.IntegrationID)
+	if err != nil {
+		return err
+	}
+	creds, err := s.store.Credentials(ctx, in.TenantID, in.ID)
+	if err != nil {
+		return err
+	}
+	c, err := s.registry.New(ctx, connector.Config{
+		Provider: in.Provider, IntegrationID: in.ID, Settings: in.Config, Credentials: creds, Logger: s.logger,
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %w", queue.ErrSkipRetry, err) // bad settings: retrying cannot help
+	}
+	if cl, ok := c.(io.Closer); ok {
+		defer func() { _ = cl.Close() }()
+	}
+
+	state, err := s.store.SyncState(ctx, in.TenantID, in.ID)
+	if err != nil {
+		return err
+	}
+	version, inserted := state.Version, 0
+	err = c.Sync(ctx, state.Cursor, func(ctx context.Context, b *connector.Batch) error {
+		res, err := s.store.CommitSync(ctx, &store.SyncCommit{
+			TenantID: in.TenantID, IntegrationID: in.ID, Version: version,
+			Cursor: b.Cursor, Messages: b.Messages, Changes: b.Changes,
+		})
+		if err != nil {
+			return err
+		}
+		version = res.Version
+		inserted += len(res.Inserted)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.printf("synced %s: %d new messages\n", in.ID, inserted)
+	return nil
+}
+
+// openStore opens PostgreSQL when cfg names a database, memory otherwise.
+func openStore(ctx context.Context, cfg config) (store.Store, error) {
+	if cfg.DatabaseURL == "" {
+		return memory.New(memory.Options{})
+	}
+	ring, err := secrets.ParseKeyring(cfg.EncryptionKeys)
+	if err != nil {
+		return nil, fmt.Errorf("ENCRYPTION_KEYS: %w", err)
+	}
+	return postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{Keyring: ring, Migrate: true, Logger: cfg.Logger})
+}
+
+// openBroker opens a Redis broker when cfg names a server, a memory one
+// otherwise, and returns a function that closes it.
+func openBroker(cfg config) (queue.Broker, func(), error) {
+	if cfg.RedisURL == "" {
+		m := queue.NewMemory(queue.MemoryOptions{})
+		return m, func() { _ = m.Close() }, nil
+	}
+	opt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-redis: %w", err)
+	}
+	rdb := redis.NewClient(opt)
+	r, err := queue.NewRedis(rdb, queue.RedisOptions{Prefix: cfg.RedisPrefix, Logger: cfg.Logger})
+	if err != nil {
+		_ = rdb.Close()
+		return nil, nil, err
+	}
+	return r, func() { _ = r.Close(); _ = rdb.Close() }, nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
