@@ -62,6 +62,11 @@ type EventStore interface {
 	// ListEvents pages through the tenant's events in the order they were
 	// stored.
 	ListEvents(ctx context.Context, tenantID string, opts ListEventsOptions) (*Page[*Event], error)
+	// RecentEvents returns up to limit of the latest events of every
+	// tenant, newest first, of status when it is set: for operators'
+	// dashboards, never for a tenant's request. limit must be 1 to
+	// MaxLimit (ErrInvalid).
+	RecentEvents(ctx context.Context, status EventStatus, limit int) ([]*Event, error)
 	// ClaimEvents returns up to limit pending events of any tenant that
 	// are due at now, oldest first, and hides them from other claimers
 	// until now+lease: concurrent claimers never get the same event. A

@@ -77,6 +77,33 @@ func (s *Store) ListEvents(ctx context.Context, tenantID string, opts store.List
 	return p, err
 }
 
+// RecentEvents scans every event; fine for the few an embedded store
+// holds.
+func (s *Store) RecentEvents(ctx context.Context, status store.EventStatus, limit int) ([]*store.Event, error) {
+	if limit < 1 || limit > store.MaxLimit {
+		return nil, invalid("limit", fmt.Sprintf("must be 1 to %d", store.MaxLimit))
+	}
+	if status != "" && !validEventStatus(status) {
+		return nil, invalid("status", "is not a known event status")
+	}
+	var recent []*store.Event
+	err := s.read(ctx, func(t *tables) error {
+		var rows []*eventRow
+		for _, r := range t.events {
+			if status == "" || r.ev.Status == status {
+				rows = append(rows, r)
+			}
+		}
+		sort.Slice(rows, func(i, j int) bool { return rows[i].seq > rows[j].seq })
+		recent = make([]*store.Event, 0, min(limit, len(rows)))
+		for _, r := range rows[:min(limit, len(rows))] {
+			recent = append(recent, cloneEvent(&r.ev)) // the store's rows stay its own
+		}
+		return nil
+	})
+	return recent, err
+}
+
 func validEventStatus(s store.EventStatus) bool {
 	switch s {
 	case store.EventPending, store.EventDelivered, store.EventDead:

@@ -235,6 +235,32 @@ func (s *Store) ListEvents(ctx context.Context, tenantID string, opts store.List
 	return &store.Page[*store.Event]{Items: eventsOf(p.Items), NextCursor: p.NextCursor}, nil
 }
 
+// RecentEvents reads the latest events by seq (events_seq_idx, and
+// events_dead_seq_idx for the dead ones).
+func (s *Store) RecentEvents(ctx context.Context, status store.EventStatus, limit int) ([]*store.Event, error) {
+	const op = "recent events"
+	if limit < 1 || limit > store.MaxLimit {
+		return nil, fmt.Errorf("postgres: %s: %w", op, store.Invalid("limit", fmt.Sprintf("must be 1 to %d", store.MaxLimit)))
+	}
+	sql, args := `SELECT `+eventColumns+` FROM events ORDER BY seq DESC LIMIT $1`, []any{limit}
+	switch status {
+	case "":
+	case store.EventPending, store.EventDelivered, store.EventDead:
+		sql, args = `SELECT `+eventColumns+` FROM events WHERE status = $2 ORDER BY seq DESC LIMIT $1`, []any{limit, string(status)}
+	default:
+		return nil, fmt.Errorf("postgres: %s: %w", op, store.Invalid("status", fmt.Sprintf("%q is not an event status", status)))
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	found, err := collect(rows, scanEvent)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	return eventsOf(found), nil
+}
+
 // ClaimEvents leases up to limit due events, skipping rows other
 // claimers have locked, in one statement.
 func (s *Store) ClaimEvents(ctx context.Context, at time.Time, limit int, lease time.Duration) ([]*store.Event, error) {

@@ -20,6 +20,36 @@ func newEvent(in *store.Integration, n int) *store.Event {
 }
 
 var eventTests = map[string]func(*testing.T, *Harness){
+	"RecentAcrossTenants": func(t *testing.T, h *Harness) {
+		ctx := ctxFor(t)
+		a, b := mustIntegration(t, h.Store, tenantA), mustIntegration(t, h.Store, tenantB)
+		var ids []string // in insertion order
+		for i, in := range []*store.Integration{a, b, a, b, a} {
+			ev := newEvent(in, i)
+			if i%2 == 1 {
+				ev.Status = store.EventDead
+			}
+			require.NoError(t, h.Store.InsertEvents(ctx, ev))
+			ids = append(ids, ev.ID)
+		}
+		recent, err := h.Store.RecentEvents(ctx, "", 3)
+		require.NoError(t, err)
+		require.Equal(t, []string{ids[4], ids[3], ids[2]}, eventIDs(recent), "newest first, every tenant")
+		dead, err := h.Store.RecentEvents(ctx, store.EventDead, 10)
+		require.NoError(t, err)
+		require.Equal(t, []string{ids[3], ids[1]}, eventIDs(dead))
+		require.Equal(t, tenantB, dead[0].TenantID)
+		dead[0].Type = "changed"
+		again, err := h.Store.RecentEvents(ctx, store.EventDead, 1)
+		require.NoError(t, err)
+		require.Equal(t, "message.received", again[0].Type, "a returned event is a copy")
+		for _, bad := range []int{0, -1, store.MaxLimit + 1} {
+			_, err := h.Store.RecentEvents(ctx, "", bad)
+			require.ErrorIs(t, err, store.ErrInvalid, "limit %d", bad)
+		}
+		_, err = h.Store.RecentEvents(ctx, "lost", 1)
+		require.ErrorIs(t, err, store.ErrInvalid)
+	},
 	"InsertFillsAndIsIdempotent": func(t *testing.T, h *Harness) {
 		ctx := ctxFor(t)
 		in := mustIntegration(t, h.Store, tenantA)

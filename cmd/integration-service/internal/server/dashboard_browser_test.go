@@ -71,6 +71,10 @@ func TestDashboardInBrowser(t *testing.T) {
 		return err == nil && len(dead) == 1
 	}, 10*time.Second, 20*time.Millisecond)
 
+	// A delivery that failed for good.
+	failed := &store.Event{TenantID: "tenant-dash", Type: "message.received", Payload: json.RawMessage(`{"n":1}`), Status: store.EventDead, LastError: "platform answered 400"}
+	require.NoError(t, app.store.InsertEvents(ctx, failed))
+
 	// What the API says.
 	stats := queueStatsOf(t, base)
 	counts, err := app.store.CountIntegrations(ctx)
@@ -140,6 +144,15 @@ func TestDashboardInBrowser(t *testing.T) {
 	require.Empty(t, dead)
 	require.Eventually(t, func() bool { return queueStatsOf(t, base)["processed"] == stats["processed"]+1 }, 10*time.Second, 20*time.Millisecond,
 		"the requeued job ran")
+
+	// Redeliver the failed event: it leaves the failed list, pending again.
+	frow := fmt.Sprintf(`tr.failed-event[data-id="%s"]`, failed.ID)
+	require.Equal(t, "platform answered 400", text(frow+" td:nth-child(6)"))
+	do(chromedp.Click(chromedp.CSS(frow + " button.redeliver")))
+	do(chromedp.WaitVisible(chromedp.CSS("#no-failed-events")))
+	ev, err := app.store.GetEvent(ctx, "tenant-dash", failed.ID)
+	require.NoError(t, err)
+	require.Equal(t, store.EventPending, ev.Status)
 }
 
 // queueStatsOf reads the default queue's numbers from

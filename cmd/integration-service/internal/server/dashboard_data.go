@@ -24,8 +24,10 @@ type dashboardView struct {
 	Integrations []dashboardIntegration
 	Queues       []dashboardQueue
 	Dead         []*queue.JobInfo
-	Tenant       string
-	Events       []*store.Event
+	// Failed are the latest dead event deliveries of every tenant.
+	Failed []*store.Event
+	Tenant string
+	Events []*store.Event
 }
 
 // dashboardIntegration is one row of the integrations table.
@@ -97,6 +99,9 @@ func (a *App) dashboardData(ctx context.Context, tenant string) (*dashboardView,
 			}
 			v.Dead = append(v.Dead, dead...)
 		}
+	}
+	if v.Failed, err = a.store.RecentEvents(ctx, store.EventDead, 50); err != nil {
+		return nil, err
 	}
 	if tenant != "" {
 		page, err := a.store.ListEvents(ctx, tenant, store.ListEventsOptions{ListOptions: store.ListOptions{Limit: 50}})
