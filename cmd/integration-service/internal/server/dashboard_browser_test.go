@@ -120,6 +120,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	require.Equal(t, strconv.FormatInt(stats["dead"], 10), deadShown, "the dead count is the API's")
 	require.Equal(t, "1", deadShown)
 	require.Equal(t, strconv.FormatInt(stats["processed"], 10), processed)
+	charts, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('tr[data-queue="default"] svg polyline').length`))
+	require.NoError(t, err)
+	require.Equal(t, 4, charts, "depth, processed, wait and duration charts")
 
 	shot := os.Getenv("DASHBOARD_SCREENSHOT")
 	if shot == "" {
@@ -242,4 +245,41 @@ func serveTest(h http.Handler, method, path, auth string, form map[string]string
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
+}
+
+// TestJobHistory: queue samples give each minute its deepest pending
+// count, longest wait and the jobs processed since the previous sampled
+// minute; this process's runs give mean durations; minutes an hour old
+// are forgotten.
+func TestJobHistory(t *testing.T) {
+	t.Parallel()
+	h := newJobHistory()
+	now := time.Unix(1_800_000_000, 0) // a minute's start
+	at := func(min int) time.Time { return now.Add(time.Duration(min) * time.Minute) }
+	st := func(pending, processed int64, wait time.Duration) queue.Stats {
+		return queue.Stats{Queue: "default", Pending: pending, Processed: processed, OldestPending: wait}
+	}
+	h.sample(st(1, 100, time.Second), at(-70)) // outside the hour
+	h.sample(st(2, 110, 0), at(-3))
+	h.sample(st(7, 130, 4*time.Second), at(-1))
+	h.sample(st(3, 150, 2*time.Second), at(-1).Add(20*time.Second))
+	h.sample(st(0, 175, 0), at(0))
+	h.record("default", at(0), 10*time.Millisecond)
+	h.record("default", at(0), 30*time.Millisecond)
+	s := h.series("default", at(0).Add(30*time.Second))
+	last := historyMinutes - 1
+	require.Len(t, s.Depth, historyMinutes)
+	require.Equal(t, 7.0, s.Depth[last-1], "the deepest sample of the minute")
+	require.Equal(t, 4.0, s.WaitSec[last-1])
+	require.Equal(t, 0.0, s.Processed[last-3], "no earlier sample in the hour to count from")
+	require.Equal(t, 40.0, s.Processed[last-1], "150 at the minute's last sample, 110 at the previous sampled minute")
+	require.Equal(t, 25.0, s.Processed[last])
+	require.InDelta(t, 20.0, s.MeanMS[last], 1e-9)
+	var total float64
+	for _, n := range s.Processed {
+		total += n
+	}
+	require.Equal(t, 65.0, total)
+	other := h.series("other", at(0))
+	require.Equal(t, make([]float64, historyMinutes), other.Depth)
 }

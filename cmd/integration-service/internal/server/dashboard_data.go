@@ -42,8 +42,9 @@ type dashboardQueue struct {
 	Paused                                          bool
 	Pending, Active, Retry, Dead, Processed, Failed int64
 	OldestPending                                   string
-	RunsHour                                        int64
-	RunsChart, LatencyChart, DepthChart             template.HTML
+	// ProcessedHour is the jobs every process finished in the hour.
+	ProcessedHour                                        int64
+	DepthChart, ProcessedChart, WaitChart, DurationChart template.HTML
 }
 
 func (a *App) dashboardData(ctx context.Context, tenant string) (*dashboardView, error) {
@@ -81,16 +82,14 @@ func (a *App) dashboardData(ctx context.Context, tenant string) (*dashboardView,
 		return nil, err
 	}
 	for _, s := range stats {
-		runs, mean, depth := a.metrics.history.series(s.Queue, now)
+		h := a.metrics.history.series(s.Queue, now)
 		q := dashboardQueue{Name: s.Queue, Paused: s.Paused, Pending: s.Pending, Active: s.Active, Retry: s.Retry, Dead: s.Dead,
 			Processed: s.Processed, Failed: s.Failed, OldestPending: s.OldestPending.Round(time.Second).String()}
-		floats := make([]float64, len(runs))
-		for i, n := range runs {
-			q.RunsHour += n
-			floats[i] = float64(n)
+		for _, n := range h.Processed {
+			q.ProcessedHour += int64(n)
 		}
-		q.RunsChart, q.LatencyChart = sparkline(floats, "jobs a minute"), sparkline(mean, "mean job duration, ms")
-		q.DepthChart = sparkline(depth, "jobs pending")
+		q.DepthChart, q.ProcessedChart = sparkline(h.Depth, "jobs pending"), sparkline(h.Processed, "jobs processed a minute")
+		q.WaitChart, q.DurationChart = sparkline(h.WaitSec, "oldest pending job's wait, s"), sparkline(h.MeanMS, "mean job duration in this process, ms")
 		v.Queues = append(v.Queues, q)
 		if s.Dead > 0 && len(v.Dead) < dashboardMaxRows {
 			dead, err := a.broker.Dead(ctx, s.Queue, dashboardMaxRows-len(v.Dead))

@@ -4,15 +4,17 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/ucsp/integration/queue"
 )
 
 // historyMinutes is how far back the dashboard's charts go.
 const historyMinutes = 60
 
-// jobHistory keeps, per queue, how many jobs this process ran and how
-// long they took in each of the last historyMinutes minutes, for the
-// dashboard's charts (the Prometheus metrics hold the same, for
-// scraping).
+// jobHistory keeps, per queue and minute of the last hour, what the
+// dashboard charts: queue-wide samples of the broker's statistics (every
+// process's work: depth, jobs processed, the oldest pending job's wait)
+// and how long the jobs this process ran took.
 type jobHistory struct {
 	mu     sync.Mutex
 	queues map[string]*[historyMinutes]minuteStat
@@ -20,11 +22,24 @@ type jobHistory struct {
 
 // minuteStat is one minute of one queue.
 type minuteStat struct {
-	minute int64 // Unix minute the counts belong to
-	runs   int64
-	total  time.Duration
-	// depth is the most jobs seen pending in the minute (sampled).
-	depth int64
+	minute int64 // Unix minute the numbers belong to
+	// sampled says a broker sample fell in the minute; depth and wait are
+	// the largest seen, processed the queue's counter at the last one.
+	sampled   bool
+	depth     int64
+	wait      time.Duration
+	processed int64
+	// runs and total are this process's job runs and their time.
+	runs  int64
+	total time.Duration
+}
+
+// queueSeries are a queue's charts, a point a minute, oldest first.
+type queueSeries struct {
+	Depth     []float64 // most jobs pending
+	Processed []float64 // jobs finished, by every process
+	WaitSec   []float64 // the oldest pending job's wait, seconds
+	MeanMS    []float64 // mean duration of this process's job runs
 }
 
 func newJobHistory() *jobHistory {
@@ -40,12 +55,15 @@ func (h *jobHistory) record(queue string, end time.Time, d time.Duration) {
 	s.total += d
 }
 
-// recordDepth notes that queue had pending jobs waiting at t.
-func (h *jobHistory) recordDepth(queue string, t time.Time, pending int64) {
+// sample notes a queue's statistics at t.
+func (h *jobHistory) sample(st queue.Stats, t time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	s := h.slot(queue, t)
-	s.depth = max(s.depth, pending)
+	s := h.slot(st.Queue, t)
+	s.sampled = true
+	s.depth = max(s.depth, st.Pending)
+	s.wait = max(s.wait, st.OldestPending)
+	s.processed = st.Processed
 }
 
 // slot returns queue's minute of t, emptied if it held an older minute.
@@ -63,42 +81,53 @@ func (h *jobHistory) slot(queue string, t time.Time) *minuteStat {
 	return s
 }
 
-// series returns queue's runs, mean duration (ms) and deepest pending
-// count in each of the historyMinutes minutes up to now, oldest first.
-func (h *jobHistory) series(queue string, now time.Time) (runs []int64, meanMS, depth []float64) {
-	runs, meanMS, depth = make([]int64, historyMinutes), make([]float64, historyMinutes), make([]float64, historyMinutes)
+// series returns queue's charts for the historyMinutes minutes up to
+// now. A minute's jobs processed is the growth of the queue's counter
+// since the previous sampled minute (0 for the first).
+func (h *jobHistory) series(queue string, now time.Time) queueSeries {
+	out := queueSeries{
+		Depth: make([]float64, historyMinutes), Processed: make([]float64, historyMinutes),
+		WaitSec: make([]float64, historyMinutes), MeanMS: make([]float64, historyMinutes),
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	ring := h.queues[queue]
 	if ring == nil {
-		return runs, meanMS, depth
+		return out
 	}
 	last := now.Unix() / 60
+	prev := int64(-1)
 	for i := range historyMinutes {
 		m := last - historyMinutes + 1 + int64(i)
 		s := ring[m%historyMinutes]
 		if s.minute != m {
 			continue
 		}
-		depth[i] = float64(s.depth)
 		if s.runs > 0 {
-			runs[i] = s.runs
-			meanMS[i] = float64(s.total) / float64(s.runs) / float64(time.Millisecond)
+			out.MeanMS[i] = float64(s.total) / float64(s.runs) / float64(time.Millisecond)
 		}
+		if !s.sampled {
+			continue
+		}
+		out.Depth[i], out.WaitSec[i] = float64(s.depth), s.wait.Seconds()
+		if prev >= 0 && s.processed >= prev {
+			out.Processed[i] = float64(s.processed - prev)
+		}
+		prev = s.processed
 	}
-	return runs, meanMS, depth
+	return out
 }
 
-// sampleDepth records every queue's pending jobs now and every 20 s
-// until ctx ends, for the dashboard's depth charts.
-func (a *App) sampleDepth(ctx context.Context) {
+// sampleQueues records every queue's statistics now and every 20 s
+// until ctx ends, for the dashboard's charts.
+func (a *App) sampleQueues(ctx context.Context) {
 	t := time.NewTicker(20 * time.Second)
 	defer t.Stop()
 	for {
 		if stats, err := a.broker.Stats(ctx); err == nil {
 			now := time.Now()
 			for _, s := range stats {
-				a.metrics.history.recordDepth(s.Queue, now, s.Pending)
+				a.metrics.history.sample(s, now)
 			}
 		}
 		select {

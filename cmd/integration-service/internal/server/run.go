@@ -68,7 +68,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
 		}()
 	}
 	if role != RoleWorker && a.cfg.AdminToken != "" {
-		go a.sampleDepth(workerCtx) // the dashboard's depth charts
+		go a.sampleQueues(workerCtx) // the dashboard's charts
 	}
 	a.logger.Info("serving", slog.String("role", string(role)), slog.String("addr", ln.Addr().String()), slog.Any("config", a.cfg))
 
