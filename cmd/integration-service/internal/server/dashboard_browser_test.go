@@ -255,7 +255,7 @@ func TestJobHistory(t *testing.T) {
 	t.Parallel()
 	h := newJobHistory()
 	now := time.Unix(1_800_000_000, 0) // a minute's start
-	at := func(min int) time.Time { return now.Add(time.Duration(min) * time.Minute) }
+	at := func(minutes int) time.Time { return now.Add(time.Duration(minutes) * time.Minute) }
 	st := func(pending, processed int64, wait time.Duration) queue.Stats {
 		return queue.Stats{Queue: "default", Pending: pending, Processed: processed, OldestPending: wait}
 	}
