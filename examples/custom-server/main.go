@@ -34,15 +34,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/imap"
 	"github.com/ucsp/integration/queue"
 	"github.com/ucsp/integration/store"
-	"github.com/ucsp/integration/store/memory"
-	"github.com/ucsp/integration/store/postgres"
-	"github.com/ucsp/integration/store/secrets"
 )
 
 func main() {
@@ -218,98 +213,4 @@ func (s *server) routes(in *store.Integration) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]any{"count": n, "data": page.Items, "next_cursor": page.NextCursor})
 	})
 	return mux
-}
-
-// syncArgs is the payload of an "imap.sync" job.
-type syncArgs struct {
-	TenantID      string `json:"tenant_id"`
-	IntegrationID string `json:"integration_id"`
-}
-
-// syncJob syncs one integration from its stored cursor, committing each
-// batch with the cursor that covers it. An error retries the job with
-// backoff; the next run resumes from the last committed batch.
-func (s *server) syncJob(ctx context.Context, job *queue.Job) error {
-	var args syncArgs
-	if err := job.Decode(&args); err != nil {
-		return fmt.Errorf("%w: %w", queue.ErrSkipRetry, err)
-	}
-	in, err := s.store.GetIntegration(ctx, args.TenantID, args.IntegrationID)
-	if err != nil {
-		return err
-	}
-	creds, err := s.store.Credentials(ctx, in.TenantID, in.ID)
-	if err != nil {
-		return err
-	}
-	c, err := s.registry.New(ctx, connector.Config{
-		Provider: in.Provider, IntegrationID: in.ID, Settings: in.Config, Credentials: creds, Logger: s.logger,
-	})
-	if err != nil {
-		return fmt.Errorf("%w: %w", queue.ErrSkipRetry, err) // bad settings: retrying cannot help
-	}
-	if cl, ok := c.(io.Closer); ok {
-		defer func() { _ = cl.Close() }()
-	}
-
-	state, err := s.store.SyncState(ctx, in.TenantID, in.ID)
-	if err != nil {
-		return err
-	}
-	version, inserted := state.Version, 0
-	err = c.Sync(ctx, state.Cursor, func(ctx context.Context, b *connector.Batch) error {
-		res, err := s.store.CommitSync(ctx, &store.SyncCommit{
-			TenantID: in.TenantID, IntegrationID: in.ID, Version: version,
-			Cursor: b.Cursor, Messages: b.Messages, Changes: b.Changes,
-		})
-		if err != nil {
-			return err
-		}
-		version = res.Version
-		inserted += len(res.Inserted)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	s.printf("synced %s: %d new messages\n", in.ID, inserted)
-	return nil
-}
-
-// openStore opens PostgreSQL when cfg names a database, memory otherwise.
-func openStore(ctx context.Context, cfg config) (store.Store, error) {
-	if cfg.DatabaseURL == "" {
-		return memory.New(memory.Options{})
-	}
-	ring, err := secrets.ParseKeyring(cfg.EncryptionKeys)
-	if err != nil {
-		return nil, fmt.Errorf("ENCRYPTION_KEYS: %w", err)
-	}
-	return postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{Keyring: ring, Migrate: true, Logger: cfg.Logger})
-}
-
-// openBroker opens a Redis broker when cfg names a server, a memory one
-// otherwise, and returns a function that closes it.
-func openBroker(cfg config) (queue.Broker, func(), error) {
-	if cfg.RedisURL == "" {
-		m := queue.NewMemory(queue.MemoryOptions{})
-		return m, func() { _ = m.Close() }, nil
-	}
-	opt, err := redis.ParseURL(cfg.RedisURL)
-	if err != nil {
-		return nil, nil, fmt.Errorf("-redis: %w", err)
-	}
-	rdb := redis.NewClient(opt)
-	r, err := queue.NewRedis(rdb, queue.RedisOptions{Prefix: cfg.RedisPrefix, Logger: cfg.Logger})
-	if err != nil {
-		_ = rdb.Close()
-		return nil, nil, err
-	}
-	return r, func() { _ = r.Close(); _ = rdb.Close() }, nil
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }
