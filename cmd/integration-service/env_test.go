@@ -1,18 +1,13 @@
 package main
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ucsp/integration/internal/testenv"
+	"github.com/ucsp/integration/internal/redistest"
 	"github.com/ucsp/integration/store/postgres/pgtest"
 )
 
@@ -54,43 +49,14 @@ func baseEnv() map[string]string {
 // TEST_DATABASE_URL or TEST_REDIS_URL is unset.
 func productionEnv(t *testing.T, env map[string]string) map[string]string {
 	t.Helper()
-	dbURL, redisURL := testenv.DatabaseURL(t), testenv.RedisURL(t)
-	schema := pgtest.Config(t).ConnConfig.RuntimeParams["search_path"]
-	sep := "?"
-	if strings.Contains(dbURL, "?") {
-		sep = "&"
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	prefix := "ist-" + hex.EncodeToString(b[:])
-	opt, err := redis.ParseURL(redisURL)
-	require.NoError(t, err)
-	t.Cleanup(func() { deleteRedisKeys(t, opt, prefix+":*") })
-	env["DATABASE_URL"] = dbURL + sep + "search_path=" + schema
+	dbURL := pgtest.URL(t)
+	redisURL, prefix := redistest.Prefix(t, "ist")
+	env["DATABASE_URL"] = dbURL
 	env["DATABASE_MAX_CONNS"] = "4"
 	env["REDIS_URL"] = redisURL
 	env["REDIS_KEY_PREFIX"] = prefix
 	env["ENCRYPTION_KEYS"] = testKeys
 	return env
-}
-
-// deleteRedisKeys removes the keys matching pattern (never FLUSHDB: other
-// tests share the database).
-func deleteRedisKeys(t *testing.T, opt *redis.Options, pattern string) {
-	rdb := redis.NewClient(opt)
-	defer func() { _ = rdb.Close() }()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	iter := rdb.Scan(ctx, 0, pattern, 500).Iterator()
-	for iter.Next(ctx) {
-		if err := rdb.Del(ctx, iter.Val()).Err(); err != nil {
-			t.Errorf("redis cleanup: %v", err)
-			return
-		}
-	}
-	if err := iter.Err(); err != nil {
-		t.Errorf("redis cleanup: %v", err)
-	}
 }
 
 // tokenFor signs a token with the test secret for tenant.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,9 +14,9 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ucsp/integration/internal/redistest"
 	"github.com/ucsp/integration/internal/testenv"
 	"github.com/ucsp/integration/store/postgres/pgtest"
 )
@@ -49,29 +48,10 @@ func TestSyncInMemory(t *testing.T) {
 // key prefix of its own, both removed when it ends.
 func TestSyncOnPostgresAndRedis(t *testing.T) {
 	t.Parallel()
-	dbURL, redisURL := testenv.DatabaseURL(t), testenv.RedisURL(t)
-	schema := pgtest.Config(t).ConnConfig.RuntimeParams["search_path"]
-	sep := "?"
-	if strings.Contains(dbURL, "?") {
-		sep = "&"
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	prefix := "example-custom-server-" + hex.EncodeToString(b[:])
-	opt, err := redis.ParseURL(redisURL)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		rdb := redis.NewClient(opt)
-		defer func() { _ = rdb.Close() }()
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+":*", 500).Iterator()
-		for iter.Next(ctx) {
-			_ = rdb.Del(ctx, iter.Val()).Err()
-		}
-		require.NoError(t, iter.Err())
-	})
+	dbURL := pgtest.URL(t)
+	redisURL, prefix := redistest.Prefix(t, "example-custom-server")
 	requireSyncFlow(t, config{
-		DatabaseURL:    dbURL + sep + "search_path=" + schema,
+		DatabaseURL:    dbURL,
 		EncryptionKeys: "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
 		RedisURL:       redisURL,
 		RedisPrefix:    prefix,

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"regexp"
 	"strconv"
@@ -14,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ucsp/integration/internal/testenv"
+	"github.com/ucsp/integration/internal/redistest"
 	"github.com/ucsp/integration/queue"
 )
 
@@ -64,22 +62,11 @@ func TestRunInMemory(t *testing.T) {
 // on that prefix that the queue is left empty with every job processed.
 func TestRunOnRedis(t *testing.T) {
 	t.Parallel()
-	url := testenv.RedisURL(t)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	prefix := "example-queue-worker-" + hex.EncodeToString(b[:])
+	url, prefix := redistest.Prefix(t, "example-queue-worker")
 	opt, err := redis.ParseURL(url)
 	require.NoError(t, err)
 	rdb := redis.NewClient(opt)
-	t.Cleanup(func() {
-		defer func() { _ = rdb.Close() }()
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+":*", 500).Iterator()
-		for iter.Next(ctx) {
-			_ = rdb.Del(ctx, iter.Val()).Err()
-		}
-		require.NoError(t, iter.Err())
-	})
+	t.Cleanup(func() { _ = rdb.Close() })
 
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()

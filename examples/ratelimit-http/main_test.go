@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,7 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ucsp/integration/internal/testenv"
+	"github.com/ucsp/integration/internal/redistest"
 )
 
 // requireLimited sends requests to h as the limit "3/m" allows them: each
@@ -73,22 +71,11 @@ func TestLimitInMemory(t *testing.T) {
 // Redis, under a key prefix of the test's own, deleted when it ends.
 func TestLimitOnRedis(t *testing.T) {
 	t.Parallel()
-	url := testenv.RedisURL(t)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	prefix := "example-ratelimit-" + hex.EncodeToString(b[:])
+	url, prefix := redistest.Prefix(t, "example-ratelimit")
 	opt, err := redis.ParseURL(url)
 	require.NoError(t, err)
 	rdb := redis.NewClient(opt)
-	t.Cleanup(func() {
-		defer func() { _ = rdb.Close() }()
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+":*", 500).Iterator()
-		for iter.Next(ctx) {
-			_ = rdb.Del(ctx, iter.Val()).Err()
-		}
-		require.NoError(t, iter.Err())
-	})
+	t.Cleanup(func() { _ = rdb.Close() })
 
 	h, closeLimiter, err := newHandler(config{Limit: "3/m", RedisURL: url, RedisPrefix: prefix, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	require.NoError(t, err)

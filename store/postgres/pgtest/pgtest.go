@@ -191,3 +191,17 @@ func admin(ctx context.Context, cfg *pgxpool.Config, sql string) error {
 	_, err = conn.Exec(ctx, sql)
 	return err
 }
+
+// URL creates a fresh, empty schema, as Config does, and returns
+// TEST_DATABASE_URL with that schema as its search_path: for a program
+// under test configured by URL (a process, a DATABASE_URL).
+func URL(t testing.TB) string {
+	t.Helper()
+	schema := Config(t).ConnConfig.RuntimeParams["search_path"]
+	url := testenv.DatabaseURL(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	return url + sep + "search_path=" + schema
+}

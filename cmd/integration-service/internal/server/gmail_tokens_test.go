@@ -2,20 +2,16 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ucsp/integration/gmail/gmailtest"
-	"github.com/ucsp/integration/internal/testenv"
+	"github.com/ucsp/integration/internal/redistest"
 	"github.com/ucsp/integration/store"
 	"github.com/ucsp/integration/store/postgres/pgtest"
 	"github.com/ucsp/integration/webhook/pubsub/pubsubtest"
@@ -27,28 +23,9 @@ import (
 // TEST_REDIS_URL.
 func productionTestEnv(t *testing.T) map[string]string {
 	t.Helper()
-	dbURL, redisURL := testenv.DatabaseURL(t), testenv.RedisURL(t)
-	schema := pgtest.Config(t).ConnConfig.RuntimeParams["search_path"]
-	sep := "?"
-	if strings.Contains(dbURL, "?") {
-		sep = "&"
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	prefix := "srvt-" + hex.EncodeToString(b[:])
-	opt, err := redis.ParseURL(redisURL)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		rdb := redis.NewClient(opt)
-		defer rdb.Close()
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+":*", 500).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	})
+	redisURL, prefix := redistest.Prefix(t, "srvt")
 	return map[string]string{
-		"DATABASE_URL": dbURL + sep + "search_path=" + schema, "DATABASE_MAX_CONNS": "4",
+		"DATABASE_URL": pgtest.URL(t), "DATABASE_MAX_CONNS": "4",
 		"REDIS_URL": redisURL, "REDIS_KEY_PREFIX": prefix,
 		"ENCRYPTION_KEYS": "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
 	}
