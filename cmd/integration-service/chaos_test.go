@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ucsp/integration/internal/testenv"
@@ -37,6 +39,12 @@ func TestChaosSync(t *testing.T) {
 	env["QUEUE_LEASE"] = "2s"
 	env["WATCH_LEASE_TTL"] = "2s"
 	env["SHUTDOWN_TIMEOUT"] = "2s"
+	// A worker killed between a batch's commit and the enqueue of its
+	// events leaves them to the event sweep (15 s past due, then its
+	// next round); a sweep killed after claiming them leaves them
+	// claimed for 15 s + 2 intervals. With 5 s rounds every event goes
+	// out well within the 2 minutes waited below.
+	env["EVENTS_SWEEP_INTERVAL"] = "5s"
 	api := start(t, env, "serve")
 	workers := []*instance{start(t, env, "worker"), start(t, env, "worker")}
 	c := newClient(t, api.base)
@@ -83,10 +91,15 @@ func TestChaosSync(t *testing.T) {
 		workers[i%2] = startProcess(t, env, "worker")
 	}
 	n, distinct := stored()
+	storedAt := time.Now()
 	require.Equal(t, int(count), n, "messages stored")
 	require.Equal(t, n, distinct)
-	require.Eventually(t, func() bool { e, _ := delivered(); return e >= int(count) }, 2*time.Minute, 100*time.Millisecond,
-		"every event delivered")
+	if !assert.Eventually(t, func() bool { e, _ := delivered(); return e >= int(count) }, 2*time.Minute, 100*time.Millisecond,
+		"every event delivered") {
+		e, _ := delivered()
+		t.Fatalf("%d of %d events delivered after %d kills; the store's events by status: %s", e, count, kills, eventStatuses(t, db, created.ID))
+	}
+	t.Logf("every event delivered %v after the last message was stored", time.Since(storedAt).Round(time.Millisecond))
 	time.Sleep(2 * time.Second) // deliveries still in flight land
 
 	events, repeats := delivered()
@@ -171,6 +184,12 @@ func TestChaosSend(t *testing.T) {
 	env := productionEnv(t, baseEnv())
 	env["QUEUE_LEASE"] = "2s"
 	env["SHUTDOWN_TIMEOUT"] = "2s"
+	// A worker killed between a batch's commit and the enqueue of its
+	// events leaves them to the event sweep (15 s past due, then its
+	// next round); a sweep killed after claiming them leaves them
+	// claimed for 15 s + 2 intervals. With 5 s rounds every event goes
+	// out well within the 2 minutes waited below.
+	env["EVENTS_SWEEP_INTERVAL"] = "5s"
 	api := start(t, env, "serve")
 	workers := []*instance{start(t, env, "worker"), start(t, env, "worker")}
 	c := newClient(t, api.base)
@@ -255,4 +274,34 @@ func TestChaosSend(t *testing.T) {
 		}
 	}
 	t.Logf("%d workers killed; %d sends, %d received more than once", kills, sends, duplicated)
+}
+
+// eventStatuses describes an integration's events in the store: how
+// many have each status, with the attempts and last error of a few
+// pending ones.
+func eventStatuses(t *testing.T, db *pgx.Conn, integrationID string) string {
+	t.Helper()
+	rows, err := db.Query(context.Background(),
+		`SELECT status, count(*), min(next_attempt_at)::text, max(attempts) FROM events WHERE integration_id = $1 GROUP BY status`, integrationID)
+	require.NoError(t, err)
+	var out []string
+	for rows.Next() {
+		var status, due string
+		var n, attempts int
+		require.NoError(t, rows.Scan(&status, &n, &due, &attempts))
+		out = append(out, fmt.Sprintf("%s %d (earliest due %s, most attempts %d)", status, n, due, attempts))
+	}
+	require.NoError(t, rows.Err())
+	var errs []string
+	rows, err = db.Query(context.Background(),
+		`SELECT id::text, attempts, last_error, coalesce(locked_until::text, '') FROM events WHERE integration_id = $1 AND status = 'pending' ORDER BY seq LIMIT 5`, integrationID)
+	require.NoError(t, err)
+	for rows.Next() {
+		var id, lastErr, locked string
+		var attempts int
+		require.NoError(t, rows.Scan(&id, &attempts, &lastErr, &locked))
+		errs = append(errs, fmt.Sprintf("%s attempts=%d locked_until=%q last_error=%q", id, attempts, locked, lastErr))
+	}
+	require.NoError(t, rows.Err())
+	return strings.Join(out, "; ") + "; pending: " + strings.Join(errs, ", ")
 }

@@ -15,8 +15,14 @@ import (
 const (
 	jobSweepEvents = "sweep-events"
 	// eventSweepGrace is how long past due a pending event must be for
-	// the sweep to take it: a fresh event's own enqueue is not raced.
-	eventSweepGrace = time.Minute
+	// the sweep to take it, so that a fresh event's own enqueue is
+	// seldom raced. Racing it costs nothing but a job: the sweep's
+	// enqueue has the same job id (a no-op while that job exists), and
+	// a delivery job whose event is no longer pending does nothing.
+	// It bounds, with the sweep's interval, how late an event whose
+	// enqueue was lost (a process killed between commit and enqueue)
+	// goes out.
+	eventSweepGrace = 15 * time.Second
 	// eventSweepBatch bounds the events claimed per store round trip.
 	eventSweepBatch = 200
 	// eventSweepMax bounds the events one sweep enqueues.
