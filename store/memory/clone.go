@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"slices"
 
-	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/store"
 )
 
@@ -22,16 +21,6 @@ func cloneMessage(m *store.Message) *store.Message {
 	*c = *m
 	m.Message.DeepCopyInto(&c.Message)
 	return c
-}
-
-// storeConnectorMessage sets *dst to a copy of m as a store keeps it:
-// without attachment content, which connector.Attachment does not
-// serialise and store/postgres therefore does not keep either.
-func storeConnectorMessage(dst *connector.Message, m *connector.Message) {
-	m.DeepCopyInto(dst)
-	for i := range dst.Attachments {
-		dst.Attachments[i].Content = nil
-	}
 }
 
 func cloneOutbox(e *store.OutboxEntry) *store.OutboxEntry {

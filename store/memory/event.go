@@ -3,12 +3,12 @@ package memory
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
 
 	"github.com/ucsp/integration/store"
+	"github.com/ucsp/integration/store/internal/validjson"
 )
 
 // InsertEvents stores events, all or none, filling in place the ID,
@@ -187,7 +187,7 @@ func (t *tables) prepareEvent(e *store.Event, i int, scope eventScope, now time.
 		return nil, invalid(field("id"), "must be a UUID")
 	case c.Type == "":
 		return nil, invalid(field("type"), "is required")
-	case len(c.Payload) > 0 && !json.Valid(c.Payload):
+	case len(c.Payload) > 0 && !validjson.Valid(c.Payload):
 		return nil, invalid(field("payload"), "is not valid JSON")
 	case c.Status != "" && !validEventStatus(c.Status):
 		return nil, invalid(field("status"), "is not a known event status")

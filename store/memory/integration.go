@@ -2,11 +2,11 @@ package memory
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/store"
+	"github.com/ucsp/integration/store/internal/validjson"
 )
 
 // The health states of store.Health.Status.
@@ -248,7 +248,7 @@ func validateIntegration(in *store.Integration) error {
 		return invalid("name", "is required")
 	case !in.Status.Valid():
 		return invalid("status", "is not a known integration status")
-	case len(in.Config) > 0 && !json.Valid(in.Config):
+	case len(in.Config) > 0 && !validjson.Valid(in.Config):
 		return invalid("config", "is not valid JSON")
 	}
 	switch in.Health.Status {

@@ -75,15 +75,12 @@ func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan 
 			m.DeletedAt = time.Time{}
 			continue
 		}
-		m := &store.Message{
-			ID:            store.NewID(),
-			TenantID:      c.TenantID,
-			IntegrationID: normID(c.IntegrationID),
-			CreatedAt:     now,
-			UpdatedAt:     now,
+		m := newStoredMessage(store.NewID(), in)
+		m.TenantID, m.IntegrationID = c.TenantID, normID(c.IntegrationID)
+		m.CreatedAt, m.UpdatedAt = now, now
+		if ref == "" {
+			m.ProviderRef = ""
 		}
-		storeConnectorMessage(&m.Message, in)
-		m.ProviderRef = ref
 		staged[in.ProviderID] = stagedMessage{m: m}
 		order = append(order, in.ProviderID)
 		p.inserted = append(p.inserted, m)

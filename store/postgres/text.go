@@ -2,12 +2,12 @@ package postgres
 
 import (
 	"bytes"
-	"encoding/json"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/ucsp/integration/store"
+	"github.com/ucsp/integration/store/internal/validjson"
 )
 
 // PostgreSQL's text and jsonb hold valid UTF-8 without NUL characters. A
@@ -48,7 +48,7 @@ func checkJSON(field string, b []byte, jsonb bool) error {
 	if len(b) == 0 {
 		return nil
 	}
-	if !json.Valid(b) || !utf8.Valid(b) {
+	if !validjson.Valid(b) {
 		return store.Invalid(field, "must be valid JSON in UTF-8")
 	}
 	if jsonb && hasNULEscape(b) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"hash/maphash"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -127,13 +128,25 @@ func (a *App) commitCustom(ctx context.Context, in *store.Integration, deliveryI
 // as it would be had it come later.
 func takeBatch(q *ingestQueue) []*ingestItem {
 	var batch, rest []*ingestItem
-	seen := make(map[string]bool, min(len(q.waiting), ingestBatchMax))
+	// A batch of a few is searched; a map pays from a dozen or so.
+	var seen map[string]bool
+	if len(q.waiting) > 16 {
+		seen = make(map[string]bool, min(len(q.waiting), ingestBatchMax))
+	}
+	taken := func(id string) bool {
+		if seen != nil {
+			return seen[id]
+		}
+		return slices.ContainsFunc(batch, func(it *ingestItem) bool { return it.msg.ProviderID == id })
+	}
 	for _, it := range q.waiting {
-		if len(batch) == ingestBatchMax || seen[it.msg.ProviderID] {
+		if len(batch) == ingestBatchMax || taken(it.msg.ProviderID) {
 			rest = append(rest, it)
 			continue
 		}
-		seen[it.msg.ProviderID] = true
+		if seen != nil {
+			seen[it.msg.ProviderID] = true
+		}
 		batch = append(batch, it)
 	}
 	q.waiting = rest
@@ -156,12 +169,19 @@ func (a *App) commitBatch(ctx context.Context, in *store.Integration, s *ingestS
 	res, err := a.commitMessages(ctx, in, s, batch[len(batch)-1].deliveryID, msgs)
 	if err == nil {
 		a.enqueueEvents(ctx, res.Events...)
-		byProvider := make(map[string]*store.Message, len(res.Inserted))
-		for _, m := range res.Inserted {
-			byProvider[m.ProviderID] = m
+		var byProvider map[string]*store.Message // for a large batch
+		if len(res.Inserted) > 16 {
+			byProvider = make(map[string]*store.Message, len(res.Inserted))
+			for _, m := range res.Inserted {
+				byProvider[m.ProviderID] = m
+			}
 		}
 		for _, it := range batch {
-			it.inserted = byProvider[it.msg.ProviderID]
+			if byProvider != nil {
+				it.inserted = byProvider[it.msg.ProviderID]
+			} else {
+				it.inserted = insertedFor(res.Inserted, it.msg.ProviderID)
+			}
 		}
 	}
 	for i, it := range batch {
@@ -170,6 +190,17 @@ func (a *App) commitBatch(ctx context.Context, in *store.Integration, s *ingestS
 			close(it.done)
 		}
 	}
+}
+
+// insertedFor returns the message of inserted whose provider id is id,
+// or nil: for a batch of a few, a search costs less than a map.
+func insertedFor(inserted []*store.Message, id string) *store.Message {
+	for _, m := range inserted {
+		if m.ProviderID == id {
+			return m
+		}
+	}
+	return nil
 }
 
 // commitMessages commits msgs with their events through CommitSync at

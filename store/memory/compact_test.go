@@ -1,0 +1,72 @@
+package memory
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ucsp/integration/connector"
+)
+
+func fullMessage() *connector.Message {
+	return &connector.Message{
+		ProviderID: "p-1", ProviderRef: "ref-1", ThreadID: "t-1", MessageID: "m-1@example.org",
+		InReplyTo: []string{"a@example.org"}, References: []string{"a@example.org", "b@example.org"},
+		From:    []connector.Address{{Name: "Ann", Email: "ann@example.org"}},
+		To:      []connector.Address{{Email: "help@example.com"}, {Name: "Bob", Email: "bob@example.com"}},
+		Cc:      []connector.Address{{Email: "cc@example.com"}},
+		Bcc:     []connector.Address{{Email: "bcc@example.com"}},
+		ReplyTo: []connector.Address{{Email: "reply@example.org"}},
+		Subject: "Order 1", Date: time.Unix(1700000000, 0).UTC(), ReceivedAt: time.Unix(1700000001, 0).UTC(),
+		Text: "Where is my order?", HTML: "<p>Where is my order?</p>",
+		Attachments: []connector.Attachment{{ID: "1", Filename: "a.pdf", ContentType: "application/pdf", ContentID: "c1", Size: 3, Content: []byte("pdf")}},
+		Folders:     []string{"INBOX"}, Labels: []string{"L1"}, Flags: []string{`\Seen`}, Size: 1234,
+		Headers:  connector.Header{"X-A": {"1", "2"}},
+		Problems: []string{"charset"},
+	}
+}
+
+// TestNewStoredMessage: the stored copy equals the message (without
+// attachment content), carries the id, and shares nothing the caller
+// or a later append could change.
+func TestNewStoredMessage(t *testing.T) {
+	in := fullMessage()
+	s := newStoredMessage("id-1", in)
+	want := fullMessage()
+	want.Attachments[0].Content = nil
+	require.Equal(t, "id-1", s.ID)
+	require.Equal(t, *want, s.Message)
+
+	// The caller's message changed: the copy is not.
+	in.From[0].Name = "changed"
+	in.References[0] = "changed"
+	in.Attachments[0].Filename = "changed"
+	in.Headers["X-A"][0] = "changed"
+	in.Subject = "changed"
+	require.Equal(t, *want, s.Message)
+
+	// Lists carved from one array do not overwrite each other.
+	s.From = append(s.From, connector.Address{Email: "new@example.org"})
+	s.InReplyTo = append(s.InReplyTo, "new@example.org")
+	require.Equal(t, want.To, s.To)
+	require.Equal(t, want.References, s.References)
+
+	// Empty and nil lists stay as they were.
+	e := newStoredMessage("id-2", &connector.Message{ProviderID: "p-2", To: []connector.Address{}})
+	require.Nil(t, e.From)
+	require.NotNil(t, e.To)
+	require.Empty(t, e.To)
+	require.Equal(t, "p-2", e.ProviderID)
+}
+
+// TestNewStoredMessageAllocations: a message's strings, address lists
+// and string lists take one allocation each, however many there are
+// (the struct, the three, and the attachments: 5); a deep copy takes
+// one per list and keeps the caller's strings.
+func TestNewStoredMessageAllocations(t *testing.T) {
+	in := fullMessage()
+	in.Headers = nil
+	n := testing.AllocsPerRun(100, func() { _ = newStoredMessage("id-1", in) })
+	require.LessOrEqual(t, n, 5.0)
+}
