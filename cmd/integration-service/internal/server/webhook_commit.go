@@ -84,9 +84,12 @@ func (l *ingestLocks) stripe(id string) *ingestStripe {
 // returns the stored message, or nil when msg was stored before (the
 // same provider id). It waits for that commit, which this call may run
 // itself.
-func (a *App) commitCustom(ctx context.Context, in *store.Integration, deliveryID string, msg *connector.Message) (*store.Message, error) {
+//
+// item is the caller's (its zero value will do); nothing refers to it
+// once this returns.
+func (a *App) commitCustom(ctx context.Context, in *store.Integration, item *ingestItem, deliveryID string, msg *connector.Message) (*store.Message, error) {
 	s := a.ingest.stripe(in.ID)
-	item := &ingestItem{deliveryID: deliveryID, msg: msg, done: make(chan struct{})}
+	*item = ingestItem{deliveryID: deliveryID, msg: msg, done: make(chan struct{})}
 	s.mu.Lock()
 	q := s.queues[in.ID]
 	if q == nil {

@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -111,18 +112,19 @@ func (a *App) ingestCustom(w http.ResponseWriter, r *http.Request, in *store.Int
 		writeProblem(w, r, http.StatusConflict, probConflict, "the integration is disabled")
 		return
 	}
-	var body customInbound
-	if fe, ok := strictUnmarshal(raw, &body); !ok {
+	sc := ingestScratchPool.Get().(*ingestScratch)
+	defer sc.release()
+	if fe, ok := strictUnmarshal(raw, &sc.body); !ok {
 		writeProblem(w, r, http.StatusBadRequest, probInvalidRequest, "the body is not a valid JSON request", fe)
 		return
 	}
-	msg, errs := body.message(d.ID)
-	if len(errs) > 0 {
+	msg := &sc.msg
+	if errs := sc.body.message(d.ID, msg); len(errs) > 0 {
 		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the message is not valid", errs...)
 		return
 	}
 	ctx := r.Context()
-	stored, err := a.commitCustom(ctx, in, d.ID, msg)
+	stored, err := a.commitCustom(ctx, in, &sc.item, d.ID, msg)
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		w.Header().Set("Retry-After", "1")
@@ -141,15 +143,36 @@ func (a *App) ingestCustom(w http.ResponseWriter, r *http.Request, in *store.Int
 	writeJSON(w, http.StatusOK, out)
 }
 
-// message checks the body and turns it into a connector message whose
-// ProviderID is its message_id, or the webhook-id when it has none.
-func (b *customInbound) message(webhookID string) (*connector.Message, []fieldError) {
+// ingestScratch is what one delivery to a custom source needs on its
+// way to the store: the decoded body, the message made of it, and its
+// place in the group commit. None of it outlives the request (the store
+// keeps copies), so it is pooled: at thousands of deliveries a second,
+// a kilobyte less for the collector each.
+type ingestScratch struct {
+	body customInbound
+	msg  connector.Message
+	item ingestItem
+}
+
+var ingestScratchPool = sync.Pool{New: func() any { return new(ingestScratch) }}
+
+// release empties sc, so that it holds nothing of the request, and
+// returns it to the pool.
+func (sc *ingestScratch) release() {
+	*sc = ingestScratch{}
+	ingestScratchPool.Put(sc)
+}
+
+// message checks the body and turns it into *m, a connector message
+// whose ProviderID is its message_id, or the webhook-id when it has
+// none.
+func (b *customInbound) message(webhookID string, m *connector.Message) []fieldError {
 	switch b.Type {
 	case "", customTypeMessage:
 	case customTypeConversation:
-		return b.conversationMessage(webhookID)
+		return b.conversationMessage(webhookID, m)
 	default:
-		return nil, []fieldError{{Field: "type", Message: `must be "message" or "conversation.message"`}}
+		return []fieldError{{Field: "type", Message: `must be "message" or "conversation.message"`}}
 	}
 	var errs []fieldError
 	for _, f := range []struct {
@@ -182,9 +205,9 @@ func (b *customInbound) message(webhookID string) (*connector.Message, []fieldEr
 	}
 	errs = append(errs, b.attachmentErrors()...)
 	if len(errs) > 0 {
-		return nil, errs
+		return errs
 	}
-	m := &connector.Message{
+	*m = connector.Message{
 		ProviderID: "webhook:" + webhookID,
 		ThreadID:   b.ThreadID, MessageID: b.MessageID, InReplyTo: b.InReplyTo, References: b.References,
 		From: []connector.Address{*b.From}, To: b.To, Cc: b.Cc,
@@ -197,13 +220,13 @@ func (b *customInbound) message(webhookID string) (*connector.Message, []fieldEr
 		m.Date = b.Date.UTC()
 	}
 	m.Attachments = b.attachments()
-	return m, nil
+	return nil
 }
 
 // conversationMessage checks a conversation.message body and turns it
-// into a connector message of the conversation's thread, whose
+// into *m, a connector message of the conversation's thread, whose
 // ProviderID is its event_id, or the webhook-id when it has none.
-func (b *customInbound) conversationMessage(webhookID string) (*connector.Message, []fieldError) {
+func (b *customInbound) conversationMessage(webhookID string, m *connector.Message) []fieldError {
 	var errs []fieldError
 	if b.ConversationID == "" || len(b.ConversationID) > 998 {
 		errs = append(errs, fieldError{Field: "conversation_id", Message: "is required, at most 998 bytes"})
@@ -231,9 +254,9 @@ func (b *customInbound) conversationMessage(webhookID string) (*connector.Messag
 	}
 	errs = append(errs, b.attachmentErrors()...)
 	if len(errs) > 0 {
-		return nil, errs
+		return errs
 	}
-	m := &connector.Message{
+	*m = connector.Message{
 		ProviderID: "webhook:" + webhookID,
 		ThreadID:   b.ConversationID,
 		From:       []connector.Address{*b.Author},
@@ -246,7 +269,7 @@ func (b *customInbound) conversationMessage(webhookID string) (*connector.Messag
 	if b.CreatedAt != nil {
 		m.Date = b.CreatedAt.UTC()
 	}
-	return m, nil
+	return nil
 }
 
 // attachmentErrors checks the attachments' metadata.
