@@ -63,7 +63,9 @@ type SyncCommit struct {
 	// messages are written and before the cursor is, with the messages
 	// this commit inserted (those no earlier commit stored), in the order
 	// given. The events it returns are stored in the same transaction. An
-	// error from it rolls everything back and is returned.
+	// error from it rolls everything back and is returned. They are the
+	// store's once returned: their payloads must not be changed
+	// afterwards (store/memory keeps them without a copy).
 	Events func(inserted []*Message) ([]*Event, error)
 }
 

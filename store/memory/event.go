@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -118,6 +119,9 @@ func validEventStatus(s store.EventStatus) bool {
 type eventScope struct {
 	tenantID      string
 	integrationID string
+	// owned: the events are the store's to keep (SyncCommit.Events made
+	// them for this commit), so their payloads are kept without a copy.
+	owned bool
 }
 
 // eventBatch is a validated set of events, ready to store.
@@ -137,9 +141,17 @@ type eventBatch struct {
 // they are in the order the events are stored.
 func (t *tables) prepareEvents(events []*store.Event, scope eventScope, now time.Time) (*eventBatch, error) {
 	b := &eventBatch{given: events, filled: make([]*store.Event, 0, len(events)), fresh: make([]*eventRow, 0, len(events)), freshGiven: make([]*store.Event, 0, len(events))}
+	// Ids given twice in the batch: a few are searched for, more are
+	// kept in a map.
 	var seen map[string]bool
-	if len(events) > 1 {
+	if len(events) > 16 {
 		seen = make(map[string]bool, len(events))
+	}
+	givenBefore := func(id string) bool {
+		if seen != nil {
+			return seen[id]
+		}
+		return slices.ContainsFunc(b.fresh, func(r *eventRow) bool { return r.ev.ID == id })
 	}
 	for i, e := range events {
 		if e == nil {
@@ -153,7 +165,7 @@ func (t *tables) prepareEvents(events []*store.Event, scope eventScope, now time
 		b.filled = append(b.filled, c)
 		// An id the caller gave may be stored already, or given twice; one
 		// generated here is new.
-		if e.ID != "" && (seen[c.ID] || t.events[c.ID] != nil) {
+		if e.ID != "" && (givenBefore(c.ID) || t.events[c.ID] != nil) {
 			continue
 		}
 		if seen != nil {
@@ -171,7 +183,9 @@ func (t *tables) prepareEvent(e *store.Event, i int, scope eventScope, now time.
 	field := func(name string) string { return fmt.Sprintf("events[%d].%s", i, name) }
 	row := &eventRow{ev: *e}
 	c := &row.ev
-	c.Payload = bytes.Clone(e.Payload)
+	if !scope.owned {
+		c.Payload = bytes.Clone(e.Payload)
+	}
 	if c.TenantID == "" {
 		c.TenantID = scope.tenantID
 	}

@@ -99,7 +99,7 @@ func (s *Store) CommitSync(ctx context.Context, c *store.SyncCommit) (*store.Syn
 			return err
 		}
 		now := s.now()
-		batch, err := t.prepareEvents(events, eventScope{tenantID: row.in.TenantID, integrationID: row.in.ID}, now)
+		batch, err := t.prepareEvents(events, eventScope{tenantID: row.in.TenantID, integrationID: row.in.ID, owned: true}, now)
 		if err != nil {
 			return err
 		}
