@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -69,4 +70,26 @@ func TestNewStoredMessageAllocations(t *testing.T) {
 	in.Headers = nil
 	n := testing.AllocsPerRun(100, func() { _ = newStoredMessage("id-1", in) })
 	require.LessOrEqual(t, n, 5.0)
+}
+
+// TestNewStoredMessageCoversEveryField: fullMessage sets every field of
+// connector.Message, and the stored copy shares no list, map or byte
+// slice with it. A field added to connector.Message fails this until
+// fullMessage sets it, and then if newStoredMessage leaves it shared
+// with the caller.
+func TestNewStoredMessageCoversEveryField(t *testing.T) {
+	in := fullMessage()
+	out := newStoredMessage("id-1", in)
+	iv, ov := reflect.ValueOf(in).Elem(), reflect.ValueOf(&out.Message).Elem()
+	for i := range iv.NumField() {
+		name := iv.Type().Field(i).Name
+		f, g := iv.Field(i), ov.Field(i)
+		require.False(t, f.IsZero(), "fullMessage leaves %s unset", name)
+		switch f.Kind() {
+		case reflect.Slice, reflect.Map:
+			require.NotEqual(t, f.Pointer(), g.Pointer(), "the stored copy shares %s with the caller", name)
+		case reflect.Pointer, reflect.Interface, reflect.Chan, reflect.Func:
+			t.Errorf("%s is a %s: newStoredMessage does not know how to copy it", name, f.Kind())
+		}
+	}
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -33,13 +32,8 @@ func BenchmarkCustomWebhook(b *testing.B) {
 	app, err := New(context.Background(), cfg, Options{Logger: logger})
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = app.Close(); _ = lw.Close() })
-	f := &customFixture{app: app, h: app.Handler(RoleAll)}
-	f.tok, err = NewToken([]byte(testSecret), "tenant-c", "agent", "", time.Hour)
-	require.NoError(b, err)
-	rec := f.api(b, http.MethodPost, "/api/v1/integrations", `{"name":"form","provider":"custom"}`)
-	require.Equal(b, http.StatusCreated, rec.Code, rec.Body.String())
-	id, secret := jsonField(b, rec.Body.Bytes(), "id"), jsonField(b, rec.Body.Bytes(), "webhook_secret")
-	s, err := webhook.ParseSecret(secret)
+	f := customFixtureOn(b, app)
+	s, err := webhook.ParseSecret(f.secret)
 	require.NoError(b, err)
 	signer, err := webhook.NewSigner(s)
 	require.NoError(b, err)
@@ -52,7 +46,7 @@ func BenchmarkCustomWebhook(b *testing.B) {
 			`"subject":"Order ` + n + `","text":"Where is my order?","message_id":"bench-` + n + `@example.org"}`
 		h, err := signer.Sign("msg_"+n, now, []byte(body))
 		require.NoError(b, err)
-		req := httptest.NewRequest(http.MethodPost, "/webhooks/custom/"+id, strings.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/custom/"+f.id, strings.NewReader(body))
 		for k, v := range h {
 			req.Header[k] = v
 		}
@@ -111,14 +105,4 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 func (w *statusWriter) reset() {
 	clear(w.h)
 	w.status = 0
-}
-
-// jsonField returns the string field name of the JSON object body.
-func jsonField(t testing.TB, body []byte, name string) string {
-	t.Helper()
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(body, &m))
-	s, ok := m[name].(string)
-	require.True(t, ok, "no string %q in %s", name, body)
-	return s
 }

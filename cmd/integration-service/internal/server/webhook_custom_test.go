@@ -24,19 +24,14 @@ type customFixture struct {
 	secret string
 }
 
-func newCustomFixture(t testing.TB, env map[string]string) *customFixture {
+func newCustomFixture(t *testing.T, env map[string]string) *customFixture {
 	t.Helper()
-	tt, ok := t.(*testing.T)
-	var app *App
-	if ok {
-		app = newTestApp(tt, env)
-	} else {
-		cfg, err := LoadConfig(envFunc("JWT_SECRET="+testSecret, "LOG_LEVEL=error"))
-		require.NoError(t, err)
-		app, err = New(context.Background(), cfg, Options{Logger: discardLogger()})
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = app.Close() })
-	}
+	return customFixtureOn(t, newTestApp(t, env))
+}
+
+// customFixtureOn creates a custom source of tenant-c on app.
+func customFixtureOn(t testing.TB, app *App) *customFixture {
+	t.Helper()
 	f := &customFixture{app: app, h: app.Handler(RoleAll)}
 	var err error
 	f.tok, err = NewToken([]byte(testSecret), "tenant-c", "agent", "", time.Hour)
