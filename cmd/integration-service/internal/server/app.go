@@ -53,6 +53,8 @@ type App struct {
 	auth     *authenticator
 	hosts    *hostGuard
 	jobs     queue.Mux
+	// dashboard lets operators in; nil without ADMIN_TOKEN.
+	dashboard *dashboardAccess
 	// deliverer posts events to EVENTS_WEBHOOK_URL; nil without one.
 	deliverer *eventDeliverer
 	// eventBackoff is the wait before a delivery's next attempt.
@@ -116,6 +118,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	}
 	if a.deliverer, err = newEventDeliverer(cfg); err != nil {
 		return nil, err
+	}
+	if a.dashboard, err = a.newDashboardAccess(); err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	a.eventBackoff = queue.DefaultBackoff
 	a.ingest = newIngestLocks()

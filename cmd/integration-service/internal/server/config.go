@@ -66,6 +66,8 @@ type Config struct {
 	// AdminToken is ADMIN_TOKEN, the operators' credential for
 	// /dashboard (at least 32 characters); "" turns the dashboard off.
 	AdminToken string
+	// Dashboard is how operators sign in to /dashboard.
+	Dashboard DashboardConfig
 	// Gmail is how the server reaches Google for the gmail provider.
 	Gmail GmailConfig
 	// Graph is how the server reaches Microsoft for the outlook
@@ -240,6 +242,7 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	if c.AdminToken = e.str("ADMIN_TOKEN", ""); c.AdminToken != "" && len(c.AdminToken) < 32 {
 		e.fail("ADMIN_TOKEN", "must be at least 32 characters (openssl rand -hex 32)")
 	}
+	c.loadDashboard(e)
 	c.Gmail.UserQuota = ratelimit.GmailUserQuota().Limit
 	if v := e.str("GMAIL_USER_QUOTA", ""); v != "" {
 		l, err := ratelimit.ParseLimit(v)

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -34,8 +35,9 @@ const testAdminToken = "operator-token-0123456789abcdef0123456789"
 // job and events: it signs in with the operator token, checks that the
 // numbers shown are the API's (integration counts, the queue's dead
 // count), clicks Requeue on the dead job and sees it leave the list (the
-// job then succeeds), and saves a screenshot (DASHBOARD_SCREENSHOT, or
-// a temporary file) whose path it logs.
+// job then succeeds), redelivers a failed event, signs out and is asked
+// to sign in again, and saves a screenshot (DASHBOARD_SCREENSHOT, or a
+// temporary file) whose path it logs.
 func TestDashboardInBrowser(t *testing.T) {
 	t.Parallel()
 	chromium := testenv.Lookup(t, "Chromium", "TEST_CHROMIUM")[0]
@@ -156,6 +158,15 @@ func TestDashboardInBrowser(t *testing.T) {
 	ev, err := app.store.GetEvent(ctx, "tenant-dash", failed.ID)
 	require.NoError(t, err)
 	require.Equal(t, store.EventPending, ev.Status)
+
+	// Sign out: back to the sign-in page, and the dashboard asks again.
+	do(chromedp.Click(chromedp.CSS("#sign-out")))
+	do(chromedp.WaitVisible(chromedp.CSS("#token")))
+	do(chromedp.Navigate(base + "/dashboard"))
+	do(chromedp.WaitVisible(chromedp.CSS("#token")))
+	signedOut, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`document.querySelector("#integrations") === null`))
+	require.NoError(t, err)
+	require.True(t, signedOut, "the dashboard after signing out")
 }
 
 // queueStatsOf reads the default queue's numbers from
@@ -186,8 +197,9 @@ func queueStatsOf(t *testing.T, base string) map[string]int64 {
 
 // TestDashboardAuth: without ADMIN_TOKEN there is no dashboard; with
 // it, a tenant's JWT does not open it, a wrong token is refused, a
-// bearer ADMIN_TOKEN does, and an action without the form's CSRF token
-// is refused.
+// bearer ADMIN_TOKEN opens the page but does no action, signing in
+// starts a session (a cookie that is not the token), and an action
+// needs that session and its form's CSRF token.
 func TestDashboardAuth(t *testing.T) {
 	t.Parallel()
 	h := newTestApp(t, nil).Handler(RoleAll)
@@ -206,6 +218,7 @@ func TestDashboardAuth(t *testing.T) {
 	require.Contains(t, rec.Body.String(), `id="integrations"`)
 	require.Contains(t, rec.Header().Get("Content-Security-Policy"), "default-src 'none'")
 	require.NotContains(t, rec.Body.String(), testAdminToken)
+	require.NotContains(t, rec.Body.String(), `name="csrf"`, "a bearer token's page has no session to act in")
 
 	rec = serveTest(h, http.MethodPost, "/dashboard/login", "", map[string]string{"token": "wrong"})
 	require.Equal(t, http.StatusUnauthorized, rec.Code)
@@ -216,17 +229,35 @@ func TestDashboardAuth(t *testing.T) {
 	require.Len(t, cookies, 1)
 	require.True(t, cookies[0].HttpOnly)
 	require.Equal(t, http.SameSiteStrictMode, cookies[0].SameSite)
+	require.Equal(t, "/dashboard", cookies[0].Path)
 	require.NotContains(t, cookies[0].Value, testAdminToken)
+	cookie := &http.Cookie{Name: cookies[0].Name, Value: cookies[0].Value}
+
+	rec = serveTest(h, http.MethodGet, "/dashboard", "", nil, cookie)
+	require.Equal(t, http.StatusOK, rec.Code)
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(rec.Body.String())
+	require.NotNil(t, m, "the page's forms carry the session's CSRF token")
+	csrf := m[1]
+	require.NotContains(t, csrf, testAdminToken)
 
 	rec = serveTest(h, http.MethodPost, "/dashboard/dead/default/x/requeue", "Bearer "+testAdminToken, map[string]string{"csrf": "forged"})
 	require.Equal(t, http.StatusForbidden, rec.Code)
-	rec = serveTest(h, http.MethodPost, "/dashboard/dead/default/x/requeue", "", map[string]string{"csrf": app.dashboardSecret("csrf")})
+	rec = serveTest(h, http.MethodPost, "/dashboard/dead/default/x/requeue", "Bearer "+testAdminToken, map[string]string{"csrf": csrf})
+	require.Equal(t, http.StatusForbidden, rec.Code, "a bearer token does no action, even with a session's token")
+	rec = serveTest(h, http.MethodPost, "/dashboard/dead/default/x/requeue", "", map[string]string{"csrf": csrf})
 	require.Equal(t, http.StatusUnauthorized, rec.Code, "an action needs the operator credential too")
+	rec = serveTest(h, http.MethodPost, "/dashboard/dead/default/x/requeue", "", map[string]string{"csrf": "forged"}, cookie)
+	require.Equal(t, http.StatusForbidden, rec.Code)
+	rec = serveTest(h, http.MethodPost, "/dashboard/dead/default/x/requeue", "", map[string]string{}, cookie)
+	require.Equal(t, http.StatusForbidden, rec.Code, "no token")
+	rec = serveTest(h, http.MethodPost, "/dashboard/dead/default/x/requeue", "", map[string]string{"csrf": csrf}, cookie)
+	require.Equal(t, http.StatusNotFound, rec.Code, "the session and its token reach the action (no such job)")
 }
 
 // serveTest serves one request to h, with an Authorization header when
-// auth is set and form as a url-encoded body when it is not nil.
-func serveTest(h http.Handler, method, path, auth string, form map[string]string) *httptest.ResponseRecorder {
+// auth is set, form as a url-encoded body when it is not nil, and
+// cookies.
+func serveTest(h http.Handler, method, path, auth string, form map[string]string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
 	var body io.Reader
 	if form != nil {
 		v := url.Values{}
@@ -241,6 +272,9 @@ func serveTest(h http.Handler, method, path, auth string, form map[string]string
 	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
+	}
+	for _, c := range cookies {
+		req.AddCookie(c)
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)

@@ -17,7 +17,9 @@ const dashboardMaxRows = 200
 
 // dashboardView is what the dashboard page shows.
 type dashboardView struct {
-	Now          time.Time
+	Now time.Time
+	// CSRF is the session's token for the page's forms; empty for a
+	// bearer token's page.
 	CSRF         string
 	Total        int
 	Counts       []store.IntegrationCount
@@ -49,7 +51,7 @@ type dashboardQueue struct {
 
 func (a *App) dashboardData(ctx context.Context, tenant string) (*dashboardView, error) {
 	now := a.now().UTC()
-	v := &dashboardView{Now: now, CSRF: a.dashboardSecret("csrf"), Tenant: tenant}
+	v := &dashboardView{Now: now, Tenant: tenant}
 	counts, err := a.store.CountIntegrations(ctx)
 	if err != nil {
 		return nil, err
