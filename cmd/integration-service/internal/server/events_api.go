@@ -26,7 +26,7 @@ type eventView struct {
 func newEventView(ev *store.Event) eventView {
 	v := eventView{
 		ID: ev.ID, IntegrationID: ev.IntegrationID, Type: ev.Type, Data: ev.Payload, Status: ev.Status,
-		Attempts: ev.Attempts, LastError: ev.LastError, CreatedAt: ev.CreatedAt,
+		Attempts: ev.Attempts, LastError: publicDeliveryError(ev.LastError), CreatedAt: ev.CreatedAt,
 	}
 	if ev.Status == store.EventPending && !ev.NextAttemptAt.IsZero() {
 		t := ev.NextAttemptAt

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -27,7 +28,8 @@ const (
 	eventMaxAttempts = 10
 	// eventAttemptTimeout bounds one delivery request.
 	eventAttemptTimeout = 15 * time.Second
-	// eventErrorBytes is how much of a refusal's body LastError keeps.
+	// eventErrorBytes is how much of a refusal's body the debug log
+	// shows.
 	eventErrorBytes = 200
 )
 
@@ -99,22 +101,33 @@ type attemptOutcome struct {
 	ok, retry bool
 	// retryAfter is the receiver's Retry-After, if it gave one.
 	retryAfter time.Duration
-	err        error
+	// class is why the attempt failed, as the event's tenant sees it
+	// (events_delivery_class.go): never the receiver's words.
+	class string
+	// detail is the failure's own text, for the operator's debug log
+	// only: the client's error without the URL, or the receiver's status
+	// and the start of its answer.
+	detail string
+}
+
+// failedAttempt is an attempt that failed without an answer.
+func failedAttempt(class string, retry bool, err error) attemptOutcome {
+	return attemptOutcome{retry: retry, class: class, detail: err.Error()}
 }
 
 // post makes one delivery attempt of ev.
 func (d *eventDeliverer) post(ctx context.Context, ev *store.Event) attemptOutcome {
 	body, err := envelope(ev)
 	if err != nil {
-		return attemptOutcome{err: err}
+		return failedAttempt(deliveryInternal, false, err)
 	}
 	h, err := d.signer.Sign(ev.ID, time.Now(), body)
 	if err != nil {
-		return attemptOutcome{err: err}
+		return failedAttempt(deliveryInternal, false, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.url, bytes.NewReader(body))
 	if err != nil {
-		return attemptOutcome{err: err}
+		return failedAttempt(deliveryInternal, false, withoutURL(err))
 	}
 	for k, v := range h {
 		req.Header[k] = v
@@ -123,7 +136,7 @@ func (d *eventDeliverer) post(ctx context.Context, ev *store.Event) attemptOutco
 	req.Header.Set("User-Agent", "ucsp-integration-service")
 	resp, err := d.client.Do(req)
 	if err != nil {
-		return attemptOutcome{retry: true, err: fmt.Errorf("delivery: %w", withoutURL(err))}
+		return failedAttempt(networkClass(err), true, withoutURL(err))
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, eventErrorBytes))
@@ -131,7 +144,7 @@ func (d *eventDeliverer) post(ctx context.Context, ev *store.Event) attemptOutco
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return attemptOutcome{ok: true}
 	}
-	out := attemptOutcome{err: fmt.Errorf("delivery: receiver answered %d: %s", resp.StatusCode, bytes.TrimSpace(snippet))}
+	out := attemptOutcome{class: statusClass(resp.StatusCode), detail: fmt.Sprintf("receiver answered %d: %q", resp.StatusCode, bytes.TrimSpace(snippet))}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusRequestTimeout, resp.StatusCode >= 500:
 		out.retry = true
@@ -197,13 +210,16 @@ func (a *App) runDeliverEvent(ctx context.Context, job *queue.Job) error {
 		}
 		next = time.Now().Add(wait)
 	}
-	if err := a.store.MarkEventFailed(ctx, ev.ID, next, out.err.Error()); err != nil {
+	a.logger.DebugContext(ctx, "event delivery failed", slog.String("event_id", ev.ID), slog.Int("attempt", job.Attempt),
+		slog.String("class", out.class), slog.String("detail", out.detail))
+	if err := a.store.MarkEventFailed(ctx, ev.ID, next, out.class); err != nil {
 		return err
 	}
+	failure := errors.New("delivery: " + out.class)
 	if next.IsZero() {
-		return fmt.Errorf("%w: %w", queue.ErrSkipRetry, out.err)
+		return fmt.Errorf("%w: %w", queue.ErrSkipRetry, failure)
 	}
-	return queue.RetryAt(next, out.err)
+	return queue.RetryAt(next, failure)
 }
 
 // enqueueEvents enqueues the delivery of events just committed. A
