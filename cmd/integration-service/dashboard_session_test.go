@@ -276,9 +276,9 @@ func TestDashboardSignInLimit(t *testing.T) {
 }
 
 // TestDashboardSessionsAcrossProcesses: in production mode a session
-// made on one API process works on another (same CSRF token), signing
-// out on the second ends it on the first, and Redis holds neither the
-// session id nor its CSRF token.
+// made on one API process works on another (same CSRF token) but not on
+// one with another ADMIN_TOKEN, signing out on the second ends it on the
+// first, and Redis holds neither the session id nor its CSRF token.
 func TestDashboardSessionsAcrossProcesses(t *testing.T) {
 	t.Parallel()
 	env := productionEnv(t, dashEnv(nil))
@@ -304,6 +304,16 @@ func TestDashboardSessionsAcrossProcesses(t *testing.T) {
 			require.NotContains(t, v, csrf, "key %s", k)
 		}
 	}
+
+	// A process with another ADMIN_TOKEN (a rotated one) knows none of
+	// the old token's sessions.
+	rotated := map[string]string{}
+	for k, v := range env {
+		rotated[k] = v
+	}
+	rotated["ADMIN_TOKEN"] = "a-rotated-operator-token-0123456789abcdef"
+	three := start(t, rotated, "serve")
+	require.False(t, newDashBrowser(t, three.base).live(c), "changing ADMIN_TOKEN ends the sessions")
 
 	b2.signOut(c, csrf)
 	require.False(t, b1.live(c), "signed out on the other process")

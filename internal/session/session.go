@@ -4,13 +4,15 @@
 // from that id, an absolute and an idle expiry, and a Store that every
 // replica of a deployment shares (RedisStore) or one process keeps
 // (MemoryStore). Only a hash of each id is stored, so that what is at
-// rest opens no session.
+// rest opens no session; with Options.Secret that hash is keyed, so
+// that changing the secret ends every session.
 //
 // It is not an authenticator: how one signs in, and what a session lets
 // its holder do, are the caller's.
 package session
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -49,6 +51,12 @@ type Options struct {
 	// Idle is how long a session lasts after it was last used (default
 	// 1 h, and at most TTL).
 	Idle time.Duration
+	// Secret, if set, binds the sessions to it: they are stored under
+	// an HMAC of their id keyed with it, so a Manager with another
+	// Secret finds none of them (changing a sign-in credential that is
+	// the Secret ends every session made with the old one). Empty means
+	// a plain SHA-256 of the id.
+	Secret []byte
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -57,6 +65,7 @@ type Options struct {
 type Manager struct {
 	store     Store
 	ttl, idle time.Duration
+	secret    []byte
 	now       func() time.Time
 }
 
@@ -68,7 +77,7 @@ func NewManager(store Store, opts Options) (*Manager, error) {
 	if opts.TTL < 0 || opts.Idle < 0 {
 		return nil, fmt.Errorf("session: Options.TTL and Options.Idle must not be negative, got %v and %v", opts.TTL, opts.Idle)
 	}
-	m := &Manager{store: store, ttl: opts.TTL, idle: opts.Idle, now: opts.Now}
+	m := &Manager{store: store, ttl: opts.TTL, idle: opts.Idle, secret: bytes.Clone(opts.Secret), now: opts.Now}
 	if m.ttl == 0 {
 		m.ttl = 12 * time.Hour
 	}
@@ -112,7 +121,7 @@ func (m *Manager) Create(ctx context.Context) (*Session, error) {
 	}
 	id := base64.RawURLEncoding.EncodeToString(b[:])
 	now := m.now()
-	if err := m.store.Put(ctx, storeKey(id), now, now.Add(m.ttl), now.Add(m.idle)); err != nil {
+	if err := m.store.Put(ctx, m.storeKey(id), now, now.Add(m.ttl), now.Add(m.idle)); err != nil {
 		return nil, fmt.Errorf("session: create: %w", err)
 	}
 	return newSession(id), nil
@@ -125,7 +134,7 @@ func (m *Manager) Get(ctx context.Context, id string) (*Session, error) {
 		return nil, ErrNoSession
 	}
 	now := m.now()
-	ok, err := m.store.Touch(ctx, storeKey(id), now, now.Add(m.idle))
+	ok, err := m.store.Touch(ctx, m.storeKey(id), now, now.Add(m.idle))
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("session: get: %w", err)
@@ -140,7 +149,7 @@ func (m *Manager) Delete(ctx context.Context, id string) error {
 	if !wellFormed(id) {
 		return nil
 	}
-	if err := m.store.Delete(ctx, storeKey(id)); err != nil {
+	if err := m.store.Delete(ctx, m.storeKey(id)); err != nil {
 		return fmt.Errorf("session: delete: %w", err)
 	}
 	return nil
@@ -152,10 +161,16 @@ func newSession(id string) *Session {
 	return &Session{ID: id, CSRF: base64.RawURLEncoding.EncodeToString(mac.Sum(nil))}
 }
 
-// storeKey is what a session is stored under: the SHA-256 of its id.
-func storeKey(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return hex.EncodeToString(sum[:])
+// storeKey is what a session is stored under: the HMAC-SHA256 of its
+// id keyed with the Secret, or its SHA-256 without one.
+func (m *Manager) storeKey(id string) string {
+	if len(m.secret) == 0 {
+		sum := sha256.Sum256([]byte(id))
+		return hex.EncodeToString(sum[:])
+	}
+	mac := hmac.New(sha256.New, m.secret)
+	mac.Write([]byte(id))
+	return hex.EncodeToString(mac.Sum(nil))
 }
 
 // wellFormed reports whether id could be a session id.

@@ -194,3 +194,30 @@ func TestRedisExpires(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, ttl, 19*time.Minute, "a use sets it again")
 }
+
+// TestSecretBindsSessions: a Manager with another Secret, on the same
+// store, finds none of the sessions; one with the same Secret finds
+// them.
+func TestSecretBindsSessions(t *testing.T) {
+	t.Parallel()
+	stores(t, func(t *testing.T, st session.Store, dump func() string) {
+		ctx := context.Background()
+		old, err := session.NewManager(st, session.Options{Secret: []byte("operator-token-one-0123456789abcdef")})
+		require.NoError(t, err)
+		s, err := old.Create(ctx)
+		require.NoError(t, err)
+		require.NotContains(t, dump(), "operator-token-one")
+		same, err := session.NewManager(st, session.Options{Secret: []byte("operator-token-one-0123456789abcdef")})
+		require.NoError(t, err)
+		_, err = same.Get(ctx, s.ID)
+		require.NoError(t, err)
+		other, err := session.NewManager(st, session.Options{Secret: []byte("operator-token-two-0123456789abcdef")})
+		require.NoError(t, err)
+		_, err = other.Get(ctx, s.ID)
+		require.ErrorIs(t, err, session.ErrNoSession)
+		unkeyed, err := session.NewManager(st, session.Options{})
+		require.NoError(t, err)
+		_, err = unkeyed.Get(ctx, s.ID)
+		require.ErrorIs(t, err, session.ErrNoSession)
+	})
+}

@@ -13,7 +13,8 @@ import (
 )
 
 // dashboardCookie holds an operator's session id (a random 256-bit
-// secret; the server keeps only its hash), never ADMIN_TOKEN.
+// secret; the server keeps only an HMAC of it keyed with ADMIN_TOKEN),
+// never ADMIN_TOKEN.
 const dashboardCookie = "ucsp_dashboard"
 
 // dashboardAccess is what lets operators into the dashboard: their
@@ -35,7 +36,9 @@ func (a *App) newDashboardAccess() (*dashboardAccess, error) {
 	if a.rdb != nil {
 		st = session.NewRedisStore(a.rdb, a.cfg.RedisPrefix+":dashboard:session")
 	}
-	m, err := session.NewManager(st, session.Options{TTL: a.cfg.Dashboard.SessionTTL, Idle: a.cfg.Dashboard.SessionIdle, Now: a.now})
+	// Sessions are bound to ADMIN_TOKEN: changing it ends every session.
+	m, err := session.NewManager(st, session.Options{TTL: a.cfg.Dashboard.SessionTTL, Idle: a.cfg.Dashboard.SessionIdle,
+		Secret: []byte(a.cfg.AdminToken), Now: a.now})
 	if err != nil {
 		return nil, err
 	}
