@@ -2,6 +2,7 @@ package server
 
 import (
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -51,6 +52,9 @@ type Config struct {
 	// JWTIssuer and JWTAudience, when set (JWT_ISSUER, JWT_AUDIENCE), are
 	// required claims of every token.
 	JWTIssuer, JWTAudience string
+	// JWTMaxTTL (JWT_MAX_TTL, default 24h) is the longest lifetime a token
+	// may have: exp at most this long after iat, and after now.
+	JWTMaxTTL time.Duration
 	// Keyring is ENCRYPTION_KEYS: required whenever DATABASE_URL is set,
 	// generated in embedded mode.
 	Keyring *secrets.Keyring
@@ -66,6 +70,15 @@ type Config struct {
 	// AdminToken is ADMIN_TOKEN, the operators' credential for
 	// /dashboard (at least 32 characters); "" turns the dashboard off.
 	AdminToken string
+	// AdminAddr is ADMIN_ADDR, e.g. 127.0.0.1:9090: a second listener,
+	// for an internal network only, serving health details, queue
+	// statistics and metrics without a credential, the dashboard
+	// (instead of the public listener) and, with Pprof, the profiler.
+	// "" means none: those routes then need ADMIN_TOKEN.
+	AdminAddr string
+	// Pprof is PPROF_ENABLED (default false): Go's profiler under
+	// /debug/pprof/ on the admin listener, which it requires.
+	Pprof bool
 	// Gmail is how the server reaches Google for the gmail provider.
 	Gmail GmailConfig
 	// Graph is how the server reaches Microsoft for the outlook
@@ -239,6 +252,15 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	}
 	if c.AdminToken = e.str("ADMIN_TOKEN", ""); c.AdminToken != "" && len(c.AdminToken) < 32 {
 		e.fail("ADMIN_TOKEN", "must be at least 32 characters (openssl rand -hex 32)")
+	}
+	c.AdminAddr = e.str("ADMIN_ADDR", "")
+	if c.AdminAddr != "" {
+		if _, port, err := net.SplitHostPort(c.AdminAddr); err != nil || port == "" {
+			e.fail("ADMIN_ADDR", "%q is not a host:port to listen on, such as 127.0.0.1:9090", c.AdminAddr)
+		}
+	}
+	if c.Pprof = e.bool("PPROF_ENABLED", false); c.Pprof && c.AdminAddr == "" {
+		e.fail("PPROF_ENABLED", "needs ADMIN_ADDR: the profiler is served on the admin listener only")
 	}
 	c.Gmail.UserQuota = ratelimit.GmailUserQuota().Limit
 	if v := e.str("GMAIL_USER_QUOTA", ""); v != "" {
