@@ -115,6 +115,7 @@ type idClaims struct {
 // as some of Google's older tokens have it.
 type boolClaim bool
 
+// UnmarshalJSON reads true, false, "true", "false" or null.
 func (b *boolClaim) UnmarshalJSON(p []byte) error {
 	switch strings.Trim(string(p), `"`) {
 	case "true":

@@ -140,6 +140,8 @@ func (a *App) oauthAuthorize(p *oauthProvider) http.HandlerFunc {
 			case err != nil:
 				a.storeError(w, r, err, "integration")
 				return
+			case mailboxAddress(in.Provider, in.Config) == "":
+				errs = append(errs, fieldError{Field: "integration_id", Message: "names an integration without a mailbox address"})
 			default:
 				addr := mailboxAddress(in.Provider, in.Config)
 				if expected != "" && !strings.EqualFold(expected, addr) {
@@ -155,6 +157,8 @@ func (a *App) oauthAuthorize(p *oauthProvider) http.HandlerFunc {
 			writeProblem(w, r, http.StatusBadRequest, probInvalidRequest, "invalid query parameters", errs...)
 			return
 		}
+		// The nonce binds Google's id_token to this state; Microsoft's
+		// address comes from Graph, and its start ignores it.
 		conf, nonce := p.conf(), gmail.NewState()
 		authURL, state, verifier := p.start(conf, expected, nonce)
 		data, _ := json.Marshal(pendingMailbox{Name: name, Expected: expected, ReturnURL: returnURL, Nonce: nonce}) // cannot fail
