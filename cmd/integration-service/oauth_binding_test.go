@@ -153,7 +153,7 @@ func runOAuthBinding(t *testing.T, e *bindingEnv) {
 // integration it reauthorizes.
 func bindingStatesMailbox(t *testing.T, e *bindingEnv) {
 	for _, provider := range []string{"google", "microsoft"} {
-		for _, q := range []string{"name=Support", "email=", "email=not-an-address"} {
+		for _, q := range []string{"name=Support", "email=", "email=%20", "email=not-an-address"} {
 			p := e.authorize(t, provider, q, true).requireProblem(t, http.StatusBadRequest)
 			require.Equal(t, []string{"email"}, p.fields(), "%s %s", provider, q)
 		}

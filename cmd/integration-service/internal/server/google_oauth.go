@@ -149,7 +149,7 @@ func (a *App) oauthAuthorize(p *oauthProvider) http.HandlerFunc {
 				}
 				expected = addr
 			}
-		} else if q.Get("email") == "" {
+		} else if expected == "" {
 			errs = append(errs, fieldError{Field: "email", Message: "is required: the address of the mailbox that must sign in"})
 		}
 		returnURL, errs := a.checkReturnURL(q, errs)

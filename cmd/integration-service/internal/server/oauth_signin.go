@@ -40,6 +40,10 @@ const discardTimeout = 10 * time.Second
 // address, a reauthorization of another mailbox) the new tokens are
 // discarded (Google's revoked).
 func (a *App) finishSignIn(ctx context.Context, p *oauthProvider, st *store.OAuthState, pending pendingMailbox, q url.Values) (*store.Integration, bool, *signInFailure) {
+	if pending.Expected == "" {
+		// A state made before sign-ins were bound names no mailbox.
+		return nil, false, &signInFailure{status: http.StatusBadRequest, typ: probOAuthState, detail: "the sign-in link names no mailbox; start again"}
+	}
 	if e := q.Get("error"); e != "" {
 		return nil, false, &signInFailure{status: http.StatusForbidden, typ: probOAuthDenied, detail: p.label + " sign-in was not completed (" + oauthErrorCode(e) + "); nothing was connected"}
 	}
