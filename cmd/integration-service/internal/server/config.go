@@ -87,6 +87,9 @@ type Config struct {
 	// PublicBaseURL is PUBLIC_BASE_URL, the server's address as the world
 	// sees it (OAuth redirects, webhook URLs); default http://localhost:PORT.
 	PublicBaseURL *url.URL
+	// OAuthReturnURLs is OAUTH_RETURN_URLS, where a finished sign-in may
+	// send the browser back (see returnAllowList); empty: nowhere.
+	OAuthReturnURLs returnAllowList
 
 	// LogLevel and LogFormat are LOG_LEVEL (default info) and LOG_FORMAT
 	// (json in staging and production, text in development).
@@ -175,6 +178,13 @@ type GmailConfig struct {
 	AuthURL, TokenURL string
 	// APIURL is the Gmail API's base URL (GMAIL_API_URL).
 	APIURL string
+	// RevokeURL is Google's token revocation endpoint
+	// (GOOGLE_REVOKE_URL).
+	RevokeURL string
+	// Issuer and JWKSURL are whom sign-ins' id_tokens must come from
+	// and where the keys that sign them are (GOOGLE_ISSUER,
+	// GOOGLE_JWKS_URL).
+	Issuer, JWKSURL string
 	// Topic is the Pub/Sub topic users.watch publishes to
 	// (GMAIL_PUBSUB_TOPIC, "projects/P/topics/T"); "" makes no watch:
 	// mail then arrives through the catch-up sweep only.
@@ -240,10 +250,14 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		AuthURL:            parseBaseURL(e, "GOOGLE_AUTH_URL", e.str("GOOGLE_AUTH_URL", gmail.GoogleEndpoint.AuthURL)).String(),
 		TokenURL:           parseBaseURL(e, "GOOGLE_TOKEN_URL", e.str("GOOGLE_TOKEN_URL", gmail.GoogleEndpoint.TokenURL)).String(),
 		APIURL:             parseBaseURL(e, "GMAIL_API_URL", e.str("GMAIL_API_URL", gmail.DefaultEndpoint)).String() + "/",
+		RevokeURL:          parseBaseURL(e, "GOOGLE_REVOKE_URL", e.str("GOOGLE_REVOKE_URL", gmail.GoogleRevokeURL)).String(),
+		Issuer:             e.str("GOOGLE_ISSUER", gmail.GoogleIssuer),
+		JWKSURL:            parseBaseURL(e, "GOOGLE_JWKS_URL", e.str("GOOGLE_JWKS_URL", gmail.GoogleJWKSURL)).String(),
 		Topic:              e.str("GMAIL_PUBSUB_TOPIC", ""),
 		PushAudience:       e.str("GMAIL_PUSH_AUDIENCE", c.PublicBaseURL.String()+"/webhooks/gmail"),
 		PushServiceAccount: e.str("GMAIL_PUSH_SERVICE_ACCOUNT", ""),
 	}
+	c.OAuthReturnURLs = parseReturnURLs(e, "OAUTH_RETURN_URLS")
 	ms := outlook.MicrosoftEndpoint(c.Microsoft.Tenant)
 	c.Graph = GraphConfig{
 		AuthURL:  parseBaseURL(e, "MICROSOFT_AUTH_URL", e.str("MICROSOFT_AUTH_URL", ms.AuthURL)).String(),
