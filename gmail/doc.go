@@ -58,9 +58,23 @@
 // # OAuth
 //
 // [NewAuthRequest] builds the authorization URL (offline access, PKCE
-// S256, state); [Exchange] trades the callback's code for a token;
-// [Refresh] refreshes one ahead of its expiry. The routes that use them
+// S256, state, login_hint, nonce); [Exchange] trades the callback's code
+// for a token; [Refresh] refreshes one ahead of its expiry; [Revoke]
+// ends a grant at Google's revocation endpoint. The routes that use them
 // belong to the server.
+//
+// Before keeping a token, bind the sign-in to the mailbox it was started
+// for: [VerifySignIn] checks the id_token that came with it
+// ([IDTokenVerifier]: RS256 signature against Google's published keys,
+// issuer, audience, expiry, nonce, at_hash, with github.com/coreos/go-oidc)
+// and returns its email only when Google verified it and it is the
+// expected mailbox, and users.getProfile with the token names the same
+// one; another account is a [*MailboxMismatchError]. A link sent to
+// someone else then connects nothing.
+//
+// The connector's HTTP client adds the bearer token in its transport,
+// on every round trip: a redirect to another origin than the one
+// Config.Endpoint names is followed without it.
 //
 // # Testing
 //

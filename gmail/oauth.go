@@ -57,6 +57,11 @@ type AuthOptions struct {
 	// Google returns a refresh token only on the first consent, so ask
 	// again when a mailbox's refresh token was lost or revoked.
 	ForceConsent bool
+	// Nonce, when set, is sent as the nonce parameter: Google puts it in
+	// the id_token, and IDTokenVerifier checks it there, binding the
+	// id_token to this authorization. Keep it with the state (NewState
+	// makes a good one).
+	Nonce string
 }
 
 // AuthRequest is the start of one authorization: send the user to URL,
@@ -71,11 +76,15 @@ type AuthRequest struct {
 }
 
 // NewAuthRequest builds the authorization URL for conf: offline access
-// (a refresh token), PKCE with S256, and a state.
+// (a refresh token), PKCE with S256, a state, and the login_hint and
+// nonce of opts.
 func NewAuthRequest(conf *oauth2.Config, opts AuthOptions) *AuthRequest {
 	params := []oauth2.AuthCodeOption{oauth2.AccessTypeOffline}
 	if opts.ForceConsent {
 		params = append(params, oauth2.ApprovalForce)
+	}
+	if opts.Nonce != "" {
+		params = append(params, oauth2.SetAuthURLParam("nonce", opts.Nonce))
 	}
 	return (*AuthRequest)(oauthflow.NewAuthRequest(conf, opts.State, opts.LoginHint, params...))
 }

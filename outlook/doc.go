@@ -43,7 +43,10 @@
 // Reauthorize answers reauthorizationRequired; ParseNotifications and
 // ActionOf tell the webhook route what a notification asks for.
 // OAuth2Config, NewAuthRequest (PKCE and state), Exchange and Refresh
-// run the authorization; TokenSource saves every rotated refresh token.
+// run the authorization; VerifySignIn binds a finished sign-in to the
+// mailbox it was started for (Graph's /me must be it; Microsoft has no
+// per-grant revocation, so a refused sign-in's token is just dropped);
+// TokenSource saves every rotated refresh token.
 // A server registers the connector with Factory:
 //
 //	reg.Register(outlook.ProviderName, outlook.Factory(outlook.FactoryOptions{

@@ -109,7 +109,9 @@ func healthcheck(ctx context.Context, args []string, getenv func(string) string)
 	return nil
 }
 
-// token prints an API token signed with JWT_SECRET.
+// token prints an API token signed with JWT_SECRET, with the iss and
+// aud claims that JWT_ISSUER and JWT_AUDIENCE make the server require,
+// and a lifetime within JWT_MAX_TTL.
 func token(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -127,7 +129,20 @@ func token(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	case secret == "":
 		return errors.New("token: JWT_SECRET is not set (the server generates an ephemeral one then, which no token can match)")
 	}
-	t, err := server.NewToken([]byte(secret), *tenant, *sub, *tier, *ttl)
+	maxTTL := 24 * time.Hour
+	if v := getenv("JWT_MAX_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("token: JWT_MAX_TTL: %q is not a duration such as 24h", v)
+		}
+		maxTTL = d
+	}
+	if *ttl <= 0 || *ttl > maxTTL {
+		return fmt.Errorf("token: -ttl must be positive and at most JWT_MAX_TTL (%s): the server refuses longer-lived tokens", maxTTL)
+	}
+	t, err := server.NewTokenWith([]byte(secret), *tenant, *sub, server.TokenOptions{
+		Tier: *tier, TTL: *ttl, Issuer: getenv("JWT_ISSUER"), Audience: getenv("JWT_AUDIENCE"),
+	})
 	if err != nil {
 		return err
 	}

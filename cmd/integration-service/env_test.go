@@ -14,6 +14,9 @@ import (
 const (
 	testSecret = "black-box-test-secret-0123456789abcdef"
 	testKeys   = "k1:q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="
+	// testAdminToken is ADMIN_TOKEN, the operators' credential that
+	// /metrics and /health/queue-stats ask for.
+	testAdminToken = "black-box-admin-token-0123456789abcdef0123"
 	// maxBody is MAX_BODY_BYTES in the tests: small, so that the
 	// oversized-body case stays cheap.
 	maxBody = 64 << 10
@@ -28,6 +31,7 @@ const (
 func baseEnv() map[string]string {
 	return map[string]string{
 		"JWT_SECRET":               testSecret,
+		"ADMIN_TOKEN":              testAdminToken,
 		"MAIL_ALLOW_PRIVATE_HOSTS": "true",
 		"MAIL_ALLOW_PLAINTEXT":     "true",
 		"MAX_BODY_BYTES":           "65536",

@@ -21,7 +21,9 @@ var errUnhealthy = errors.New("the instance is not healthy")
 // monitor prints an instance's health checks and queue statistics (GET
 // /health/detailed and /health/queue-stats) as the seed's monitor.sh
 // did: once, exiting 1 unless the instance passes; or, with -w, again
-// every -interval until interrupted.
+// every -interval until interrupted. It asks the admin listener
+// (ADMIN_ADDR) when one is configured, else the public one with
+// ADMIN_TOKEN as its bearer token: both reports are for operators.
 func monitor(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("monitor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -29,7 +31,11 @@ func monitor(ctx context.Context, args []string, getenv func(string) string, std
 	if port == "" {
 		port = "3003"
 	}
-	base := fs.String("url", "http://127.0.0.1:"+port, "the instance's base URL")
+	def := "http://127.0.0.1:" + port
+	if addr := getenv("ADMIN_ADDR"); addr != "" {
+		def = "http://" + addr
+	}
+	base := fs.String("url", def, "the instance's base URL (default: ADMIN_ADDR, else PORT on this host)")
 	watch := fs.Bool("w", false, "watch: print again every -interval until interrupted")
 	interval := fs.Duration("interval", 5*time.Second, "how often -w prints")
 	if err := fs.Parse(args); err != nil {
@@ -37,7 +43,7 @@ func monitor(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	base2 := strings.TrimSuffix(*base, "/")
 	for {
-		err := monitorOnce(ctx, base2, stdout)
+		err := monitorOnce(ctx, base2, getenv("ADMIN_TOKEN"), stdout)
 		if !*watch {
 			return err
 		}
@@ -75,11 +81,11 @@ type queueReport struct {
 	} `json:"queues"`
 }
 
-func monitorOnce(ctx context.Context, base string, out io.Writer) error {
+func monitorOnce(ctx context.Context, base, adminToken string, out io.Writer) error {
 	var h healthReport
-	hErr := getJSON(ctx, base+"/health/detailed", &h)
+	hErr := getJSON(ctx, base+"/health/detailed", adminToken, &h)
 	var q queueReport
-	qErr := getJSON(ctx, base+"/health/queue-stats", &q)
+	qErr := getJSON(ctx, base+"/health/queue-stats", adminToken, &q)
 	fmt.Fprintf(out, "%s  %s\n", time.Now().UTC().Format(time.RFC3339), base)
 	if hErr != nil {
 		return fmt.Errorf("health: %w", hErr)
@@ -123,13 +129,17 @@ func monitorOnce(ctx context.Context, base string, out io.Writer) error {
 }
 
 // getJSON GETs u into v; /health/detailed answers 503 with its report
-// when failing, which is decoded too.
-func getJSON(ctx context.Context, u string, v any) error {
+// when failing, which is decoded too. A non-empty adminToken is sent as
+// the bearer token.
+func getJSON(ctx context.Context, u, adminToken string, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
+	}
+	if adminToken != "" {
+		req.Header.Set("Authorization", "Bearer "+adminToken)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

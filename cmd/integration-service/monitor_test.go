@@ -19,7 +19,8 @@ func TestMonitorCommand(t *testing.T) {
 	env["EVENTS_SWEEP_INTERVAL"] = "9999h" // no periodic job: the queues stay empty
 	in := start(t, env)
 
-	m := startProcess(t, nil, "monitor", "-url", in.base)
+	op := map[string]string{"ADMIN_TOKEN": testAdminToken}
+	m := startProcess(t, op, "monitor", "-url", in.base)
 	require.Equal(t, 0, m.wait(30*time.Second), "logs:\n%s", m.logs)
 	out := m.logs.String()
 	require.Contains(t, out, "status: pass")
@@ -27,11 +28,18 @@ func TestMonitorCommand(t *testing.T) {
 	require.Contains(t, out, "store  pass")
 	require.Contains(t, out, "queues: none yet", "a new instance has run no job")
 
+	// Without the operator credential the queues are not shown, and
+	// the checks carry statuses only.
+	anon := startProcess(t, nil, "monitor", "-url", in.base)
+	require.Equal(t, 0, anon.wait(30*time.Second), "logs:\n%s", anon.logs)
+	require.Contains(t, anon.logs.String(), "store  pass")
+	require.Contains(t, anon.logs.String(), "queues: unavailable")
+
 	down := startProcess(t, nil, "monitor", "-url", "http://127.0.0.1:1")
 	require.Equal(t, 1, down.wait(30*time.Second), "logs:\n%s", down.logs)
 	require.Contains(t, down.logs.String(), "health:")
 
-	w := startProcess(t, nil, "monitor", "-w", "-interval", "200ms", "-url", in.base)
+	w := startProcess(t, op, "monitor", "-w", "-interval", "200ms", "-url", in.base)
 	require.Eventually(t, func() bool { return strings.Count(w.logs.String(), "status: pass") >= 3 }, 20*time.Second, 50*time.Millisecond)
 	require.Equal(t, 0, w.stop(syscall.SIGINT, 10*time.Second), "logs:\n%s", w.logs)
 }

@@ -25,6 +25,7 @@ func withGoogle(t *testing.T, env map[string]string) map[string]string {
 	env["GOOGLE_CLIENT_ID"], env["GOOGLE_CLIENT_SECRET"] = "gmailtest-client", "gmailtest-secret"
 	env["GOOGLE_AUTH_URL"], env["GOOGLE_TOKEN_URL"] = fake.OAuthEndpoint().AuthURL, fake.OAuthEndpoint().TokenURL
 	env["GMAIL_API_URL"] = fake.URL
+	env["GOOGLE_ISSUER"], env["GOOGLE_JWKS_URL"], env["GOOGLE_REVOKE_URL"] = fake.Issuer(), fake.JWKSURL(), fake.RevokeURL()
 	return env
 }
 
@@ -35,7 +36,7 @@ func withGoogle(t *testing.T, env map[string]string) map[string]string {
 // nothing.
 func (s *suite) googleOAuth(t *testing.T) {
 	tok := tokenFor(t, "tenant-google")
-	back := s.consent(t, tok, "/auth/google/authorize?name=Support&login_hint="+googleMailbox)
+	back := s.consent(t, tok, "/auth/google/authorize?name=Support&email="+googleMailbox)
 	require.Equal(t, "/auth/google/callback", back.Path)
 
 	r := s.c.do(t, call{method: http.MethodGet, path: back.RequestURI()})
@@ -87,7 +88,7 @@ func withMicrosoft(t *testing.T, env map[string]string) map[string]string {
 // handshake on both notification URLs as Graph would send it.
 func (s *suite) microsoftOAuth(t *testing.T) {
 	tok := tokenFor(t, "tenant-google")
-	back := s.consent(t, tok, "/auth/microsoft/authorize?login_hint="+microsoftMailbox)
+	back := s.consent(t, tok, "/auth/microsoft/authorize?email="+microsoftMailbox)
 	require.Equal(t, "/auth/microsoft/callback", back.Path)
 	r := s.c.do(t, call{method: http.MethodGet, path: back.RequestURI()})
 	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)

@@ -188,7 +188,7 @@ func (s *suite) send(t *testing.T) {
 func (s *suite) waitIdle(t *testing.T) {
 	t.Helper()
 	require.Eventually(t, func() bool {
-		r := s.c.do(t, call{method: http.MethodGet, path: "/health/queue-stats"})
+		r := s.c.do(t, call{method: http.MethodGet, path: "/health/queue-stats", token: testAdminToken})
 		var st struct {
 			Queues []struct {
 				Pending, Active, Scheduled, Retry int

@@ -37,23 +37,32 @@ func (s *suite) rateLimit(t *testing.T) {
 }
 
 // healthAndDocs: the health routes, the queue stats and the documents.
+// What shows internals is for operators: /health/detailed gives error
+// texts to ADMIN_TOKEN only, /health/queue-stats and /metrics refuse
+// anyone else.
 func (s *suite) healthAndDocs(t *testing.T) {
-	for _, path := range []string{"/health", "/health/live", "/health/ready", "/health/detailed"} {
-		r := s.c.do(t, call{method: http.MethodGet, path: path})
-		require.Equal(t, http.StatusOK, r.status, path)
+	for _, c := range []struct{ path, token string }{
+		{"/health", ""}, {"/health/live", ""}, {"/health/ready", ""}, {"/health/detailed", ""}, {"/health/detailed", testAdminToken},
+	} {
+		r := s.c.do(t, call{method: http.MethodGet, path: c.path, token: c.token})
+		require.Equal(t, http.StatusOK, r.status, c.path)
 		var body struct {
 			Status string `json:"status"`
 		}
 		r.decode(t, &body)
-		require.Equal(t, "pass", body.Status, path)
+		require.Equal(t, "pass", body.Status, c.path)
 	}
-	r := s.c.do(t, call{method: http.MethodGet, path: "/health/queue-stats"})
-	require.Equal(t, http.StatusOK, r.status)
-	r = s.c.do(t, call{method: http.MethodGet, path: "/openapi.json"})
+	for _, path := range []string{"/health/queue-stats", "/metrics"} {
+		for _, tok := range []string{"", tokenFor(t, "tenant-ops"), testAdminToken + "x"} {
+			p := s.c.do(t, call{method: http.MethodGet, path: path, token: tok}).requireProblem(t, http.StatusUnauthorized)
+			require.Contains(t, p.Detail, "ADMIN_TOKEN")
+		}
+		r := s.c.do(t, call{method: http.MethodGet, path: path, token: testAdminToken})
+		require.Equal(t, http.StatusOK, r.status, path)
+	}
+	r := s.c.do(t, call{method: http.MethodGet, path: "/openapi.json"})
 	require.Equal(t, http.StatusOK, r.status)
 	require.Equal(t, server.OpenAPI, r.body)
-	r = s.c.do(t, call{method: http.MethodGet, path: "/metrics"})
-	require.Equal(t, http.StatusOK, r.status)
 
 	// Request ids: in the header, in the problem, in the log line; a
 	// client's plausible id is kept, an implausible one replaced.
@@ -80,12 +89,7 @@ func (s *suite) metrics(t *testing.T) {
 	}
 	s.c.mu.Unlock()
 
-	resp, err := http.Get(s.in.base + "/metrics")
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := parser.TextToMetricFamilies(resp.Body)
-	require.NoError(t, err)
+	fams := scrapeMetrics(t, s.in.base)
 
 	got := map[string]float64{}
 	for _, m := range fams["integration_http_requests_total"].GetMetric() {
@@ -163,4 +167,20 @@ func labels(ls []*dto.LabelPair) map[string]string {
 		m[l.GetName()] = l.GetValue()
 	}
 	return m
+}
+
+// scrapeMetrics reads base's /metrics as an operator.
+func scrapeMetrics(t *testing.T, base string) map[string]*dto.MetricFamily {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+testAdminToken)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(resp.Body)
+	require.NoError(t, err)
+	return fams
 }

@@ -40,7 +40,7 @@ type suite struct {
 
 func runAPISuite(t *testing.T, in *instance, rc *eventReceiver) {
 	s := &suite{c: newClient(t, in.base), in: in, mail: newMailServer(t), rcv: rc}
-	s.secrets = append(s.secrets, s.mail.password, testSecret, strings.TrimPrefix(testKeys, "k1:"), rc.secret)
+	s.secrets = append(s.secrets, s.mail.password, testSecret, testAdminToken, strings.TrimPrefix(testKeys, "k1:"), rc.secret)
 	for _, st := range []struct {
 		name string
 		fn   func(*testing.T)

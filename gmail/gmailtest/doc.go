@@ -19,7 +19,16 @@
 // At /o/oauth2/auth and /token: Google's authorization endpoint (it
 // consents at once, see SetConsent) and token endpoint (authorization
 // codes with the PKCE S256 check, single use; refresh, optionally
-// rotating; invalid_grant for revoked grants).
+// rotating; invalid_grant for revoked grants). With the openid scope the
+// token endpoint also answers an id_token as Google's (RS256; iss, azp,
+// aud, sub, email and email_verified with the email scope, hd, at_hash,
+// the authorization's nonce), signed with a key the server publishes at
+// /oauth2/v3/certs (JWKSURL; Issuer is its iss); SetEmailVerified,
+// IDTokenClaims and SignIDToken make tokens a verifier must refuse. At
+// /revoke (RevokeURL): Google's revocation endpoint (POST token=, 200 {}
+// and the grant's tokens refused; 400 invalid_token for an unknown or
+// revoked token); Authorized tells whether an account's grant still
+// works.
 //
 // # Mailboxes
 //

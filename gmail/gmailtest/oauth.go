@@ -11,19 +11,20 @@ import (
 )
 
 type oauthState struct {
-	codes     map[string]*authCode
-	user      string // who consents at the authorize endpoint
-	deny      bool   // the user denies consent
-	consented map[string]bool
+	codes      map[string]*authCode
+	user       string // who consents at the authorize endpoint
+	deny       bool   // the user denies consent
+	consented  map[string]bool
+	unverified map[string]bool // users whose id_tokens say email_verified false
 }
 
 type authCode struct {
-	user, clientID, redirectURI, challenge, scope string
-	offline, force, used                          bool
+	user, clientID, redirectURI, challenge, scope, nonce string
+	offline, force, used                                 bool
 }
 
 func newOAuthState() oauthState {
-	return oauthState{codes: map[string]*authCode{}, consented: map[string]bool{}}
+	return oauthState{codes: map[string]*authCode{}, consented: map[string]bool{}, unverified: map[string]bool{}}
 }
 
 // OAuthEndpoint returns the server's Google OAuth 2.0 endpoints, for an
@@ -89,7 +90,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		code := "4/gmailtest-" + providertest.RandomHex(12)
 		s.oauth.codes[code] = &authCode{
 			user: user, clientID: q.Get("client_id"), redirectURI: q.Get("redirect_uri"),
-			challenge: q.Get("code_challenge"), scope: q.Get("scope"),
+			challenge: q.Get("code_challenge"), scope: q.Get("scope"), nonce: q.Get("nonce"),
 			offline: q.Get("access_type") == "offline", force: q.Get("prompt") == "consent",
 		}
 		rq.Set("code", code)
@@ -104,8 +105,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 }
 
 // token is Google's token endpoint: authorization_code (with the PKCE
-// check when the authorization had a code_challenge; a code works once)
-// and refresh_token (rotating the refresh token when
+// check when the authorization had a code_challenge; a code works once;
+// an id_token, signed with the key JWKSURL publishes, when the scopes
+// include openid, with the email when they include email, and the
+// authorization's nonce) and refresh_token (rotating the refresh token when
 // Options.RotateRefreshTokens is set). A refresh token is issued on an
 // offline authorization the first time a user consents, and again with
 // prompt=consent, as Google does.
@@ -164,7 +167,16 @@ func (s *Server) exchangeCode(w http.ResponseWriter, f url.Values) {
 		tok.RefreshToken = s.tokens.NewRefresh(c.user)
 	}
 	s.oauth.consented[c.user] = true
-	writeToken(w, tok, c.scope)
+	body := tokenBody(tok, c.scope)
+	if hasScope(c.scope, "openid") {
+		claims := s.idClaims(c.user, hasScope(c.scope, "email"))
+		claims["at_hash"] = atHash(tok.AccessToken)
+		if c.nonce != "" {
+			claims["nonce"] = c.nonce
+		}
+		body["id_token"] = s.SignIDToken(claims)
+	}
+	writeTokenBody(w, body)
 }
 
 func (s *Server) refresh(w http.ResponseWriter, f url.Values) {
@@ -180,10 +192,10 @@ func (s *Server) refresh(w http.ResponseWriter, f url.Values) {
 		rt.Revoked = true
 		tok.RefreshToken = s.tokens.NewRefresh(rt.User)
 	}
-	writeToken(w, tok, f.Get("scope"))
+	writeTokenBody(w, tokenBody(tok, f.Get("scope")))
 }
 
-func writeToken(w http.ResponseWriter, tok *oauth2.Token, scope string) {
+func tokenBody(tok *oauth2.Token, scope string) map[string]any {
 	body := map[string]any{"access_token": tok.AccessToken, "token_type": "Bearer", "expires_in": tok.ExpiresIn}
 	if tok.RefreshToken != "" {
 		body["refresh_token"] = tok.RefreshToken
@@ -191,6 +203,10 @@ func writeToken(w http.ResponseWriter, tok *oauth2.Token, scope string) {
 	if scope != "" {
 		body["scope"] = strings.TrimSpace(scope)
 	}
+	return body
+}
+
+func writeTokenBody(w http.ResponseWriter, body map[string]any) {
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, body)
 }

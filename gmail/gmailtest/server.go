@@ -42,6 +42,9 @@ type Options struct {
 	// RotateRefreshTokens makes every refresh return a new refresh token
 	// and revoke the one used.
 	RotateRefreshTokens bool
+	// Issuer is the iss of the id_tokens the token endpoint issues; ""
+	// means the server's URL.
+	Issuer string
 }
 
 // DefaultCosts returns the quota units Gmail charges for the methods the
@@ -78,6 +81,7 @@ type Server struct {
 	requests []Request
 	units    map[string]*unitLog // by user
 	oauth    oauthState
+	keys     idSigner
 }
 
 // Request is an API call the server received.
@@ -171,6 +175,8 @@ func (s *Server) routes() http.Handler {
 	api("GET "+u+"/history", "history.list", s.listHistory)
 	mux.HandleFunc("GET /o/oauth2/auth", s.authorize)
 	mux.HandleFunc("POST /token", s.token)
+	mux.HandleFunc("POST /revoke", s.revoke)
+	mux.HandleFunc("GET /oauth2/v3/certs", s.jwks)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		apiError{code: http.StatusNotFound, message: "gmailtest: no such endpoint " + r.Method + " " + r.URL.Path}.write(w)
 	})

@@ -36,3 +36,13 @@ func (s *Server) RefreshTokenValid(rt string) bool {
 	defer s.mu.Unlock()
 	return s.tokens.Refresh(rt) != nil
 }
+
+// Authorized reports whether email's account has granted the OAuth
+// client access that still works: an access or refresh token the
+// server would accept. A revoked grant (RevokeGrant, the revocation
+// endpoint) has none.
+func (s *Server) Authorized(email string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokens.Active(normUser(email))
+}

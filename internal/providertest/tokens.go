@@ -98,6 +98,22 @@ func (t *Tokens) RevokeUser(user string) {
 	}
 }
 
+// Active reports whether user holds a token the server would accept: a
+// valid access token or refresh token.
+func (t *Tokens) Active(user string) bool {
+	for _, a := range t.access {
+		if a.user == user && !a.revoked && !t.now().After(a.expiry) {
+			return true
+		}
+	}
+	for _, r := range t.refresh {
+		if r.User == user && !r.Revoked {
+			return true
+		}
+	}
+	return false
+}
+
 // Refresh returns refresh token rt when it is valid (issued and not
 // revoked), nil otherwise.
 func (t *Tokens) Refresh(rt string) *RefreshToken {

@@ -35,8 +35,8 @@ func (a *App) observe(next http.Handler) http.Handler {
 				status = http.StatusOK
 			}
 			elapsed := time.Since(start)
-			route := routePattern(r)
-			a.metrics.observeRequest(r.Method, route, status, elapsed)
+			route, method := routePattern(r), httpMethod(r.Method)
+			a.metrics.observeRequest(method, route, status, elapsed)
 			level := slog.LevelInfo
 			if status >= 500 {
 				level = slog.LevelError
@@ -49,7 +49,7 @@ func (a *App) observe(next http.Handler) http.Handler {
 			// this line does not need (the access log's own).
 			rec := slog.NewRecord(start.Add(elapsed), level, "request", 0)
 			rec.AddAttrs(
-				slog.String("method", r.Method),
+				slog.String("method", method),
 				slog.String("route", route),
 				slog.Int("status", status),
 				slog.Duration("duration", elapsed),
@@ -73,6 +73,18 @@ func routePattern(r *http.Request) string {
 		}
 	}
 	return "unmatched"
+}
+
+// httpMethod returns method if it is one of the methods of RFC 9110 and
+// RFC 5789, else "OTHER": a client may send any token as a method, and
+// a label or log field must not take values a client chooses.
+func httpMethod(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return method
+	}
+	return "OTHER"
 }
 
 // tenantOf returns the tenant the auth middleware found for r, or "".

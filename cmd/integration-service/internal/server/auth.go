@@ -1,13 +1,16 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -39,6 +42,10 @@ func ClaimsFrom(ctx context.Context) (*Claims, bool) {
 // maxTenantID bounds tenant ids, which are stored and logged.
 const maxTenantID = 200
 
+// maxTokenBytes bounds a bearer token: a token is parsed (and its
+// claims decoded) before its signature is known to be good.
+const maxTokenBytes = 8 << 10
+
 // authenticator verifies HS256 bearer tokens. A token that verified is
 // remembered, by its full text (signature included), until it expires,
 // so that a client's repeated token costs a map lookup instead of a
@@ -46,6 +53,8 @@ const maxTenantID = 200
 type authenticator struct {
 	secret []byte
 	parser *jwt.Parser
+	// maxTTL bounds a token's lifetime (JWT_MAX_TTL).
+	maxTTL time.Duration
 
 	mu       sync.RWMutex
 	verified map[string]*Claims
@@ -62,6 +71,7 @@ func newAuthenticator(cfg *Config) *authenticator {
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(), // an iat in the future is refused
 		jwt.WithLeeway(jwtLeeway),
 	}
 	if cfg.JWTIssuer != "" {
@@ -70,11 +80,21 @@ func newAuthenticator(cfg *Config) *authenticator {
 	if cfg.JWTAudience != "" {
 		opts = append(opts, jwt.WithAudience(cfg.JWTAudience))
 	}
-	return &authenticator{secret: cfg.JWTSecret, parser: jwt.NewParser(opts...), verified: map[string]*Claims{}}
+	return &authenticator{secret: cfg.JWTSecret, parser: jwt.NewParser(opts...), maxTTL: cfg.JWTMaxTTL, verified: map[string]*Claims{}}
 }
 
-// errBadClaims: a well-signed token without the claims the API needs.
-var errBadClaims = errors.New("the token needs non-empty sub and tenant_id claims")
+// Why a token is refused, besides golang-jwt's errors.
+var (
+	// errBadClaims: a well-signed token without the claims the API needs.
+	errBadClaims = errors.New("the token needs non-empty sub and tenant_id claims")
+	// errTokenTooLarge: longer than maxTokenBytes.
+	errTokenTooLarge = errors.New("the token is larger than 8 KiB")
+	// errTokenLifetime: exp too far after iat, or after now.
+	errTokenLifetime = errors.New("the token's lifetime exceeds the server's maximum")
+	// errDuplicateClaim: a name given twice in the header or the claims,
+	// which parsers read differently (the first or the last).
+	errDuplicateClaim = errors.New("the token names a header or claim twice")
+)
 
 // verify checks a token and returns its claims, which the caller must
 // not change.
@@ -98,16 +118,42 @@ func (a *authenticator) verify(token string) (*Claims, error) {
 	return c, nil
 }
 
-// parse verifies a token's signature and claims.
+// parse verifies a token's size, signature and claims.
 func (a *authenticator) parse(token string) (*Claims, error) {
+	if len(token) > maxTokenBytes {
+		return nil, errTokenTooLarge
+	}
 	var c Claims
 	if _, err := a.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return a.secret, nil }); err != nil {
+		return nil, err
+	}
+	if err := uniqueNames(token); err != nil {
 		return nil, err
 	}
 	if c.Subject == "" || c.TenantID == "" || len(c.TenantID) > maxTenantID || strings.ContainsFunc(c.TenantID, isControl) {
 		return nil, errBadClaims
 	}
+	exp := c.ExpiresAt.Time
+	if time.Until(exp) > a.maxTTL+jwtLeeway || (c.IssuedAt != nil && exp.Sub(c.IssuedAt.Time) > a.maxTTL) {
+		return nil, errTokenLifetime
+	}
 	return &c, nil
+}
+
+// uniqueNames checks that a token's header and claims (JSON objects that
+// parsed) name no member twice; jsontext refuses duplicates by default.
+func uniqueNames(token string) error {
+	parts := strings.SplitN(token, ".", 3)
+	for _, p := range parts[:2] {
+		b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(p, "="))
+		if err != nil {
+			return err
+		}
+		if err := jsontext.NewDecoder(bytes.NewReader(b)).SkipValue(); err != nil {
+			return errDuplicateClaim
+		}
+	}
+	return nil
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
@@ -142,8 +188,8 @@ func tokenProblem(err error) string {
 		return "the token has expired"
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
 		return "the token lacks a required claim (exp)"
-	case errors.Is(err, errBadClaims):
-		return errBadClaims.Error()
+	case errors.Is(err, errBadClaims), errors.Is(err, errTokenTooLarge), errors.Is(err, errTokenLifetime), errors.Is(err, errDuplicateClaim):
+		return err.Error()
 	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
 		return "the token is not valid yet"
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer), errors.Is(err, jwt.ErrTokenInvalidAudience):
@@ -162,18 +208,39 @@ func bearer(h string) (string, bool) {
 	return token, token != ""
 }
 
-// NewToken signs an API token for tenant and subject, valid for ttl:
-// what the token subcommand prints for operators and tests.
+// NewToken signs an API token for tenant and subject, valid for ttl,
+// without issuer or audience.
 func NewToken(secret []byte, tenant, subject, tier string, ttl time.Duration) (string, error) {
+	return NewTokenWith(secret, tenant, subject, TokenOptions{Tier: tier, TTL: ttl})
+}
+
+// TokenOptions are the claims of a token besides its tenant and subject.
+type TokenOptions struct {
+	// Tier is the rate-limit tier claim; "" means the server's default.
+	Tier string
+	// TTL is the token's lifetime (exp - iat).
+	TTL time.Duration
+	// Issuer and Audience are the iss and aud claims, which a server
+	// with JWT_ISSUER and JWT_AUDIENCE requires.
+	Issuer, Audience string
+}
+
+// NewTokenWith signs an API token for tenant and subject: what the token
+// subcommand prints for operators and tests.
+func NewTokenWith(secret []byte, tenant, subject string, opts TokenOptions) (string, error) {
 	now := time.Now()
 	c := Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    opts.Issuer,
 			Subject:   subject,
 			IssuedAt:  jwt.NewNumericDate(now),
-			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+			ExpiresAt: jwt.NewNumericDate(now.Add(opts.TTL)),
 		},
 		TenantID: tenant,
-		Tier:     tier,
+		Tier:     opts.Tier,
+	}
+	if opts.Audience != "" {
+		c.Audience = jwt.ClaimStrings{opts.Audience}
 	}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(secret)
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -51,6 +52,9 @@ type Config struct {
 	// JWTIssuer and JWTAudience, when set (JWT_ISSUER, JWT_AUDIENCE), are
 	// required claims of every token.
 	JWTIssuer, JWTAudience string
+	// JWTMaxTTL (JWT_MAX_TTL, default 24h) is the longest lifetime a token
+	// may have: exp at most this long after iat, and after now.
+	JWTMaxTTL time.Duration
 	// Keyring is ENCRYPTION_KEYS: required whenever DATABASE_URL is set,
 	// generated in embedded mode.
 	Keyring *secrets.Keyring
@@ -66,6 +70,15 @@ type Config struct {
 	// AdminToken is ADMIN_TOKEN, the operators' credential for
 	// /dashboard (at least 32 characters); "" turns the dashboard off.
 	AdminToken string
+	// AdminAddr is ADMIN_ADDR, e.g. 127.0.0.1:9090: a second listener,
+	// for an internal network only, serving health details, queue
+	// statistics and metrics without a credential, the dashboard
+	// (instead of the public listener) and, with Pprof, the profiler.
+	// "" means none: those routes then need ADMIN_TOKEN.
+	AdminAddr string
+	// Pprof is PPROF_ENABLED (default false): Go's profiler under
+	// /debug/pprof/ on the admin listener, which it requires.
+	Pprof bool
 	// Dashboard is how operators sign in to /dashboard.
 	Dashboard DashboardConfig
 	// Gmail is how the server reaches Google for the gmail provider.
@@ -76,6 +89,9 @@ type Config struct {
 	// PublicBaseURL is PUBLIC_BASE_URL, the server's address as the world
 	// sees it (OAuth redirects, webhook URLs); default http://localhost:PORT.
 	PublicBaseURL *url.URL
+	// OAuthReturnURLs is OAUTH_RETURN_URLS, where a finished sign-in may
+	// send the browser back (see returnAllowList); empty: nowhere.
+	OAuthReturnURLs returnAllowList
 
 	// LogLevel and LogFormat are LOG_LEVEL (default info) and LOG_FORMAT
 	// (json in staging and production, text in development).
@@ -164,6 +180,13 @@ type GmailConfig struct {
 	AuthURL, TokenURL string
 	// APIURL is the Gmail API's base URL (GMAIL_API_URL).
 	APIURL string
+	// RevokeURL is Google's token revocation endpoint
+	// (GOOGLE_REVOKE_URL).
+	RevokeURL string
+	// Issuer and JWKSURL are whom sign-ins' id_tokens must come from
+	// and where the keys that sign them are (GOOGLE_ISSUER,
+	// GOOGLE_JWKS_URL).
+	Issuer, JWKSURL string
 	// Topic is the Pub/Sub topic users.watch publishes to
 	// (GMAIL_PUBSUB_TOPIC, "projects/P/topics/T"); "" makes no watch:
 	// mail then arrives through the catch-up sweep only.
@@ -229,10 +252,14 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		AuthURL:            parseBaseURL(e, "GOOGLE_AUTH_URL", e.str("GOOGLE_AUTH_URL", gmail.GoogleEndpoint.AuthURL)).String(),
 		TokenURL:           parseBaseURL(e, "GOOGLE_TOKEN_URL", e.str("GOOGLE_TOKEN_URL", gmail.GoogleEndpoint.TokenURL)).String(),
 		APIURL:             parseBaseURL(e, "GMAIL_API_URL", e.str("GMAIL_API_URL", gmail.DefaultEndpoint)).String() + "/",
+		RevokeURL:          parseBaseURL(e, "GOOGLE_REVOKE_URL", e.str("GOOGLE_REVOKE_URL", gmail.GoogleRevokeURL)).String(),
+		Issuer:             e.str("GOOGLE_ISSUER", gmail.GoogleIssuer),
+		JWKSURL:            parseBaseURL(e, "GOOGLE_JWKS_URL", e.str("GOOGLE_JWKS_URL", gmail.GoogleJWKSURL)).String(),
 		Topic:              e.str("GMAIL_PUBSUB_TOPIC", ""),
 		PushAudience:       e.str("GMAIL_PUSH_AUDIENCE", c.PublicBaseURL.String()+"/webhooks/gmail"),
 		PushServiceAccount: e.str("GMAIL_PUSH_SERVICE_ACCOUNT", ""),
 	}
+	c.OAuthReturnURLs = parseReturnURLs(e, "OAUTH_RETURN_URLS")
 	ms := outlook.MicrosoftEndpoint(c.Microsoft.Tenant)
 	c.Graph = GraphConfig{
 		AuthURL:  parseBaseURL(e, "MICROSOFT_AUTH_URL", e.str("MICROSOFT_AUTH_URL", ms.AuthURL)).String(),
@@ -241,6 +268,15 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	}
 	if c.AdminToken = e.str("ADMIN_TOKEN", ""); c.AdminToken != "" && len(c.AdminToken) < 32 {
 		e.fail("ADMIN_TOKEN", "must be at least 32 characters (openssl rand -hex 32)")
+	}
+	c.AdminAddr = e.str("ADMIN_ADDR", "")
+	if c.AdminAddr != "" {
+		if _, port, err := net.SplitHostPort(c.AdminAddr); err != nil || port == "" {
+			e.fail("ADMIN_ADDR", "%q is not a host:port to listen on, such as 127.0.0.1:9090", c.AdminAddr)
+		}
+	}
+	if c.Pprof = e.bool("PPROF_ENABLED", false); c.Pprof && c.AdminAddr == "" {
+		e.fail("PPROF_ENABLED", "needs ADMIN_ADDR: the profiler is served on the admin listener only")
 	}
 	c.loadDashboard(e)
 	c.Gmail.UserQuota = ratelimit.GmailUserQuota().Limit

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/ucsp/integration/store/secrets"
 )
@@ -21,6 +22,9 @@ const minJWTSecret = 32
 func (c *Config) loadSecrets(e *envReader) {
 	c.JWTIssuer = e.str("JWT_ISSUER", "")
 	c.JWTAudience = e.str("JWT_AUDIENCE", "")
+	if c.JWTMaxTTL = e.duration("JWT_MAX_TTL", 24*time.Hour); c.JWTMaxTTL < time.Minute {
+		e.fail("JWT_MAX_TTL", "must be at least 1m")
+	}
 	switch v := e.get("JWT_SECRET"); {
 	case v != "" && len(v) < minJWTSecret:
 		e.fail("JWT_SECRET", "must be at least %d bytes long", minJWTSecret)

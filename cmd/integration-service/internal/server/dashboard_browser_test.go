@@ -173,7 +173,7 @@ func TestDashboardInBrowser(t *testing.T) {
 // GET /health/queue-stats.
 func queueStatsOf(t *testing.T, base string) map[string]int64 {
 	t.Helper()
-	resp, err := http.Get(base + "/health/queue-stats")
+	resp, err := operatorGet(base + "/health/queue-stats")
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	var v struct {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/ucsp/integration/internal/session"
 	"github.com/ucsp/integration/ratelimit"
@@ -84,7 +83,7 @@ func (a *App) dashboardAuth(next http.Handler) http.Handler {
 		switch {
 		case s != nil:
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), dashboardSessionKey{}, s)))
-		case a.adminBearer(r):
+		case a.isOperator(r):
 			next.ServeHTTP(w, r)
 		case r.Method == http.MethodGet:
 			if cerr == nil {
@@ -95,12 +94,6 @@ func (a *App) dashboardAuth(next http.Handler) http.Handler {
 			writeProblem(w, r, http.StatusUnauthorized, probUnauthorized, "the dashboard needs the operator credential")
 		}
 	})
-}
-
-// adminBearer reports whether r carries ADMIN_TOKEN as a bearer token.
-func (a *App) adminBearer(r *http.Request) bool {
-	tok, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return found && equalSecret(tok, a.cfg.AdminToken)
 }
 
 func equalSecret(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

@@ -18,6 +18,25 @@
 // query; the document at /openapi.json describes every route and a test
 // checks it against the router and against real traffic.
 //
+// # Mailbox sign-in
+//
+// GET /auth/{google,microsoft}/authorize, called by the platform's
+// backend with a tenant JWT, starts an OAuth sign-in bound to the
+// tenant and to the mailbox the backend states (email, or the address
+// of the integration reauthorized): a single-use state, 10 minutes,
+// with the PKCE verifier sealed, the expected mailbox and an OpenID
+// Connect nonce. The callback connects only that mailbox: it compares
+// the verified address of the account that signed in (Google's id_token
+// through gmail.VerifySignIn, which also reads users.getProfile;
+// Graph's /me through outlook.VerifySignIn) with the expected one, and
+// another creates and changes nothing (403 oauth-mailbox-mismatch; its
+// Google tokens revoked). Which addresses a tenant may connect is the
+// backend's decision, made when it asks for the link. A return_url
+// under an entry of OAUTH_RETURN_URLS receives the outcome (303, query
+// status, provider, integration_id or error; never a token); without
+// the allow-list none is accepted. Deleting a gmail integration revokes
+// its Google grant; Microsoft has no per-grant revocation.
+//
 // The package is internal: operators run the command, teams that compose
 // their own service import the packages it wires (store, queue,
 // ratelimit, health, imap, smtp).

@@ -61,6 +61,7 @@ func (e *gmailEnv) start(extra map[string]string) (stop func()) {
 		"JWT_SECRET": testSecret, "LOG_LEVEL": "error",
 		"GOOGLE_CLIENT_ID": "gmailtest-client", "GOOGLE_CLIENT_SECRET": "gmailtest-secret",
 		"GOOGLE_AUTH_URL": e.fake.OAuthEndpoint().AuthURL, "GOOGLE_TOKEN_URL": e.fake.OAuthEndpoint().TokenURL,
+		"GOOGLE_ISSUER": e.fake.Issuer(), "GOOGLE_JWKS_URL": e.fake.JWKSURL(), "GOOGLE_REVOKE_URL": e.fake.RevokeURL(),
 		"GMAIL_API_URL": e.fake.URL, "GMAIL_PUBSUB_TOPIC": gmailTestTopic, "GMAIL_PUSH_SERVICE_ACCOUNT": gmailTestSA,
 		"EVENTS_WEBHOOK_URL": e.rc.srv.URL + "/events", "EVENTS_WEBHOOK_SECRET": e.rc.secret,
 		// Periodic jobs would sync, renew or refresh on their own; the
@@ -120,6 +121,9 @@ func (e *gmailEnv) consent(authURL string) string {
 	require.NotEmpty(e.t, q.Get("code_challenge"))
 	require.Equal(e.t, "offline", q.Get("access_type"))
 	require.Equal(e.t, e.base+"/auth/google/callback", q.Get("redirect_uri"))
+	require.Subset(e.t, strings.Fields(q.Get("scope")), []string{"openid", "email"}, "the id_token names the account")
+	require.NotEmpty(e.t, q.Get("nonce"))
+	require.NotEmpty(e.t, q.Get("login_hint"), "the mailbox the tenant stated")
 	resp, err := noRedirects.Get(authURL)
 	require.NoError(e.t, err)
 	_ = resp.Body.Close()
@@ -184,7 +188,7 @@ func TestGmailEndToEnd(t *testing.T) {
 		require.NoError(t, err)
 	}
 
-	callback := e.consent(e.authorize("name=Support&login_hint=support@example.com"))
+	callback := e.consent(e.authorize("name=Support&email=support@example.com"))
 	status, body := e.get(callback)
 	require.Equal(t, http.StatusCreated, status, "%s", body)
 	var view struct {
@@ -249,14 +253,14 @@ func TestGmailCallbackFailures(t *testing.T) {
 	e.fake.AddUser("support@example.com")
 
 	e.fake.SetConsent("support@example.com", true)
-	callback := e.consent(e.authorize("login_hint=support@example.com"))
+	callback := e.consent(e.authorize("email=support@example.com"))
 	require.Contains(t, callback, "error=access_denied")
 	status, body := e.get(callback)
 	require.Equal(t, http.StatusForbidden, status, "%s", body)
 	require.Contains(t, string(body), probOAuthDenied)
 
 	e.fake.SetConsent("support@example.com", false)
-	callback = e.consent(e.authorize(""))
+	callback = e.consent(e.authorize("email=support@example.com"))
 	u, err := url.Parse(callback)
 	require.NoError(t, err)
 	q := u.Query()
@@ -274,7 +278,7 @@ func TestGmailCallbackFailures(t *testing.T) {
 	require.Contains(t, string(body), probOAuthExchange)
 
 	// A state used 11 minutes after it was made has expired.
-	callback = e.consent(e.authorize(""))
+	callback = e.consent(e.authorize("email=support@example.com"))
 	e.advance(11 * time.Minute)
 	status, body = e.get(callback)
 	require.Equal(t, http.StatusBadRequest, status, "%s", body)
@@ -293,7 +297,7 @@ func TestGmailWatchRenewal(t *testing.T) {
 	for _, addr := range addrs {
 		e.fake.AddUser(addr)
 		e.fake.SetConsent(addr, false)
-		status, body := e.get(e.consent(e.authorize("")))
+		status, body := e.get(e.consent(e.authorize("email=" + addr)))
 		require.Equal(t, http.StatusCreated, status, "%s", body)
 		var v struct{ ID string }
 		require.NoError(t, json.Unmarshal(body, &v))

@@ -36,7 +36,7 @@ func productionTestEnv(t *testing.T) map[string]string {
 func (e *gmailEnv) connect(addr string) string {
 	e.t.Helper()
 	e.fake.SetConsent(addr, false)
-	status, body := e.get(e.consent(e.authorize("")))
+	status, body := e.get(e.consent(e.authorize("email=" + addr)))
 	require.Equal(e.t, http.StatusCreated, status, "%s", body)
 	var v struct{ ID string }
 	require.NoError(e.t, json.Unmarshal(body, &v))

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"testing"
 
@@ -34,6 +35,17 @@ func newTestApp(t *testing.T, env map[string]string) *App {
 }
 
 const testSecret = "test-secret-test-secret-test-secret-0123"
+
+// operatorGet GETs u with testAdminToken as the bearer token, as the
+// operators' routes (/metrics, /health/queue-stats) require.
+func operatorGet(u string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+testAdminToken)
+	return http.DefaultClient.Do(req)
+}
 
 // serveApp builds an App from exactly env (PUBLIC_BASE_URL set to the
 // loopback address it serves on) and opts, lets setup adjust it, and

@@ -139,13 +139,15 @@ func (a *App) updateIntegration(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a.integrationView(in))
 }
 
-// deleteIntegration: DELETE /api/v1/integrations/{id}
+// deleteIntegration: DELETE /api/v1/integrations/{id}. A gmail
+// integration's Google grant is revoked once it is deleted.
 func (a *App) deleteIntegration(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
 	if !store.ValidID(id) {
 		notFound(w, r, "integration")
 		return
 	}
+	revokeGrant := a.grantRevoker(r.Context(), TenantID(r.Context()), id)
 	a.unwatch(r.Context(), TenantID(r.Context()), id)
 	err := a.store.DeleteIntegration(r.Context(), TenantID(r.Context()), id)
 	a.verifiers.forget(id)
@@ -153,6 +155,7 @@ func (a *App) deleteIntegration(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, r, err, "integration")
 		return
 	}
+	revokeGrant(r.Context())
 	w.WriteHeader(http.StatusNoContent)
 }
 

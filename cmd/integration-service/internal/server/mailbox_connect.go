@@ -10,11 +10,12 @@ import (
 )
 
 // mailboxConflict: a reauthorization signed in to another mailbox than
-// the integration's.
-type mailboxConflict struct{ want, got string }
+// the integration's (the sign-in's binding to the integration's address
+// refuses it first; this guards the store's side).
+type mailboxConflict struct{ label, want, got string }
 
 func (e *mailboxConflict) Error() string {
-	return fmt.Sprintf("the Google account signed in is %s, but the integration is %s; sign in as %s", e.got, e.want, e.want)
+	return fmt.Sprintf("the %s account signed in is %s, but the integration is %s; sign in as %s", e.label, e.got, e.want, e.want)
 }
 
 // connectMailbox gives the tenant's integration of mailbox email the
@@ -41,7 +42,7 @@ func (a *App) connectMailbox(ctx context.Context, p *oauthProvider, st *store.OA
 		return in, true, nil
 	}
 	if got := mailboxAddress(existing.Provider, existing.Config); !strings.EqualFold(got, email) {
-		return nil, false, &mailboxConflict{want: got, got: email}
+		return nil, false, &mailboxConflict{label: p.label, want: got, got: email}
 	}
 	if err := a.store.SetCredentials(ctx, tenant, existing.ID, creds); err != nil {
 		return nil, false, err

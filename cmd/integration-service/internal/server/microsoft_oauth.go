@@ -25,12 +25,13 @@ func (a *App) microsoft() *oauthProvider {
 		provider: providerOutlook, label: "Microsoft",
 		configured: func() bool { return a.cfg.Microsoft.ID != "" },
 		conf:       func() *oauth2.Config { return microsoftOAuthConfig(a.cfg) },
-		start: func(conf *oauth2.Config, hint string) (string, string, string) {
+		start: func(conf *oauth2.Config, hint, _ string) (string, string, string) {
+			// No nonce: the address comes from Graph, not from an id_token.
 			req := outlook.NewAuthRequest(conf, outlook.AuthOptions{LoginHint: hint, Prompt: "select_account"})
 			return req.URL, req.State, req.Verifier
 		},
 		exchange: outlook.Exchange,
-		address:  a.outlookAddress,
+		verify:   a.outlookSignIn,
 		settings: func(addr string) json.RawMessage {
 			b, _ := json.Marshal(outlook.Settings{Email: addr}) // cannot fail
 			return b
@@ -38,25 +39,17 @@ func (a *App) microsoft() *oauthProvider {
 	}
 }
 
-// outlookAddress reads the address of the mailbox tok opens (GET /me:
-// mail, or the user principal name of an account without one).
-func (a *App) outlookAddress(ctx context.Context, tok *oauth2.Token) (string, error) {
-	c, err := outlook.New(outlook.Config{
-		Email:       "pending@oauth.invalid", // not known yet: Profile reads /me
-		TokenSource: oauth2.StaticTokenSource(tok),
-		Endpoint:    a.cfg.Graph.APIURL,
-		MaxRetries:  2,
+// outlookSignIn returns the address of the mailbox tok opens (GET /me:
+// mail, or the user principal name of an account without one), which
+// must be expected (outlook.VerifySignIn). Microsoft has no per-token
+// revocation: a refused sign-in's tokens are dropped.
+func (a *App) outlookSignIn(ctx context.Context, tok *oauth2.Token, expected, _ string) (string, error) {
+	addr, err := outlook.VerifySignIn(ctx, tok, outlook.SignInCheck{
+		Expected: expected,
+		API:      outlook.Config{Endpoint: a.cfg.Graph.APIURL, MaxRetries: 2},
 	})
 	if err != nil {
 		return "", err
-	}
-	p, err := c.Profile(ctx)
-	if err != nil {
-		return "", err
-	}
-	addr := p.Mail
-	if addr == "" {
-		addr = p.UserPrincipalName
 	}
 	return strings.ToLower(addr), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"net/http"
 	"sync"
 	"time"
 
@@ -160,4 +161,35 @@ func (a *App) refreshToken(ctx context.Context, tenant, id string, refresh func(
 		return nil, err // a token that could not be saved is not used
 	}
 	return tok, nil
+}
+
+// grantRevoker returns what revokes, once integration id of tenant is
+// deleted, the grant its stored token holds at the provider: Google's
+// (gmail.Revoke, at GOOGLE_REVOKE_URL), read now, before the delete
+// takes it. Microsoft has no revocation of one grant's tokens (only of
+// all a user's sessions, an administrator's act): for an outlook
+// integration, and when nothing is stored, it does nothing. A failed
+// revocation is logged; the integration is deleted all the same.
+func (a *App) grantRevoker(ctx context.Context, tenant, id string) func(context.Context) {
+	none := func(context.Context) {}
+	in, err := a.store.GetIntegration(ctx, tenant, id)
+	if err != nil || in.Provider != providerGmail {
+		return none
+	}
+	creds, err := a.store.Credentials(ctx, tenant, id)
+	if err != nil || creds.OAuth2 == nil {
+		return none
+	}
+	tok := creds.OAuth2
+	return func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), discardTimeout)
+		defer cancel()
+		err := gmail.Revoke(ctx, &http.Client{Timeout: discardTimeout}, a.cfg.Gmail.RevokeURL, tok)
+		switch {
+		case errors.Is(err, connector.ErrAuth):
+			a.logger.InfoContext(ctx, "the deleted integration's Google grant was revoked already", "integration_id", id)
+		case err != nil:
+			a.logger.WarnContext(ctx, "revoking the deleted integration's Google grant failed", "integration_id", id, "error", err)
+		}
+	}
 }

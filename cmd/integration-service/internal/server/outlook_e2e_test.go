@@ -78,7 +78,7 @@ func (e *outlookEnv) clock() time.Time {
 // integration's id.
 func (e *outlookEnv) connect(addr string) string {
 	e.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, e.base+"/auth/microsoft/authorize?name=Support&login_hint="+url.QueryEscape(addr), nil)
+	req, err := http.NewRequest(http.MethodGet, e.base+"/auth/microsoft/authorize?name=Support&email="+url.QueryEscape(addr), nil)
 	require.NoError(e.t, err)
 	req.Header.Set("Authorization", "Bearer "+e.token)
 	req.Header.Set("Accept", "application/json")

@@ -18,8 +18,26 @@ const (
 )
 
 // Handler returns the HTTP routes of role: the health and metrics routes
-// always, the API and its OpenAPI document unless role is RoleWorker.
+// always (see opsRoutes), the API and its OpenAPI document unless role is
+// RoleWorker, and the dashboard unless the admin listener serves it.
 func (a *App) Handler(role Role) http.Handler {
+	r := a.newRouter()
+	a.opsRoutes(r, false)
+	if role == RoleWorker {
+		return r
+	}
+	r.Get("/openapi.json", serveOpenAPI)
+	if a.cfg.AdminAddr == "" {
+		a.dashboardRoutes(r) // else on the admin listener only
+	}
+	a.apiRoutes(r)
+	return r
+}
+
+// newRouter returns a router with the middleware every route has (request
+// id, access log and metrics, span names) and problem answers for
+// unknown routes and methods.
+func (a *App) newRouter() *chi.Mux {
 	r := chi.NewRouter()
 	r.Use(withRequestID, a.observe)
 	if a.tracer != nil {
@@ -36,20 +54,13 @@ func (a *App) Handler(role Role) http.Handler {
 			}
 		}
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		writeProblem(w, req, http.StatusMethodNotAllowed, probMethod, "the route does not answer "+req.Method)
+		writeProblem(w, req, http.StatusMethodNotAllowed, probMethod, "the route does not answer this method; see Allow")
 	})
+	return r
+}
 
-	r.Get("/health", a.checks.ReadinessHandler().ServeHTTP)
-	r.Get("/health/live", a.checks.LivenessHandler().ServeHTTP)
-	r.Get("/health/ready", a.checks.ReadinessHandler().ServeHTTP)
-	r.Get("/health/detailed", a.checks.DetailedHandler().ServeHTTP)
-	r.Get("/health/queue-stats", a.queueStats)
-	r.Get("/metrics", a.metrics.handler().ServeHTTP)
-	if role == RoleWorker {
-		return r
-	}
-	r.Get("/openapi.json", serveOpenAPI)
-	a.dashboardRoutes(r)
+// apiRoutes adds the webhook, sign-in and API routes.
+func (a *App) apiRoutes(r chi.Router) {
 	r.Post("/webhooks/custom/{integrationId}", a.customWebhook)
 	r.Method(http.MethodPost, "/webhooks/gmail", a.gmailPushRoute)
 	r.Get("/auth/google/callback", a.oauthCallback(a.google()))
@@ -75,5 +86,4 @@ func (a *App) Handler(role Role) http.Handler {
 		r.Get("/api/v1/events", a.listEvents)
 		r.Post("/api/v1/events/{id}/redeliver", a.redeliverEvent)
 	})
-	return r
 }

@@ -39,6 +39,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
 	}
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(ln) }()
+	admin, adminDone, err := a.startAdmin(role)
+	if err != nil {
+		_ = srv.Close()
+		return err
+	}
 
 	workerDone := make(chan error, 1)
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
@@ -49,6 +54,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
 		w, err := a.newWorker()
 		if err != nil {
 			_ = srv.Close()
+			if admin != nil {
+				_ = admin.Close()
+			}
 			return err
 		}
 		watchDone := make(chan struct{})
@@ -75,7 +83,14 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
 	select {
 	case err := <-httpDone:
 		stopWorker()
+		if admin != nil {
+			_ = admin.Close()
+		}
 		return errors.Join(fmt.Errorf("http: %w", err), <-workerDone)
+	case err := <-adminDone:
+		stopWorker()
+		_ = srv.Close()
+		return errors.Join(fmt.Errorf("admin listener: %w", err), <-workerDone)
 	case <-ctx.Done():
 	}
 	a.logger.Info("shutting down: draining requests and jobs", slog.Duration("timeout", a.cfg.ShutdownTimeout))
@@ -89,6 +104,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
 	if err := <-httpDone; !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, err)
 	}
+	if admin != nil {
+		if err := admin.Shutdown(sctx); err != nil {
+			errs = append(errs, fmt.Errorf("admin listener shutdown: %w", err))
+		}
+	}
 	if err := <-workerDone; err != nil {
 		errs = append(errs, fmt.Errorf("worker: %w", err))
 	}
@@ -96,4 +116,30 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
 		a.logger.Info("stopped cleanly")
 	}
 	return errors.Join(errs...)
+}
+
+// startAdmin listens on ADMIN_ADDR, when set, and serves AdminHandler
+// there; adminDone receives what Serve returned if it stops by itself.
+func (a *App) startAdmin(role Role) (*http.Server, <-chan error, error) {
+	done := make(chan error, 1)
+	if a.cfg.AdminAddr == "" {
+		return nil, done, nil
+	}
+	ln, err := net.Listen("tcp", a.cfg.AdminAddr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ADMIN_ADDR: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           a.AdminHandler(role),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			done <- err
+		}
+	}()
+	a.logger.Info("admin listener", slog.String("addr", ln.Addr().String()), slog.Bool("pprof", a.cfg.Pprof))
+	return srv, done, nil
 }

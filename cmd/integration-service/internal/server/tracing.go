@@ -36,7 +36,7 @@ func (a *App) traced(h http.Handler) http.Handler {
 		return h
 	}
 	return otelhttp.NewHandler(h, "http", otelhttp.WithTracerProvider(a.tracer),
-		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method }))
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return httpMethod(r.Method) }))
 }
 
 // nameSpan renames the request's span after routing; a chi middleware.
@@ -48,7 +48,7 @@ func nameSpan(next http.Handler) http.Handler {
 			return
 		}
 		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
-			span.SetName(r.Method + " " + rc.RoutePattern())
+			span.SetName(httpMethod(r.Method) + " " + rc.RoutePattern())
 			span.SetAttributes(attribute.String("http.route", rc.RoutePattern()))
 		}
 	})

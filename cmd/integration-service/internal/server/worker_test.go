@@ -27,7 +27,7 @@ func TestQueueConcurrency(t *testing.T) {
 	// No periodic job during the test (they fire at multiples of their
 	// interval since the epoch): they would run on the same queue and
 	// count among the stats this test checks.
-	app := newTestApp(t, map[string]string{"QUEUE_CONCURRENCY": "3", "EVENTS_SWEEP_INTERVAL": "9999h", "SYNC_SWEEP_INTERVAL": "9999h", "HEALTH_CHECK_INTERVAL": "9999h", "WATCH_RENEW_INTERVAL": "9999h", "TOKEN_REFRESH_INTERVAL": "9999h"})
+	app := newTestApp(t, map[string]string{"ADMIN_TOKEN": testAdminToken, "QUEUE_CONCURRENCY": "3", "EVENTS_SWEEP_INTERVAL": "9999h", "SYNC_SWEEP_INTERVAL": "9999h", "HEALTH_CHECK_INTERVAL": "9999h", "WATCH_RENEW_INTERVAL": "9999h", "TOKEN_REFRESH_INTERVAL": "9999h"})
 
 	var running, maxRunning atomic.Int64
 	app.HandleJob("test.block", queue.HandlerFunc(func(ctx context.Context, _ *queue.Job) error {
@@ -73,7 +73,7 @@ func TestQueueConcurrency(t *testing.T) {
 
 	var stats queueStatsView
 	require.Eventually(t, func() bool {
-		resp, err := http.Get(base + "/health/queue-stats")
+		resp, err := operatorGet(base + "/health/queue-stats")
 		if err != nil {
 			return false
 		}
@@ -104,7 +104,7 @@ func TestQueueConcurrency(t *testing.T) {
 // family, keyed by its labels as "name=value,name=value" (sorted).
 func scrapeCounters(t *testing.T, base, family string) map[string]float64 {
 	t.Helper()
-	resp, err := http.Get(base + "/metrics")
+	resp, err := operatorGet(base + "/metrics")
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	parser := expfmt.NewTextParser(model.UTF8Validation)
