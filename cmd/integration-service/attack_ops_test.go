@@ -129,6 +129,7 @@ func TestOperatorRoutes(t *testing.T) {
 	adminAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	env["ADMIN_ADDR"] = adminAddr
 	env["PPROF_ENABLED"] = "true"
+	env["PUBLIC_BASE_URL"] = "https://integrations.example" // TLS ends at a proxy in front of the public listener
 	in := start(t, env)
 	admin := "http://" + adminAddr
 
@@ -164,6 +165,22 @@ func TestOperatorRoutes(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, code, "the dashboard moved to the admin listener")
 	code, _ = get(admin+"/dashboard/login", "")
 	require.Equal(t, http.StatusOK, code)
+	// Signing in on the admin listener (plain http, internal): the
+	// session cookie is not Secure there, or it would never come back.
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.PostForm(admin+"/dashboard/login", url.Values{"token": {testAdminToken}})
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Len(t, resp.Cookies(), 1)
+	require.False(t, resp.Cookies()[0].Secure)
+	req, err := http.NewRequest(http.MethodGet, admin+"/dashboard", nil)
+	require.NoError(t, err)
+	req.AddCookie(resp.Cookies()[0])
+	resp, err = noRedirect.Do(req)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "signed in on the admin listener")
 
 	// Redis goes away: the checks fail, and the error text, with its
 	// address, is for operators only.

@@ -87,7 +87,7 @@ func (a *App) dashboardAuth(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		case r.Method == http.MethodGet:
 			if cerr == nil {
-				a.setDashboardCookie(w, "", -1) // expired or signed out
+				a.setDashboardCookie(w, r, "", -1) // expired or signed out
 			}
 			http.Redirect(w, r, "/dashboard/login", http.StatusSeeOther)
 		default:
@@ -100,11 +100,15 @@ func equalSecret(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a)
 
 // setDashboardCookie sets the session cookie to id for maxAge seconds
 // (-1 deletes it): HttpOnly, SameSite=Strict, for /dashboard only, and
-// Secure whenever PUBLIC_BASE_URL is https.
-func (a *App) setDashboardCookie(w http.ResponseWriter, id string, maxAge int) {
+// Secure whenever the browser reached r over https — on the public
+// listener whenever PUBLIC_BASE_URL is https (TLS ends at a proxy in
+// front of it); the admin listener (ADMIN_ADDR) serves plain http on an
+// internal network, where a Secure cookie would never come back.
+func (a *App) setDashboardCookie(w http.ResponseWriter, r *http.Request, id string, maxAge int) {
+	secure := r.TLS != nil || (!onAdminListener(r) && a.cfg.PublicBaseURL.Scheme == "https")
 	http.SetCookie(w, &http.Cookie{
 		Name: dashboardCookie, Value: id, Path: "/dashboard", MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.cfg.PublicBaseURL.Scheme == "https",
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure,
 	})
 }
 
@@ -131,7 +135,7 @@ func (a *App) dashboardSignIn(w http.ResponseWriter, r *http.Request) {
 		internalError(w, r, a.logger, "dashboard sign-in", err)
 		return
 	}
-	a.setDashboardCookie(w, s.ID, int(a.dashboard.sessions.TTL().Seconds()))
+	a.setDashboardCookie(w, r, s.ID, int(a.dashboard.sessions.TTL().Seconds()))
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 }
 
@@ -145,7 +149,7 @@ func (a *App) dashboardSignOut(w http.ResponseWriter, r *http.Request) {
 		internalError(w, r, a.logger, "dashboard sign-out", err)
 		return
 	}
-	a.setDashboardCookie(w, "", -1)
+	a.setDashboardCookie(w, r, "", -1)
 	http.Redirect(w, r, "/dashboard/login", http.StatusSeeOther)
 }
 

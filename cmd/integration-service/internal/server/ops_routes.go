@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/http/pprof"
 
@@ -67,6 +68,7 @@ func (a *App) operatorOnly(next http.Handler) http.Handler {
 // /debug/pprof/ when PPROF_ENABLED is on.
 func (a *App) AdminHandler(role Role) http.Handler {
 	r := a.newRouter()
+	r.Use(markAdminListener)
 	a.opsRoutes(r, true)
 	if role != RoleWorker {
 		a.dashboardRoutes(r)
@@ -79,4 +81,19 @@ func (a *App) AdminHandler(role Role) http.Handler {
 		r.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
 	return r
+}
+
+// adminListenerKey marks the requests of the admin listener.
+type adminListenerKey struct{}
+
+func markAdminListener(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), adminListenerKey{}, true)))
+	})
+}
+
+// onAdminListener reports whether r came in on the admin listener.
+func onAdminListener(r *http.Request) bool {
+	v, _ := r.Context().Value(adminListenerKey{}).(bool)
+	return v
 }
