@@ -124,7 +124,7 @@ func readLiteral(lit imap.LiteralReader, lits *literals, cut bool) (b []byte, ov
 	case cut:
 		b, _, err = lits.prefix(lit, n)
 	default:
-		over, err = n, lits.drain(lit)
+		over, err = n, lits.drain(lit, n)
 	}
 	if err != nil {
 		return nil, 0, err

@@ -67,6 +67,16 @@ func TestLiteralBufferGrowsWithBytesReceived(t *testing.T) {
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
 	require.LessOrEqual(t, lit.largest, firstRead, "the buffer was sized from the announcement")
 
+	// A literal that ends early (the server hung up) is an error even
+	// when what was kept is complete: the caller must not read the
+	// literal again (see conn.abandon).
+	lit = &announcingReader{size: 1 << 30, data: scriptedMessage("cut", "Cut", "short"), stop: io.EOF}
+	_, err = lits.header(lit, lit.size)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	lit = &announcingReader{size: 1 << 30, data: scriptedMessage("cut", "Cut", "short"), stop: io.EOF}
+	_, _, err = (&literals{max: 64}).prefix(lit, lit.size)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+
 	const n = 8 << 20
 	lit = &announcingReader{size: n, data: bytes.Repeat([]byte("y"), n), stop: io.EOF}
 	b, err := lits.all(lit, n)

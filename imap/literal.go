@@ -51,7 +51,7 @@ func (l *literals) prefix(lit io.Reader, n int64) (b []byte, truncated bool, err
 	if n <= l.max {
 		return b, false, nil
 	}
-	if err := l.drain(lit); err != nil {
+	if err := l.drain(lit, n-int64(len(b))); err != nil {
 		l.bufs.put(b)
 		return nil, false, err
 	}
@@ -66,17 +66,25 @@ func (l *literals) header(lit io.Reader, n int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := l.drain(lit); err != nil {
+	if err := l.drain(lit, n-int64(len(b))); err != nil {
 		l.bufs.put(b)
 		return nil, err
 	}
 	return headerBlock(b), nil
 }
 
-// drain reads what is left of lit and drops it.
-func (l *literals) drain(lit io.Reader) error {
-	_, err := io.Copy(io.Discard, &progressReader{r: lit, progress: l.progress})
-	return err
+// drain reads the n bytes left of lit and drops them. A literal that
+// ends early is an error (the connection broke), never a success: the
+// caller must then not touch the literal again (see conn.abandon).
+func (l *literals) drain(lit io.Reader, n int64) error {
+	_, err := io.CopyN(io.Discard, &progressReader{r: lit, progress: l.progress}, n)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return fmt.Errorf("reading a literal: %w", err)
+	}
+	return nil
 }
 
 // fill reads from lit until it has n bytes, which lit announced (so it
