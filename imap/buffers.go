@@ -32,10 +32,11 @@ func newBufCache(perClass int) *bufCache {
 	return c
 }
 
-// get returns a buffer of length n. It is safe for concurrent use.
+// get returns a buffer of length n. It is safe for concurrent use. A
+// nil cache allocates every buffer.
 func (c *bufCache) get(n int) []byte {
 	class := bufClass(n)
-	if class < 0 {
+	if c == nil || class < 0 {
 		return make([]byte, n)
 	}
 	select {
@@ -46,10 +47,11 @@ func (c *bufCache) get(n int) []byte {
 	}
 }
 
-// put gives b back; b must not be used afterwards.
+// put gives b back; b must not be used afterwards. A nil cache drops
+// it.
 func (c *bufCache) put(b []byte) {
 	class := bufClass(cap(b))
-	if class < 0 || cap(b) != 1<<(class+minBufShift) {
+	if c == nil || class < 0 || cap(b) != 1<<(class+minBufShift) {
 		return
 	}
 	select {

@@ -43,6 +43,7 @@ const (
 	DefaultPollInterval        = 2 * time.Minute
 	DefaultReconnectBackoff    = time.Second
 	DefaultReconnectBackoffMax = 2 * time.Minute
+	DefaultMaxMessageBytes     = 50 << 20
 	// MaxIdleRefresh is the longest IdleRefresh: RFC 2177 has clients
 	// re-issue IDLE at least every 29 minutes, as servers may log out an
 	// idle client after 30.
@@ -100,6 +101,15 @@ type Config struct {
 	// ParseWorkers is how many goroutines parse fetched messages during a
 	// sync; 0 means GOMAXPROCS.
 	ParseWorkers int
+	// MaxMessageBytes is the largest message a sync reads whole; 0 means
+	// DefaultMaxMessageBytes (50 MiB). A larger message is synced as a
+	// stub: its header (envelope, Message-ID, the headers the parser
+	// keeps), its size, no body or attachments, and a Problems entry
+	// saying so; the rest of it is read from the server and dropped. It
+	// also bounds every other literal the connector reads (a header, an
+	// attachment: FetchAttachment fails with ErrTooLarge). Memory is
+	// spent on bytes received, never on the size a server announces.
+	MaxMessageBytes int64
 	// MaxAttachmentContent is passed to the MIME parser
 	// (mime.ParseOptions.MaxAttachmentContent): the largest attachment
 	// whose content a synced Message carries. 0 means the parser's default
@@ -235,6 +245,12 @@ func (c Config) resolve() (Config, error) {
 	}
 	if c.ReconnectBackoffMax < c.ReconnectBackoff {
 		e.Addf("ReconnectBackoffMax", "must not be less than ReconnectBackoff")
+	}
+	switch {
+	case c.MaxMessageBytes < 0:
+		e.Addf("MaxMessageBytes", "must not be negative, got %d", c.MaxMessageBytes)
+	case c.MaxMessageBytes == 0:
+		c.MaxMessageBytes = DefaultMaxMessageBytes
 	}
 	if c.MaxAttachmentContent < 0 {
 		c.MaxAttachmentContent = -1

@@ -33,6 +33,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"empty folder", func(c *Config) { c.Folders = []string{"INBOX", ""} }, "Folders[1]"},
 		{"duplicate folder", func(c *Config) { c.Folders = []string{"INBOX", "inbox"} }, "Folders[1]"},
 		{"negative batch", func(c *Config) { c.BatchSize = -1 }, "BatchSize"},
+		{"negative message size", func(c *Config) { c.MaxMessageBytes = -1 }, "MaxMessageBytes"},
 		{"negative timeout", func(c *Config) { c.CommandTimeout = -time.Second }, "CommandTimeout"},
 		{"idle too long", func(c *Config) { c.IdleRefresh = 29 * time.Minute }, "IdleRefresh"},
 		{"backoff inverted", func(c *Config) { c.ReconnectBackoff = time.Minute; c.ReconnectBackoffMax = time.Second }, "ReconnectBackoffMax"},
@@ -69,6 +70,8 @@ func TestNewFillsDefaults(t *testing.T) {
 	require.Equal(t, DefaultBatchSize, cfg.BatchSize)
 	require.Equal(t, DefaultMaxConnections, cfg.MaxConnections)
 	require.Equal(t, DefaultIdleRefresh, cfg.IdleRefresh)
+	require.Equal(t, int64(DefaultMaxMessageBytes), cfg.MaxMessageBytes)
+	require.Equal(t, int64(50<<20), cfg.MaxMessageBytes)
 	require.NotNil(t, cfg.Logger)
 	require.Equal(t, "imap", c.Provider())
 

@@ -25,6 +25,9 @@ type conn struct {
 	netConn net.Conn // what client reads and writes: plain or TLS
 	caps    imap.CapSet
 	timeout time.Duration
+	// maxLiteral is Config.MaxMessageBytes, the most of a literal
+	// fetchEach keeps.
+	maxLiteral int64
 
 	broken   atomic.Bool
 	lastUsed time.Time // guarded by the pool

@@ -77,7 +77,7 @@ func dial(ctx context.Context, cfg *Config, handler *imapclient.UnilateralDataHa
 	}
 
 	client := imapclient.New(netConn, &imapclient.Options{UnilateralDataHandler: handler})
-	c := &conn{client: client, netConn: netConn, timeout: cfg.CommandTimeout}
+	c := &conn{client: client, netConn: netConn, timeout: cfg.CommandTimeout, maxLiteral: cfg.MaxMessageBytes}
 	if err := client.WaitGreeting(); err != nil {
 		_ = client.Close()
 		return fail(classify("imap: greeting from "+addr, err))

@@ -54,6 +54,25 @@
 //		return store.Commit(ctx, b.Messages, b.Changes, b.Cursor)
 //	})
 //
+// # Large messages and hostile servers
+//
+// The server may be anyone's (a tenant names it), so the size it
+// announces for a literal ({n} before the bytes) is never what memory
+// is reserved for: a buffer starts small (64 KiB at most) and grows, at
+// most doubling, with the bytes that arrive. A message larger than
+// Config.MaxMessageBytes (50 MiB by default) is synced as a stub: what
+// its header says (envelope, Message-ID, the kept headers), its size, no
+// body or attachments, and a Problems entry saying it was too large. The
+// rest of its literal is read and dropped as it comes, so the connection
+// stays usable and the sync goes on with the next message. The stub has
+// the ProviderID the whole message would have, so a store keeps it once,
+// and a later sync (even with a larger maximum) does not add it again.
+// Every other literal is bounded the same way: a header longer than the
+// maximum is cut there (the same cut in a sync and in a lookup, so
+// ProviderIDs agree), and FetchAttachment of a message or part over it
+// fails with ErrTooLarge. A literal that trickles in counts as progress
+// for Config.CommandTimeout; one that stops is given up after it.
+//
 // # Identity
 //
 // A message's ProviderID is its folder and a digest of what identifies

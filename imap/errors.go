@@ -74,7 +74,7 @@ func kindOf(err error) error {
 	if errors.As(err, &xe) {
 		return connector.ErrAuth
 	}
-	if isTLSConfigError(err) {
+	if isTLSConfigError(err) || errors.Is(err, ErrTooLarge) {
 		return connector.ErrPermanent
 	}
 	// Everything else is the network or the server misbehaving: a

@@ -5,7 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"iter"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -18,10 +18,6 @@ import (
 	"github.com/ucsp/integration/imap/internal/uidset"
 	"github.com/ucsp/integration/internal/mime"
 )
-
-// maxFetchBody is the largest message body a sync reads whole. A larger
-// one is reported from its first maxFetchBody bytes, with a problem.
-const maxFetchBody = 256 << 20
 
 // newMessageItems is what a sync fetches of each new message. BODY.PEEK
 // leaves \Seen alone.
@@ -39,8 +35,9 @@ var newMessageItems = &imap.FetchOptions{
 // may start answering the second before the first's tagged OK, and
 // go-imap's reader blocks until each literal is read, so a command's
 // answers must be read as they come. A reader reads each message's
-// literal into a buffer of its exact size and hands it to the parse
-// workers (Config.ParseWorkers goroutines running mime.Parse). The
+// literal into a buffer that grows with the bytes that arrive (see
+// literals: a message over Config.MaxMessageBytes keeps its header only)
+// and hands it to the parse workers (Config.ParseWorkers goroutines running mime.Parse). The
 // caller's goroutine receives the batches in order, waits until all of a
 // batch's messages are parsed, puts them in UID order and calls the
 // BatchFunc while the next batches are fetched and parsed. Bounded
@@ -125,16 +122,19 @@ type fetched struct {
 	uid   uint32
 	flags []imap.Flag
 	date  time.Time
-	size  int64
+	size  int64 // RFC822.SIZE
 	raw   []byte
-	big   bool // raw is only the start of a message over maxFetchBody
+	// big: the message's literal announced more than
+	// Config.MaxMessageBytes; raw is only its header.
+	big       bool
+	announced int64
 }
 
 // inFlight is how many UID FETCH commands the pipeline keeps in flight.
 const inFlight = 2
 
 // run fetches chunks and calls emit for each, in order.
-func (p *pipeline) run(ctx context.Context, chunks []uidset.Set, emit func(context.Context, *pendingBatch) error) error {
+func (p *pipeline) run(ctx context.Context, chunks iter.Seq[uidset.Set], emit func(context.Context, *pendingBatch) error) error {
 	const op = "imap: fetch"
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
@@ -223,7 +223,7 @@ func (p *pipeline) run(ctx context.Context, chunks []uidset.Set, emit func(conte
 
 // fetchLoop sends the UID FETCH commands, each with a reader goroutine,
 // and returns the first error.
-func (p *pipeline) fetchLoop(ctx context.Context, w *watchdog, chunks []uidset.Set, batches chan<- *pendingBatch, jobs chan<- []*fetched) error {
+func (p *pipeline) fetchLoop(ctx context.Context, w *watchdog, chunks iter.Seq[uidset.Set], batches chan<- *pendingBatch, jobs chan<- []*fetched) error {
 	var (
 		readers sync.WaitGroup
 		slots   = make(chan struct{}, inFlight)
@@ -243,7 +243,7 @@ func (p *pipeline) fetchLoop(ctx context.Context, w *watchdog, chunks []uidset.S
 		return first != nil
 	}
 loop:
-	for _, chunk := range chunks {
+	for chunk := range chunks {
 		if failed() {
 			break
 		}
@@ -307,6 +307,7 @@ const jobSize = 16
 func (p *pipeline) readBatch(ctx context.Context, w *watchdog, cmd *imapclient.FetchCommand, pb *pendingBatch, jobs chan<- []*fetched) (litErr bool, err error) {
 	w.enter()
 	defer w.leave()
+	lits := &literals{max: p.c.cfg.MaxMessageBytes, bufs: p.bufs, progress: w.progress}
 	var job []*fetched
 	flush := func() error {
 		if len(job) == 0 {
@@ -348,13 +349,19 @@ func (p *pipeline) readBatch(ctx context.Context, w *watchdog, cmd *imapclient.F
 				if it.Literal == nil {
 					continue
 				}
-				n := it.Literal.Size()
-				if n > maxFetchBody {
-					n, f.big = maxFetchBody, true
-				}
-				f.raw = p.bufs.get(int(n))
-				if _, err := io.ReadFull(it.Literal, f.raw); err != nil {
+				if f.raw != nil { // a second body: keep the last
 					p.bufs.put(f.raw)
+					f.raw = nil
+				}
+				var err error
+				n := it.Literal.Size()
+				if f.big = n > lits.max; f.big {
+					f.announced = n
+					f.raw, err = lits.header(it.Literal, n)
+				} else {
+					f.raw, err = lits.all(it.Literal, n)
+				}
+				if err != nil {
 					_ = flush()
 					return true, err
 				}
@@ -385,18 +392,21 @@ func (p *pipeline) readBatch(ctx context.Context, w *watchdog, cmd *imapclient.F
 
 // message parses a fetched message into a connector.Message.
 func (p *pipeline) message(f *fetched) *connector.Message {
-	return buildMessage(p.folder, p.uidValidity, f, p.c.parseOptions())
+	return buildMessage(p.folder, p.uidValidity, f, p.c.parseOptions(), p.c.cfg.MaxMessageBytes)
 }
 
-func buildMessage(folder string, uidValidity uint32, f *fetched, opts mime.ParseOptions) *connector.Message {
-	m, err := mime.Parse(f.raw, opts)
-	if err != nil {
-		m = &connector.Message{Problems: []string{"message: " + err.Error()}}
-	}
+func buildMessage(folder string, uidValidity uint32, f *fetched, opts mime.ParseOptions, maxSize int64) *connector.Message {
+	header := headerBlock(f.raw)
+	var m *connector.Message
 	if f.big {
-		m.Problems = append(m.Problems, fmt.Sprintf("message: larger than %d bytes, only its start was read", maxFetchBody))
+		m = oversize(header, f, opts, maxSize)
+	} else {
+		var err error
+		if m, err = mime.Parse(f.raw, opts); err != nil {
+			m = &connector.Message{Problems: []string{"message: " + err.Error()}}
+		}
 	}
-	m.ProviderID = providerID(folder, headerBlock(f.raw), f.size)
+	m.ProviderID = providerID(folder, header, f.size)
 	m.ProviderRef = providerRef(folder, uidValidity, f.uid)
 	m.Flags = normalizeFlags(f.flags)
 	m.Folders = []string{folder}
@@ -406,5 +416,20 @@ func buildMessage(folder string, uidValidity uint32, f *fetched, opts mime.Parse
 	if f.size > 0 {
 		m.Size = f.size
 	}
+	return m
+}
+
+// oversize returns the stub of a message over Config.MaxMessageBytes, of
+// which only header was read: its envelope and headers, its size, no
+// body, and a problem that says so. Its ProviderID is the one the whole
+// message would have, computed from the same header and size, so the
+// stub is stored once and stays what it is across syncs.
+func oversize(header []byte, f *fetched, opts mime.ParseOptions, maxSize int64) *connector.Message {
+	m, err := mime.ParseHeader(header, opts)
+	if err != nil {
+		m = &connector.Message{Problems: []string{"message: " + err.Error()}}
+	}
+	m.Size = f.announced
+	m.Problems = append(m.Problems, fmt.Sprintf("message: larger than the maximum message size (%d bytes, at most %d are read): only its header was kept", f.announced, maxSize))
 	return m
 }

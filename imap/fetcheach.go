@@ -2,7 +2,7 @@ package imap
 
 import (
 	"context"
-	"io"
+	"fmt"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -13,6 +13,12 @@ import (
 // (flags, headers, one attachment); new mail goes through the sync
 // pipeline. fn's error stops the fetch (discarding the connection, as
 // IMAP cannot cancel a command) and is returned as is.
+//
+// Literals are read as literals does, within Config.MaxMessageBytes: a
+// header section over it is cut there (as a sync cuts the header of an
+// oversize message, so that both give the same ProviderID); any other
+// section over it is dropped, fn is not called with its message, and
+// fetchEach returns an ErrTooLarge error once the command is over.
 func (c *conn) fetchEach(ctx context.Context, set imap.UIDSet, opts *imap.FetchOptions, fn func(*imapclient.FetchMessageBuffer) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -23,17 +29,24 @@ func (c *conn) fetchEach(ctx context.Context, set imap.UIDSet, opts *imap.FetchO
 	if err := c.issue(func() { cmd = c.client.Fetch(set, opts) }); err != nil {
 		return w.stop(err)
 	}
-	var fnErr error
+	lits := &literals{max: c.maxLiteral, progress: w.progress}
+	var fnErr, tooLarge error
 	for {
 		msg := cmd.Next()
 		if msg == nil {
 			break
 		}
 		w.progress()
-		buf, err := collect(msg)
+		buf, over, err := collect(msg, lits)
 		if err != nil {
 			c.abandon() // see abandon: the command must not be drained
 			return w.stop(err)
+		}
+		if over > 0 {
+			if tooLarge == nil {
+				tooLarge = fmt.Errorf("%w (a part of %d bytes, at most %d are read)", ErrTooLarge, over, lits.max)
+			}
+			continue
 		}
 		if fnErr = fn(buf); fnErr != nil {
 			c.kill()
@@ -41,18 +54,22 @@ func (c *conn) fetchEach(ctx context.Context, set imap.UIDSet, opts *imap.FetchO
 		}
 	}
 	err := w.stop(cmd.Close()) // drains what is left
-	if fnErr != nil {
+	switch {
+	case fnErr != nil:
 		return fnErr
+	case err != nil:
+		return err
 	}
-	return err
+	return tooLarge
 }
 
 // collect reads one message's items into a buffer. Unlike go-imap's
 // FetchMessageData.Collect it does not read a literal again after a read
 // of it failed (see conn.abandon); the caller abandons the connection on
-// error.
-func collect(msg *imapclient.FetchMessageData) (*imapclient.FetchMessageBuffer, error) {
-	buf := &imapclient.FetchMessageBuffer{SeqNum: msg.SeqNum}
+// error. over is the announced size of a section other than a header
+// that is larger than lits.max, which collect read and dropped.
+func collect(msg *imapclient.FetchMessageData, lits *literals) (buf *imapclient.FetchMessageBuffer, over int64, err error) {
+	buf = &imapclient.FetchMessageBuffer{SeqNum: msg.SeqNum}
 	for item := msg.Next(); item != nil; item = msg.Next() {
 		switch it := item.(type) {
 		case imapclient.FetchItemDataUID:
@@ -68,32 +85,51 @@ func collect(msg *imapclient.FetchMessageData) (*imapclient.FetchMessageBuffer, 
 		case imapclient.FetchItemDataModSeq:
 			buf.ModSeq = it.ModSeq
 		case imapclient.FetchItemDataBodySection:
-			b, err := readLiteral(it.Literal)
+			header := it.Section != nil && it.Section.Specifier == imap.PartSpecifierHeader && len(it.Section.Part) == 0
+			b, n, err := readLiteral(it.Literal, lits, header)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
+			}
+			if n > 0 {
+				over = n
+				continue
 			}
 			buf.BodySection = append(buf.BodySection, imapclient.FetchBodySectionBuffer{Section: it.Section, Bytes: b})
 		case imapclient.FetchItemDataBinarySection:
-			b, err := readLiteral(it.Literal)
+			b, n, err := readLiteral(it.Literal, lits, false)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
+			}
+			if n > 0 {
+				over = n
+				continue
 			}
 			buf.BinarySection = append(buf.BinarySection, imapclient.FetchBinarySectionBuffer{Section: it.Section, Bytes: b})
 		}
 	}
-	return buf, nil
+	return buf, over, nil
 }
 
-func readLiteral(lit imap.LiteralReader) ([]byte, error) {
+// readLiteral reads lit within lits.max: whole, or, for a literal
+// announced larger, its first lits.max bytes when cut is set, else
+// nothing (over is then the announced size). The rest is dropped.
+func readLiteral(lit imap.LiteralReader, lits *literals, cut bool) (b []byte, over int64, err error) {
 	if lit == nil {
-		return nil, nil
+		return nil, 0, nil
 	}
-	b := make([]byte, lit.Size())
-	_, err := io.ReadFull(lit, b)
+	n := lit.Size()
+	switch {
+	case n <= lits.max:
+		b, err = lits.all(lit, n)
+	case cut:
+		b, _, err = lits.prefix(lit, n)
+	default:
+		over, err = n, lits.drain(lit, n)
+	}
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return b, nil
+	return b, over, nil
 }
 
 // headerItems fetch what a ProviderID is computed from.

@@ -46,10 +46,9 @@ func (c *Connector) locate(ctx context.Context, cn *conn, op, id string) (folder
 		return "", 0, err
 	}
 	// Newest first: a message asked about is more often recent.
-	chunks := all.Chunks(locateChunk)
-	for i := len(chunks) - 1; i >= 0; i-- {
+	for chunk := range all.ChunksDesc(locateChunk) {
 		var found uint32
-		err := cn.fetchEach(ctx, chunks[i].IMAP(), headerItems(nil), func(buf *imapclient.FetchMessageBuffer) error {
+		err := cn.fetchEach(ctx, chunk.IMAP(), headerItems(nil), func(buf *imapclient.FetchMessageBuffer) error {
 			if found == 0 && identityDigest(headerOf(buf), buf.RFC822Size) == digest {
 				found = uint32(buf.UID) // read the rest of the chunk: IMAP cannot stop a FETCH
 			}

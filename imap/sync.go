@@ -168,10 +168,10 @@ func (s *syncRun) folder(ctx context.Context, i int, folder string, unreadable b
 		}
 		return nil
 	}
-	chunks := fresh.Chunks(s.c.cfg.BatchSize)
+	chunks := fresh.NumChunks(s.c.cfg.BatchSize)
 	p := &pipeline{c: s.c, cn: cn, folder: folder, uidValidity: st.uidValidity}
 	n := 0
-	return p.run(ctx, chunks, func(ctx context.Context, pb *pendingBatch) error {
+	return p.run(ctx, fresh.Chunks(s.c.cfg.BatchSize), func(ctx context.Context, pb *pendingBatch) error {
 		b := &connector.Batch{Messages: pb.messages()}
 		if n == 0 {
 			b.Changes = changes
@@ -179,7 +179,7 @@ func (s *syncRun) folder(ctx context.Context, i int, folder string, unreadable b
 		n++
 		st.uids = uidset.Union(st.uids, pb.received())
 		st.lastUID = max(st.lastUID, pb.chunk.Max())
-		if n == len(chunks) {
+		if n == chunks {
 			st.lastUID = max(st.lastUID, uidNext-min(uidNext, 1))
 		}
 		b.Cursor = encodeCursor(s.states)

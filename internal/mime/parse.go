@@ -43,6 +43,20 @@ var ErrNoHeader = errors.New("mime: no header field: not a message")
 // when Size is at most ParseOptions.MaxAttachmentContent. An attached
 // message without a file name is named after its subject.
 func Parse(raw []byte, opts ParseOptions) (*connector.Message, error) {
+	return parse(raw, opts, true)
+}
+
+// ParseHeader is Parse for a message of which only the header was read
+// (a message too large to read whole): raw is its header block, with or
+// without the empty line that ends it. The Message has what Parse takes
+// from the header (envelope, threading, Headers) and Size
+// len(raw); no body, no attachments, and no problem for a missing empty
+// line.
+func ParseHeader(raw []byte, opts ParseOptions) (*connector.Message, error) {
+	return parse(raw, opts, false)
+}
+
+func parse(raw []byte, opts ParseOptions, body bool) (*connector.Message, error) {
 	o, err := opts.resolve()
 	if err != nil {
 		return nil, err
@@ -58,14 +72,16 @@ func Parse(raw []byte, opts ParseOptions) (*connector.Message, error) {
 	if hb.badLines > 0 {
 		p.problem("header", "skipped %d line(s) that are not header fields", hb.badLines)
 	}
-	if hb.unterminated {
+	if hb.unterminated && body {
 		p.problem("header", "not ended by a blank line")
 	}
 	if hb.dropped > 0 {
 		p.problem("header", "more than %d fields, %d ignored", maxFields, hb.dropped)
 	}
 	p.envelope(hb.fields)
-	p.message(hb.fields, msg[hb.body:], "", 0, false)
+	if body {
+		p.message(hb.fields, msg[hb.body:], "", 0, false)
+	}
 	p.finish()
 	return p.msg, nil
 }

@@ -11,6 +11,7 @@ package uidset
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -175,37 +176,90 @@ func (s Set) Above(uid uint32) Set {
 	return Difference(s, Set{r: []Range{{1, uid}}})
 }
 
-// Chunks splits s, in ascending order, into sets of at most n UIDs each.
-func (s Set) Chunks(n int) []Set {
+// Chunks splits s, in ascending order, into sets of n UIDs each (the
+// last one may hold fewer), made one at a time as the caller ranges over
+// them: a set of a few ranges may hold billions of UIDs (a server's
+// answer), so its chunks are never all made at once.
+func (s Set) Chunks(n int) iter.Seq[Set] {
 	if n <= 0 {
 		panic("uidset: Chunks of size <= 0")
 	}
-	var out []Set
-	var cur Set
-	left := n
-	for _, r := range s.r {
-		for start := r.Start; ; {
-			size := uint64(r.Stop) - uint64(start) + 1
-			if size <= uint64(left) {
-				cur.r = append(cur.r, Range{start, r.Stop})
-				left -= int(size)
-				break
+	return func(yield func(Set) bool) {
+		var cur Set
+		left := n
+		for _, r := range s.r {
+			for start := r.Start; ; {
+				size := uint64(r.Stop) - uint64(start) + 1
+				if size <= uint64(left) {
+					cur.r = append(cur.r, Range{start, r.Stop})
+					left -= int(size)
+					break
+				}
+				stop := start + uint32(left) - 1
+				cur.r = append(cur.r, Range{start, stop})
+				if !yield(cur) {
+					return
+				}
+				cur, left = Set{}, n
+				start = stop + 1
 			}
-			stop := start + uint32(left) - 1
-			cur.r = append(cur.r, Range{start, stop})
-			out = append(out, cur)
-			cur, left = Set{}, n
-			start = stop + 1
+			if left == 0 {
+				if !yield(cur) {
+					return
+				}
+				cur, left = Set{}, n
+			}
 		}
-		if left == 0 {
-			out = append(out, cur)
-			cur, left = Set{}, n
+		if len(cur.r) > 0 {
+			yield(cur)
 		}
 	}
-	if len(cur.r) > 0 {
-		out = append(out, cur)
+}
+
+// ChunksDesc is Chunks from the top down: the first set holds the n
+// largest UIDs of s, the next the n below them, and so on.
+func (s Set) ChunksDesc(n int) iter.Seq[Set] {
+	if n <= 0 {
+		panic("uidset: ChunksDesc of size <= 0")
 	}
-	return out
+	return func(yield func(Set) bool) {
+		var cur Set // ranges in descending order until yielded
+		left := n
+		emit := func() bool {
+			slices.Reverse(cur.r)
+			ok := yield(cur)
+			cur, left = Set{}, n
+			return ok
+		}
+		for i := len(s.r) - 1; i >= 0; i-- {
+			r := s.r[i]
+			for stop := r.Stop; ; {
+				size := uint64(stop) - uint64(r.Start) + 1
+				if size <= uint64(left) {
+					cur.r = append(cur.r, Range{r.Start, stop})
+					left -= int(size)
+					break
+				}
+				start := stop - uint32(left) + 1
+				cur.r = append(cur.r, Range{start, stop})
+				if !emit() {
+					return
+				}
+				stop = start - 1
+			}
+			if left == 0 && !emit() {
+				return
+			}
+		}
+		if len(cur.r) > 0 {
+			emit()
+		}
+	}
+}
+
+// NumChunks returns how many sets Chunks(n) and ChunksDesc(n) make.
+func (s Set) NumChunks(n int) int {
+	return (s.Len() + n - 1) / n
 }
 
 // Equal reports whether a and b hold the same UIDs.

@@ -1,6 +1,7 @@
 package uidset
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -109,17 +110,65 @@ func TestAgainstModel(t *testing.T) {
 
 		n := 1 + r.IntN(30)
 		var joined Set
-		for i, c := range a.Chunks(n) {
+		chunks := 0
+		for c := range a.Chunks(n) {
 			requireNormal(t, c)
 			require.LessOrEqual(t, c.Len(), n)
 			require.NotZero(t, c.Len())
-			if i > 0 {
+			if chunks > 0 {
 				require.Greater(t, c.r[0].Start, joined.Max(), "chunks must ascend")
+				require.Equal(t, chunks*n, joined.Len(), "every chunk but the last is full")
 			}
 			joined = Union(joined, c)
+			chunks++
 		}
 		require.True(t, Equal(a, joined))
+		require.Equal(t, a.NumChunks(n), chunks)
+
+		var down Set
+		chunks = 0
+		for c := range a.ChunksDesc(n) {
+			requireNormal(t, c)
+			require.LessOrEqual(t, c.Len(), n)
+			require.NotZero(t, c.Len())
+			if chunks > 0 {
+				require.Less(t, c.Max(), down.r[0].Start, "chunks must descend")
+				require.Equal(t, chunks*n, down.Len(), "every chunk but the last is full")
+			}
+			down = Union(down, c)
+			chunks++
+		}
+		require.True(t, Equal(a, down))
+		require.Equal(t, a.NumChunks(n), chunks)
 	}
+}
+
+// A server's answer of a few bytes ("1:4294967295") names billions of
+// UIDs: its chunks are made as they are used, never all at once.
+func TestChunksOfAHugeSetAreMadeOneAtATime(t *testing.T) {
+	var huge Set
+	huge.AddRange(1, math.MaxUint32)
+	require.Equal(t, (math.MaxUint32+999)/1000, huge.NumChunks(1000))
+	first := func(seq func(func(Set) bool)) (got []string) {
+		for c := range seq {
+			got = append(got, c.String())
+			if len(got) == 2 {
+				break
+			}
+		}
+		return got
+	}
+	require.Equal(t, []string{"1:1000", "1001:2000"}, first(huge.Chunks(1000)))
+	require.Equal(t, []string{"4294966296:4294967295", "4294965296:4294966295"}, first(huge.ChunksDesc(1000)))
+	allocs := testing.AllocsPerRun(10, func() {
+		for range huge.Chunks(1000) {
+			break
+		}
+		for range huge.ChunksDesc(1000) {
+			break
+		}
+	})
+	require.LessOrEqual(t, allocs, 10.0, "taking one chunk costs a few allocations, not one per chunk of the set")
 }
 
 func TestStringAndParse(t *testing.T) {

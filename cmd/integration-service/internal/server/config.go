@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ucsp/integration/gmail"
+	"github.com/ucsp/integration/imap"
 	"github.com/ucsp/integration/outlook"
 	"github.com/ucsp/integration/ratelimit"
 	"github.com/ucsp/integration/store/secrets"
@@ -130,6 +131,11 @@ type Config struct {
 	// Both default to false: a tenant must not reach internal services.
 	AllowPrivateHosts bool
 	AllowPlaintext    bool
+	// IMAPMaxMessageBytes (IMAP_MAX_MESSAGE_BYTES, default 50 MiB) is
+	// the largest message an IMAP sync reads whole
+	// (imap.Config.MaxMessageBytes); a larger one is stored as a stub
+	// with a problem.
+	IMAPMaxMessageBytes int64
 
 	// MaxBodyBytes (MAX_BODY_BYTES, default 1 MiB) bounds request bodies;
 	// MaxSendBodyBytes (MAX_SEND_BODY_BYTES, default 50 MiB) those of
@@ -325,6 +331,7 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 
 	c.AllowPrivateHosts = e.bool("MAIL_ALLOW_PRIVATE_HOSTS", false)
 	c.AllowPlaintext = e.bool("MAIL_ALLOW_PLAINTEXT", false)
+	c.IMAPMaxMessageBytes = int64(e.int("IMAP_MAX_MESSAGE_BYTES", imap.DefaultMaxMessageBytes, 1024, 1<<30))
 	c.MaxBodyBytes = int64(e.int("MAX_BODY_BYTES", 1<<20, 1024, 1<<30))
 	c.MaxSendBodyBytes = int64(e.int("MAX_SEND_BODY_BYTES", 50<<20, 1024, 1<<30))
 	c.ShutdownTimeout = e.duration("SHUTDOWN_TIMEOUT", 25*time.Second)

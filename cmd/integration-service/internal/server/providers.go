@@ -62,7 +62,7 @@ func newRegistry(cfg *Config, deps registryDeps) (*connector.Registry, error) {
 	dial := mailDialer(cfg.AllowPrivateHosts)
 	var r connector.Registry
 	err := r.Register(providerIMAP, imap.Factory(imap.FactoryOptions{
-		Base:   imap.Config{DialContext: dial, BatchSize: 1000},
+		Base:   imap.Config{DialContext: dial, BatchSize: 1000, MaxMessageBytes: cfg.IMAPMaxMessageBytes},
 		Sender: smtp.SenderFactory(smtp.FactoryOptions{Base: smtp.Config{DialContext: dial}}),
 	}))
 	if err != nil {
