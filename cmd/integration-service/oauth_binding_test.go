@@ -83,7 +83,14 @@ func (e *bindingEnv) authorize(t *testing.T, provider, query string, invalid boo
 // provider, and returns the callback's answer.
 func (e *bindingEnv) signIn(t *testing.T, provider, query, account string) *reply {
 	t.Helper()
-	r := e.authorize(t, provider, query, false)
+	return e.signInFor(t, e.tok, provider, query, account)
+}
+
+// signInFor is signIn for the tenant of tok.
+func (e *bindingEnv) signInFor(t *testing.T, tok, provider, query, account string) *reply {
+	t.Helper()
+	r := e.c.do(t, call{method: http.MethodGet, path: "/auth/" + provider + "/authorize?" + query, token: tok,
+		header: map[string]string{"Accept": "application/json"}})
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 	var started struct {
 		URL string `json:"url"`
@@ -161,16 +168,28 @@ func bindingStatesMailbox(t *testing.T, e *bindingEnv) {
 }
 
 // bindingGoogleVictim: the link is for the tenant's mailbox, the victim
-// signs in: 403, no integration, no watch, and the grant the victim
-// just gave is revoked at Google. A reauthorization link of an
-// integration is bound to its address the same way.
+// signs in: 403, no integration, no watch. The tokens it obtained are
+// dropped, not revoked: the victim's grant, which another tenant's
+// integration of the victim's mailbox holds, keeps working. A
+// reauthorization link of an integration is bound to its address the
+// same way.
 func bindingGoogleVictim(t *testing.T, e *bindingEnv) {
-	r := e.signIn(t, "google", "name=Support&email="+bindingGoogle, victimGoogle)
+	owner := tokenFor(t, "tenant-binding-victim")
+	r := e.signInFor(t, owner, "google", "email="+victimGoogle, victimGoogle)
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	var victims integration
+	r.decode(t, &victims)
+
+	r = e.signIn(t, "google", "name=Support&email="+bindingGoogle, victimGoogle)
 	p := r.requireProblem(t, http.StatusForbidden)
 	require.Equal(t, "urn:ucsp:problem:oauth-mailbox-mismatch", p.Type)
 	require.Empty(t, e.integrations(t, "gmail"), "the victim's mailbox is not connected")
-	require.Nil(t, e.google.AddUser(victimGoogle).Watch(), "nothing watches the victim's mailbox")
-	require.False(t, e.google.Authorized(victimGoogle), "the tokens the refused sign-in obtained are revoked")
+	require.True(t, e.google.Authorized(victimGoogle), "the victim's grant, which the other tenant holds, is not revoked")
+	r = e.c.do(t, call{method: http.MethodGet, path: "/api/v1/integrations/" + victims.ID, token: owner})
+	require.Equal(t, http.StatusOK, r.status)
+	var still integration
+	r.decode(t, &still)
+	require.Equal(t, "active", still.Status)
 
 	// The tenant's own mailbox connects; a reauthorization link of it
 	// that the victim follows changes nothing.
@@ -181,13 +200,16 @@ func bindingGoogleVictim(t *testing.T, e *bindingEnv) {
 	r = e.signIn(t, "google", "integration_id="+in.ID, victimGoogle)
 	p = r.requireProblem(t, http.StatusForbidden)
 	require.Equal(t, "urn:ucsp:problem:oauth-mailbox-mismatch", p.Type)
-	require.False(t, e.google.Authorized(victimGoogle))
+	require.True(t, e.google.Authorized(victimGoogle))
 	require.True(t, e.google.Authorized(bindingGoogle), "the integration's own grant is untouched")
 	all := e.integrations(t, "gmail")
 	require.Len(t, all, 1)
 	require.Equal(t, bindingGoogle, all[0].Config["email"])
 	require.Equal(t, "active", all[0].Status)
 	requireDeleted(t, e, in.ID)
+	r = e.c.do(t, call{method: http.MethodDelete, path: "/api/v1/integrations/" + victims.ID, token: owner})
+	require.Equal(t, http.StatusNoContent, r.status, "%s", r.body)
+	require.False(t, e.google.Authorized(victimGoogle), "the last integration of the victim's mailbox is gone: its grant is revoked")
 }
 
 // bindingMicrosoftVictim: the same with Microsoft, whose address is
@@ -267,17 +289,29 @@ func bindingReturnOutcome(t *testing.T, e *bindingEnv) {
 }
 
 // bindingDeleteRevokes: deleting a gmail integration revokes its grant
-// at Google's revocation endpoint: the fake then refuses its tokens.
+// at Google's revocation endpoint (the fake then refuses its tokens) —
+// unless another integration of the same mailbox, here another
+// tenant's, holds the grant still: then nothing is revoked until that
+// one goes too.
 func bindingDeleteRevokes(t *testing.T, e *bindingEnv) {
+	other := tokenFor(t, "tenant-binding-2")
 	r := e.signIn(t, "google", "email="+bindingGoogle, bindingGoogle)
 	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
 	var in integration
 	r.decode(t, &in)
+	r = e.signInFor(t, other, "google", "email="+bindingGoogle, bindingGoogle)
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	var in2 integration
+	r.decode(t, &in2)
 	require.True(t, e.google.Authorized(bindingGoogle))
 	revocations := e.google.Calls("oauth2.revoke")
 	requireDeleted(t, e, in.ID)
+	require.Equal(t, revocations, e.google.Calls("oauth2.revoke"), "another tenant's integration holds the grant")
+	require.True(t, e.google.Authorized(bindingGoogle))
+	r = e.c.do(t, call{method: http.MethodDelete, path: "/api/v1/integrations/" + in2.ID, token: other})
+	require.Equal(t, http.StatusNoContent, r.status, "%s", r.body)
 	require.Equal(t, revocations+1, e.google.Calls("oauth2.revoke"))
-	require.False(t, e.google.Authorized(bindingGoogle), "the deleted integration's tokens are revoked")
+	require.False(t, e.google.Authorized(bindingGoogle), "the deleted integrations' tokens are revoked")
 }
 
 func requireDeleted(t *testing.T, e *bindingEnv, id string) {

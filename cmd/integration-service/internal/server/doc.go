@@ -30,12 +30,14 @@
 // through gmail.VerifySignIn, which also reads users.getProfile;
 // Graph's /me through outlook.VerifySignIn) with the expected one, and
 // another creates and changes nothing (403 oauth-mailbox-mismatch; its
-// Google tokens revoked). Which addresses a tenant may connect is the
+// tokens dropped, not revoked: Google would end the account's grant that
+// another tenant's integration may hold). Which addresses a tenant may connect is the
 // backend's decision, made when it asks for the link. A return_url
 // under an entry of OAUTH_RETURN_URLS receives the outcome (303, query
 // status, provider, integration_id or error; never a token); without
 // the allow-list none is accepted. Deleting a gmail integration revokes
-// its Google grant; Microsoft has no per-grant revocation.
+// its Google grant unless another integration of the mailbox remains;
+// Microsoft has no per-grant revocation.
 //
 // The package is internal: operators run the command, teams that compose
 // their own service import the packages it wires (store, queue,

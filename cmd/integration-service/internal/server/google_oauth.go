@@ -65,9 +65,6 @@ type oauthProvider struct {
 	// opens, which must be expected: a *gmail.MailboxMismatchError (the
 	// same type as outlook's) otherwise.
 	verify func(ctx context.Context, tok *oauth2.Token, expected, nonce string) (string, error)
-	// discard gets rid of a new token the server does not keep (Google
-	// revokes it); nil when the provider has no revocation.
-	discard func(ctx context.Context, tok *oauth2.Token) error
 	// settings is a new integration's config for address.
 	settings func(address string) json.RawMessage
 }
@@ -75,7 +72,6 @@ type oauthProvider struct {
 // google is the Google sign-in of the gmail provider. Its id_tokens are
 // verified against GOOGLE_JWKS_URL's keys (fetched on first use, kept).
 func (a *App) google() *oauthProvider {
-	hc := &http.Client{Timeout: 10 * time.Second} // revocations
 	verifier, verr := gmail.NewIDTokenVerifier(gmail.IDTokenConfig{
 		ClientID: a.cfg.Google.ID, Issuer: a.cfg.Gmail.Issuer, JWKSURL: a.cfg.Gmail.JWKSURL, Now: a.now,
 	})
@@ -94,9 +90,6 @@ func (a *App) google() *oauthProvider {
 				return "", verr
 			}
 			return a.gmailSignIn(ctx, verifier, tok, expected, nonce)
-		},
-		discard: func(ctx context.Context, tok *oauth2.Token) error {
-			return gmail.Revoke(ctx, hc, a.cfg.Gmail.RevokeURL, tok)
 		},
 		settings: func(addr string) json.RawMessage {
 			b, _ := json.Marshal(gmail.Settings{Email: addr}) // cannot fail

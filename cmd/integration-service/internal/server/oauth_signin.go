@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/gmail"
 	"github.com/ucsp/integration/store"
@@ -26,9 +24,8 @@ type signInFailure struct {
 	err         error
 }
 
-// discardTimeout bounds the revocation of tokens the server does not
-// keep.
-const discardTimeout = 10 * time.Second
+// revokeTimeout bounds a revocation at the provider.
+const revokeTimeout = 10 * time.Second
 
 // finishSignIn does the callback's work once its state st is consumed:
 // the provider's error or the code (q), the exchange with the PKCE
@@ -36,9 +33,12 @@ const discardTimeout = 10 * time.Second
 // must be pending.Expected's, then the integration created or given the
 // new tokens, its push registration started and its first sync
 // enqueued. It reports whether it created the integration, or why it
-// connected nothing; on a refusal (another mailbox, an unverified
+// connected nothing. On a refusal (another mailbox, an unverified
 // address, a reauthorization of another mailbox) the new tokens are
-// discarded (Google's revoked).
+// dropped, never stored; they are not revoked: Google revokes an
+// account's whole grant to this OAuth client, which an integration of
+// that mailbox in another tenant holds too, and a hostile tenant could
+// otherwise end it by sending its owner a link.
 func (a *App) finishSignIn(ctx context.Context, p *oauthProvider, st *store.OAuthState, pending pendingMailbox, q url.Values) (*store.Integration, bool, *signInFailure) {
 	if pending.Expected == "" {
 		// A state made before sign-ins were bound names no mailbox.
@@ -62,12 +62,10 @@ func (a *App) finishSignIn(ctx context.Context, p *oauthProvider, st *store.OAut
 	var mismatch *gmail.MailboxMismatchError
 	switch {
 	case errors.As(err, &mismatch):
-		a.discard(ctx, p, tok)
 		a.logger.InfoContext(ctx, "a sign-in of another mailbox than expected was refused", "provider", p.provider, "tenant_id", st.TenantID, "expected", mismatch.Expected, "signed_in", mismatch.Got)
 		return nil, false, &signInFailure{status: http.StatusForbidden, typ: probOAuthMismatch,
 			detail: "the account that signed in is " + mismatch.Got + ", but this sign-in link is for " + mismatch.Expected + "; nothing was connected: sign in as " + mismatch.Expected}
 	case errors.Is(err, gmail.ErrEmailNotVerified):
-		a.discard(ctx, p, tok)
 		return nil, false, &signInFailure{status: http.StatusForbidden, typ: probOAuthMismatch, detail: p.label + " does not vouch for the address of the account that signed in; nothing was connected"}
 	case errors.Is(err, gmail.ErrIDToken):
 		a.logger.WarnContext(ctx, "verifying the sign-in's id_token failed", "provider", p.provider, "error", err)
@@ -80,7 +78,6 @@ func (a *App) finishSignIn(ctx context.Context, p *oauthProvider, st *store.OAut
 	var conflict *mailboxConflict
 	switch {
 	case errors.As(err, &conflict):
-		a.discard(ctx, p, tok)
 		return nil, false, &signInFailure{status: http.StatusConflict, typ: probConflict, detail: conflict.Error()}
 	case err != nil:
 		return nil, false, &signInFailure{status: http.StatusInternalServerError, typ: storeProblemType(err), err: err}
@@ -90,20 +87,6 @@ func (a *App) finishSignIn(ctx context.Context, p *oauthProvider, st *store.OAut
 		a.logger.WarnContext(ctx, "enqueueing a new mailbox's first sync failed; the sweep will", "integration_id", in.ID, "error", err)
 	}
 	return in, created, nil
-}
-
-// discard revokes a new token the server does not keep, where the
-// provider can (Google); a failure is logged, the sign-in refused all
-// the same.
-func (a *App) discard(ctx context.Context, p *oauthProvider, tok *oauth2.Token) {
-	if p.discard == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), discardTimeout)
-	defer cancel()
-	if err := p.discard(ctx, tok); err != nil {
-		a.logger.WarnContext(ctx, "revoking the tokens of a refused sign-in failed", "provider", p.provider, "error", err)
-	}
 }
 
 // storeProblemType is the problem type storeError would answer err

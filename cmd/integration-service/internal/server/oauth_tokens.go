@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -168,8 +169,11 @@ func (a *App) refreshToken(ctx context.Context, tenant, id string, refresh func(
 // (gmail.Revoke, at GOOGLE_REVOKE_URL), read now, before the delete
 // takes it. Microsoft has no revocation of one grant's tokens (only of
 // all a user's sessions, an administrator's act): for an outlook
-// integration, and when nothing is stored, it does nothing. A failed
-// revocation is logged; the integration is deleted all the same.
+// integration, and when nothing is stored, it does nothing. Google
+// revokes the whole grant of an account to this OAuth client, which
+// another integration of the same mailbox (another tenant's, say) holds
+// too: while one remains, nothing is revoked. A failed revocation is
+// logged; the integration is deleted all the same.
 func (a *App) grantRevoker(ctx context.Context, tenant, id string) func(context.Context) {
 	none := func(context.Context) {}
 	in, err := a.store.GetIntegration(ctx, tenant, id)
@@ -180,16 +184,44 @@ func (a *App) grantRevoker(ctx context.Context, tenant, id string) func(context.
 	if err != nil || creds.OAuth2 == nil {
 		return none
 	}
-	tok := creds.OAuth2
+	tok, addr := creds.OAuth2, mailboxAddress(in.Provider, in.Config)
 	return func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), discardTimeout)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), revokeTimeout)
 		defer cancel()
-		err := gmail.Revoke(ctx, &http.Client{Timeout: discardTimeout}, a.cfg.Gmail.RevokeURL, tok)
+		if shared, err := a.mailboxConnectedElsewhere(ctx, providerGmail, addr, id); err != nil || shared {
+			a.logger.InfoContext(ctx, "the deleted integration's Google grant is kept: another integration of the mailbox holds it, or none could be ruled out",
+				"integration_id", id, "error", err)
+			return
+		}
+		err := gmail.Revoke(ctx, &http.Client{Timeout: revokeTimeout}, a.cfg.Gmail.RevokeURL, tok)
 		switch {
 		case errors.Is(err, connector.ErrAuth):
 			a.logger.InfoContext(ctx, "the deleted integration's Google grant was revoked already", "integration_id", id)
 		case err != nil:
 			a.logger.WarnContext(ctx, "revoking the deleted integration's Google grant failed", "integration_id", id, "error", err)
 		}
+	}
+}
+
+// mailboxConnectedElsewhere reports whether an integration of provider
+// other than id, in any tenant, is connected to the mailbox addr. It
+// pages through the provider's integrations: for the rare deletion of an
+// OAuth mailbox, never for a hot path.
+func (a *App) mailboxConnectedElsewhere(ctx context.Context, provider, addr, id string) (bool, error) {
+	opts := store.ListIntegrationsOptions{Provider: provider, ListOptions: store.ListOptions{Limit: store.MaxLimit}}
+	for {
+		page, err := a.store.ScanIntegrations(ctx, opts)
+		if err != nil {
+			return false, err
+		}
+		for _, in := range page.Items {
+			if in.ID != id && strings.EqualFold(mailboxAddress(in.Provider, in.Config), addr) {
+				return true, nil
+			}
+		}
+		if page.NextCursor == "" {
+			return false, nil
+		}
+		opts.Cursor = page.NextCursor
 	}
 }
