@@ -49,7 +49,7 @@ func resolve(ctx context.Context, r *net.Resolver, host string, allowPrivate boo
 		return nil, fmt.Errorf("%w: %w", ErrUnresolved, err)
 	}
 	if len(addrs) == 0 {
-		return nil, fmt.Errorf("%w: %s has no address", ErrUnresolved, host)
+		return nil, fmt.Errorf("%w: %w", ErrUnresolved, &net.DNSError{Err: "no address", Name: host, IsNotFound: true})
 	}
 	for i, a := range addrs {
 		if !allowPrivate && !PublicAddr(a) {
