@@ -67,11 +67,15 @@ func newRegistry(cfg *Config, deps registryDeps) (*connector.Registry, error) {
 	}
 	var r connector.Registry
 	err = r.Register(providerIMAP, imap.Factory(imap.FactoryOptions{
-		Base:        imap.Config{DialContext: dialer.DialContext, BatchSize: 1000},
-		DialMailbox: func(m string) func(context.Context, string, string) (net.Conn, error) { return dialer.Mailbox("imap:" + m) },
+		Base: imap.Config{DialContext: dialer.DialContext, BatchSize: 1000},
+		DialMailbox: func(m string) func(context.Context, string, string) (net.Conn, error) {
+			return dialer.Mailbox("imap:" + m)
+		},
 		Sender: smtp.SenderFactory(smtp.FactoryOptions{
-			Base:        smtp.Config{DialContext: dialer.DialContext},
-			DialMailbox: func(m string) func(context.Context, string, string) (net.Conn, error) { return dialer.Mailbox("smtp:" + m) },
+			Base: smtp.Config{DialContext: dialer.DialContext},
+			DialMailbox: func(m string) func(context.Context, string, string) (net.Conn, error) {
+				return dialer.Mailbox("smtp:" + m)
+			},
 		}),
 	}))
 	if err != nil {
