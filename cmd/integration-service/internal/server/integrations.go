@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -109,6 +111,12 @@ func (a *App) updateIntegration(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		creds = stored
+		// The stored credentials go only where they were given for: a
+		// change of server, port, security or login needs them again.
+		if moved := credentialTargetChanges(cur.Provider, cur.Config, req.Config, stored.Username); len(moved) > 0 && len(bytes.TrimSpace(req.Config)) > 0 {
+			errs = append(errs, fieldError{Field: "credentials", Message: "are required to change " + strings.Join(moved, ", ") +
+				": the stored credentials are sent only to the server, port, security and login they were given for"})
+		}
 	}
 	config, errs := a.checkConfig(ctx, cur.ID, cur.Provider, req.Config, creds, errs)
 	if len(errs) > 0 {
