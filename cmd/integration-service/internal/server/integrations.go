@@ -57,8 +57,12 @@ func (a *App) createIntegration(w http.ResponseWriter, r *http.Request) {
 	errs = a.checkProvider(req.Provider, errs)
 	creds := req.Credentials.credentials()
 	config, errs := a.checkConfig(r.Context(), "", req.Provider, req.Config, creds, errs)
+	errs = a.checkSizes(config, req.Credentials, errs)
 	if len(errs) > 0 {
 		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the integration is not valid", errs...)
+		return
+	}
+	if !a.allowIntegration(w, r) {
 		return
 	}
 	var secret string
@@ -119,6 +123,7 @@ func (a *App) updateIntegration(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	config, errs := a.checkConfig(ctx, cur.ID, cur.Provider, req.Config, creds, errs)
+	errs = a.checkSizes(config, req.Credentials, errs)
 	if len(errs) > 0 {
 		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the integration is not valid", errs...)
 		return
