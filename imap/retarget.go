@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// CredentialTargetChanges lists the settings whose change from old to
-// new would send an integration's credentials somewhere else: to
+// CredentialTargetChanges lists the settings whose change from before
+// to after would send an integration's credentials somewhere else: to
 // another server ("imap.host", "imap.port"), over another protection
 // ("imap.security"), or under another login ("imap.username", and
 // "email" when the email is the login: neither imap.username nor the
@@ -22,8 +22,8 @@ import (
 // the sender's: compare it with the sender package's own function
 // (smtp.CredentialTargetChanges). Settings that do not decode count as
 // empty.
-func CredentialTargetChanges(old, new json.RawMessage, username string) []string {
-	o, n := destinationOf(old, username), destinationOf(new, username)
+func CredentialTargetChanges(before, after json.RawMessage, username string) []string {
+	o, n := destinationOf(before, username), destinationOf(after, username)
 	var changed []string
 	if o.host != n.host {
 		changed = append(changed, "imap.host")

@@ -5,15 +5,15 @@ import (
 	"strings"
 )
 
-// CredentialTargetChanges lists the settings whose change from old to
-// new would send an integration's credentials somewhere else: to
+// CredentialTargetChanges lists the settings whose change from before
+// to after would send an integration's credentials somewhere else: to
 // another server ("host", "port"), over another protection
 // ("security"), under another login ("username"), or at all ("auth"
 // from "none" to a mechanism). username is the login the settings fall
 // back on (the credentials' Username). Defaults count as their values
 // (no port is 587 with STARTTLS), host names compare without case. New
 // settings that send no credentials ("auth": "none", or no settings)
-// change nothing; old ones that are empty (the integration had no SMTP
+// change nothing; earlier ones that are empty (the integration had no SMTP
 // server) are a change of host.
 //
 // A service that keeps credentials across a settings change (an update
@@ -21,12 +21,12 @@ import (
 // is not empty: otherwise whoever may change the settings could have
 // the stored password sent to a server of theirs. Settings that do not
 // decode count as empty.
-func CredentialTargetChanges(old, new json.RawMessage, username string) []string {
-	n, ok := destinationOf(new, username)
+func CredentialTargetChanges(before, after json.RawMessage, username string) []string {
+	n, ok := destinationOf(after, username)
 	if !ok {
 		return nil
 	}
-	o, sent := destinationOf(old, username)
+	o, sent := destinationOf(before, username)
 	var changed []string
 	if o.Host != n.Host {
 		changed = append(changed, "host")
@@ -40,7 +40,7 @@ func CredentialTargetChanges(old, new json.RawMessage, username string) []string
 	if o.Username != n.Username {
 		changed = append(changed, "username")
 	}
-	if !sent && len(strings.TrimSpace(string(old))) > 0 && o.Host == n.Host {
+	if !sent && len(strings.TrimSpace(string(before))) > 0 && o.Host == n.Host {
 		changed = append(changed, "auth")
 	}
 	return changed

@@ -27,13 +27,13 @@ type limitProblem struct {
 	} `json:"errors"`
 }
 
-func requireLimit(t *testing.T, r *reply, status int, limit string, max int64) {
+func requireLimit(t *testing.T, r *reply, status int, limit string, most int64) {
 	t.Helper()
 	r.requireProblem(t, status)
 	var p limitProblem
 	r.decode(t, &p)
 	require.Equal(t, limit, p.Limit, "%s", r.body)
-	require.Equal(t, max, p.Max, "%s", r.body)
+	require.Equal(t, most, p.Max, "%s", r.body)
 	if status == http.StatusTooManyRequests {
 		require.Equal(t, "urn:ucsp:problem:quota-exceeded", p.Type)
 	}

@@ -36,6 +36,7 @@ func SemaphoreOf[L Lease](s Acquirer[L]) Semaphore { return semaphoreOf[L]{s} }
 
 type semaphoreOf[L Lease] struct{ s Acquirer[L] }
 
+// Acquire takes a slot of the adapted semaphore.
 func (a semaphoreOf[L]) Acquire(ctx context.Context, key string, slots int) (Lease, error) {
 	l, err := a.s.Acquire(ctx, key, slots)
 	if err != nil {

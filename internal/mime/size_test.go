@@ -25,12 +25,12 @@ func TestMinSizeIsALowerBoundOfTheRenderedSize(t *testing.T) {
 		m.To = []connector.Address{{Email: "zoe@example.org"}}
 		raw, err := mime.Render(m, mime.BuildOptions{})
 		require.NoError(t, err, name)
-		min := mime.MinSize(m)
-		require.LessOrEqual(t, min, int64(len(raw)), name)
+		least := mime.MinSize(m)
+		require.LessOrEqual(t, least, int64(len(raw)), name)
 		var att int
 		for _, a := range m.Attachments {
 			att += len(a.Content)
 		}
-		require.GreaterOrEqual(t, min, int64(len(m.Text)+len(m.HTML)+att*4/3), "%s: base64 counted", name)
+		require.GreaterOrEqual(t, least, int64(len(m.Text)+len(m.HTML)+att*4/3), "%s: base64 counted", name)
 	}
 }

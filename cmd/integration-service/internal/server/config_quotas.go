@@ -31,11 +31,13 @@ type Quotas struct {
 	// MIME sendMail 3 MiB); a larger send is a 422 naming
 	// "message_bytes".
 	SMTPMessageBytes int64
-	// MailConnsPerHost (MAIL_MAX_CONNECTIONS_PER_HOST, default 20) and
+	// MailConnsPerHost (MAIL_MAX_CONNECTIONS_PER_HOST, default 100) and
 	// MailConnsPerMailbox (MAIL_MAX_CONNECTIONS_PER_MAILBOX, default 4)
 	// cap the IMAP and SMTP connections open at once, by every process
 	// of the deployment together (a Redis semaphore in production), to
-	// one remote address and to one mailbox.
+	// one remote address and to one mailbox. Each IMAP IDLE watcher
+	// holds one; a process killed without closing its connections holds
+	// their slots until their leases lapse (semaphoreLeaseTTL).
 	MailConnsPerHost    int
 	MailConnsPerMailbox int
 }
@@ -49,7 +51,7 @@ func (c *Config) loadQuotas(e *envReader) {
 		PendingSends:          e.int("TENANT_MAX_PENDING_SENDS", 1000, 1, 10_000_000),
 		PendingSendBytes:      int64(e.int("TENANT_MAX_PENDING_SEND_BYTES", 512<<20, 1<<10, 1<<40)),
 		SMTPMessageBytes:      int64(e.int("SMTP_MAX_MESSAGE_BYTES", 25<<20, 1<<10, connector.MaxOutboundSize)),
-		MailConnsPerHost:      e.int("MAIL_MAX_CONNECTIONS_PER_HOST", 20, 1, 100_000),
+		MailConnsPerHost:      e.int("MAIL_MAX_CONNECTIONS_PER_HOST", 100, 1, 100_000),
 		MailConnsPerMailbox:   e.int("MAIL_MAX_CONNECTIONS_PER_MAILBOX", 4, 1, 1000),
 	}
 }

@@ -138,23 +138,23 @@ func endpoints(provider string, config json.RawMessage) []endpoint {
 	return eps
 }
 
-// credentialTargetChanges lists the config fields whose change from old
-// to new would send an integration's stored credentials somewhere else
+// credentialTargetChanges lists the config fields whose change from before
+// to after would send an integration's stored credentials somewhere else
 // (imap.CredentialTargetChanges, and smtp.CredentialTargetChanges for
 // its "smtp" object); username is the stored credentials' Username.
 // Gmail's and Graph's settings name no server: their tokens go to the
 // endpoints the operator configured, whatever a tenant changes.
-func credentialTargetChanges(provider string, old, new json.RawMessage, username string) []string {
+func credentialTargetChanges(provider string, before, after json.RawMessage, username string) []string {
 	if provider != providerIMAP {
 		return nil
 	}
 	var fields []string
-	for _, f := range imap.CredentialTargetChanges(old, new, username) {
+	for _, f := range imap.CredentialTargetChanges(before, after, username) {
 		fields = append(fields, "config."+f)
 	}
 	var o, n imap.Settings
-	_ = json.Unmarshal(old, &o) // what does not decode has no smtp object
-	_ = json.Unmarshal(new, &n)
+	_ = json.Unmarshal(before, &o) // what does not decode has no smtp object
+	_ = json.Unmarshal(after, &n)
 	for _, f := range smtp.CredentialTargetChanges(o.SMTP, n.SMTP, username) {
 		fields = append(fields, "config.smtp."+f)
 	}

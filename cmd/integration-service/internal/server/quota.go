@@ -33,11 +33,11 @@ type limitProblem struct {
 }
 
 // writeLimitProblem answers with a problem naming limit and its max.
-func writeLimitProblem(w http.ResponseWriter, r *http.Request, status int, typ, detail, limit string, max int64, errs ...fieldError) {
+func writeLimitProblem(w http.ResponseWriter, r *http.Request, status int, typ, detail, limit string, limitMax int64, errs ...fieldError) {
 	p := limitProblem{
 		problem: problem{Type: typ, Title: http.StatusText(status), Status: status, Detail: detail,
 			Instance: r.URL.Path, RequestID: RequestID(r.Context()), Errors: errs},
-		Limit: limit, Max: max,
+		Limit: limit, Max: limitMax,
 	}
 	body, _ := json.Marshal(p) // strings and ints only: cannot fail
 	h := w.Header()
@@ -58,9 +58,9 @@ func (a *App) allowIntegration(w http.ResponseWriter, r *http.Request) bool {
 		a.storeError(w, r, err, "integration")
 		return false
 	}
-	if max := int64(a.cfg.Quotas.IntegrationsPerTenant); n >= max {
+	if most := int64(a.cfg.Quotas.IntegrationsPerTenant); n >= most {
 		writeLimitProblem(w, r, http.StatusTooManyRequests, probQuota,
-			fmt.Sprintf("the tenant has %d integrations, as many as this server allows; delete one first", n), limitIntegrations, max)
+			fmt.Sprintf("the tenant has %d integrations, as many as this server allows; delete one first", n), limitIntegrations, most)
 		return false
 	}
 	return true
@@ -72,10 +72,10 @@ func (a *App) allowIntegration(w http.ResponseWriter, r *http.Request) bool {
 // then returns false. As for allowIntegration, concurrent sends of one
 // tenant may pass it together.
 func (a *App) allowSend(w http.ResponseWriter, r *http.Request, in *store.Integration, msg *connector.OutboundMessage) bool {
-	if max, n := a.maxMessageBytes(in.Provider), mime.MinSize(msg); n > max {
+	if most, n := a.maxMessageBytes(in.Provider), mime.MinSize(msg); n > most {
 		writeLimitProblem(w, r, http.StatusUnprocessableEntity, probValidation,
-			fmt.Sprintf("the message is too large for its provider (%s): at least %d bytes once encoded, at most %d accepted", in.Provider, n, max),
-			limitMessageBytes, max, fieldError{Field: largestPart(msg), Message: fmt.Sprintf("make the message at least %d bytes smaller", n-max)})
+			fmt.Sprintf("the message is too large for its provider (%s): at least %d bytes once encoded, at most %d accepted", in.Provider, n, most),
+			limitMessageBytes, most, fieldError{Field: largestPart(msg), Message: fmt.Sprintf("make the message at least %d bytes smaller", n-most)})
 		return false
 	}
 	u, err := a.store.PendingOutbox(r.Context(), in.TenantID)
