@@ -45,8 +45,11 @@ type OutboundMessage struct {
 	ReplyToProviderID string `json:"reply_to_provider_id,omitempty"`
 
 	// Headers are extra headers to set. Address, threading, MIME and
-	// Message-ID headers cannot be set this way. Several values of one
-	// name are sent as one comma-separated field.
+	// Message-ID headers cannot be set this way, nor the headers that
+	// mail servers add on the way (Received, Return-Path,
+	// DKIM-Signature, Resent-*): a sender setting those could forge a
+	// message's path or signature. Several values of one name are sent
+	// as one comma-separated field.
 	Headers Header `json:"headers,omitempty"`
 }
 
@@ -80,6 +83,21 @@ var reservedHeaders = map[string]bool{
 	"In-Reply-To": true, "References": true, "Mime-Version": true,
 	"Content-Type": true, "Content-Transfer-Encoding": true,
 	"Content-Disposition": true,
+}
+
+// transitHeaders cannot be set through OutboundMessage.Headers: they are
+// written by the servers a message passes through (trace fields, RFC
+// 5321 §4.4; the DKIM signature, RFC 6376) or when it is resent (RFC
+// 5322 §3.6.6, every Resent-* field). Given by a sender they would
+// forge where the message has been or who vouched for it.
+var transitHeaders = map[string]bool{
+	"Received": true, "Return-Path": true, "Dkim-Signature": true,
+}
+
+// isTransitHeader reports whether k (canonical) is a header only mail
+// servers may write.
+func isTransitHeader(k string) bool {
+	return transitHeaders[k] || strings.HasPrefix(k, "Resent-")
 }
 
 // Validate reports what makes m unsendable, as a *ValidationError listing
@@ -126,8 +144,11 @@ func (m *OutboundMessage) Validate() error {
 		}
 	}
 	for k, vals := range m.Headers {
-		if reservedHeaders[canonicalKey(k)] {
+		if ck := canonicalKey(k); reservedHeaders[ck] {
 			v.add("headers."+k, "is set from the message's fields and cannot be given as a header")
+			continue
+		} else if isTransitHeader(ck) {
+			v.add("headers."+k, "is written by mail servers on the way (trace, resend and DKIM headers) and cannot be given")
 			continue
 		}
 		if !validHeaderName(k) {

@@ -45,6 +45,10 @@ func TestOutboundValidate(t *testing.T) {
 		"reserved header":      {func(m *connector.OutboundMessage) { m.Headers = connector.Header{"bcc": {"victim@example.com"}} }, "headers.bcc"},
 		"header value newline": {func(m *connector.OutboundMessage) { m.Headers = connector.Header{"X-A": {"1\nBcc: v@e.com"}} }, "headers.X-A"},
 		"bad header name":      {func(m *connector.OutboundMessage) { m.Headers = connector.Header{"X A:": {"1"}} }, "headers.X A:"},
+		"received header":      {func(m *connector.OutboundMessage) { m.Headers = connector.Header{"received": {"from x by y"}} }, "headers.received"},
+		"return-path header":   {func(m *connector.OutboundMessage) { m.Headers = connector.Header{"Return-Path": {"<a@b.c>"}} }, "headers.Return-Path"},
+		"dkim header":          {func(m *connector.OutboundMessage) { m.Headers = connector.Header{"DKIM-Signature": {"v=1"}} }, "headers.DKIM-Signature"},
+		"resent header":        {func(m *connector.OutboundMessage) { m.Headers = connector.Header{"resent-from": {"a@b.c"}} }, "headers.resent-from"},
 		"attachment no name": {func(m *connector.OutboundMessage) {
 			m.Attachments = []connector.OutboundAttachment{{Content: []byte("x")}}
 		}, "attachments[0].filename"},

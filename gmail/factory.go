@@ -19,6 +19,10 @@ import (
 //
 // Only email is required; label defaults to INBOX ("*" is every
 // message), see Config.
+//
+// Settings name no server: the integration's tokens go only to the
+// Endpoint of FactoryOptions.Base, which the service configures, so
+// whoever may change the settings cannot send them elsewhere.
 type Settings struct {
 	Email            string `json:"email"`
 	Label            string `json:"label,omitempty"`

@@ -19,6 +19,11 @@ import (
 // caps plain request bodies well below the 35 MB a message may have.
 const maxInlineSend = 3 << 20
 
+// MaxSendSize is the largest message, rendered, that messages.send
+// accepts: 36,700,160 bytes (connector.MaxOutboundSize is the same
+// figure). A service refuses a larger send before accepting it.
+const MaxSendSize = connector.MaxOutboundSize
+
 // Send sends msg with users.messages.send, rendered by the module's
 // MIME builder with msg.MessageID as its Message-ID (Bcc kept in the
 // raw message: Gmail takes the recipients from it and removes the

@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/firstline"
 )
 
 // dial connects to the server, protects the connection as
@@ -76,11 +77,16 @@ func dial(ctx context.Context, cfg *Config, handler *imapclient.UnilateralDataHa
 		netConn = &prefixConn{Conn: tc, prefix: []byte("* OK [replayed after STARTTLS] ready\r\n")}
 	}
 
+	var first *firstline.Conn
+	if cfg.Security != SecurityStartTLS { // startTLS has read the greeting
+		first = firstline.New(netConn)
+		netConn = first
+	}
 	client := imapclient.New(netConn, &imapclient.Options{UnilateralDataHandler: handler})
 	c := &conn{client: client, netConn: netConn, timeout: cfg.CommandTimeout, maxLiteral: cfg.MaxMessageBytes}
 	if err := client.WaitGreeting(); err != nil {
 		_ = client.Close()
-		return fail(classify("imap: greeting from "+addr, err))
+		return fail(greetingError("imap: greeting from "+addr, first.Line(), err))
 	}
 	if err := authenticate(c, cfg); err != nil {
 		_ = client.Close()
@@ -134,17 +140,20 @@ func startTLS(raw net.Conn, br *bufio.Reader, cfg *Config, addr string) (*tls.Co
 	if br == nil {
 		br = bufio.NewReaderSize(raw, 1024)
 	}
-	line, err := readLine(br)
+	first, err := br.ReadSlice('\n')
 	if err != nil {
-		return nil, classify("imap: greeting from "+addr, err)
+		return nil, greetingError("imap: greeting from "+addr, first, err)
 	}
+	line := strings.TrimRight(string(first), "\r\n")
 	switch {
+	case !firstline.CouldStart([]byte(line), greetings...):
+		return nil, notIMAP("imap: greeting from " + addr)
 	case strings.HasPrefix(line, "* PREAUTH"):
 		return nil, connector.PermanentError("imap: starttls with "+addr, errors.New("server sent PREAUTH on an unencrypted connection"))
 	case strings.HasPrefix(line, "* BYE"):
 		return nil, connector.TemporaryError("imap: greeting from "+addr, errors.New(line))
 	case !strings.HasPrefix(line, "* OK"):
-		return nil, connector.PermanentError("imap: greeting from "+addr, fmt.Errorf("not an IMAP greeting: %q", excerpt(line)))
+		return nil, notIMAP("imap: greeting from " + addr)
 	}
 	if _, err := raw.Write([]byte("S0 STARTTLS\r\n")); err != nil {
 		return nil, classify("imap: starttls with "+addr, err)

@@ -150,7 +150,11 @@ func tlsError(addr string, sec Security, err error) error {
 	case isTLSConfigError(err):
 		hint = " (the server's certificate is not trusted for this host name: check Host, or give a TLSConfig with the right roots)"
 	}
-	return connector.NewError(kindOf(err), "imap: tls handshake with "+addr, fmt.Errorf("%w%s", err, hint))
+	reach := connector.NetReach(err)
+	if reach == "" {
+		reach = connector.ReachTLS
+	}
+	return connector.NewError(kindOf(err), "imap: tls handshake with "+addr, &connector.ReachError{Reach: reach, Err: fmt.Errorf("%w%s", err, hint)})
 }
 
 // isConnBroken reports whether err leaves the connection unusable, as

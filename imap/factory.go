@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 
@@ -67,6 +68,20 @@ type FactoryOptions struct {
 	// integration is receive-only and Send returns an ErrUnsupported
 	// error; with one and a nil Sender, the settings are refused.
 	Sender func(ctx context.Context, cfg connector.Config) (connector.Sender, error)
+	// DialMailbox, when set, gives each integration's connections their
+	// DialContext, chosen by the mailbox they log in to: its key is
+	// MailboxKey(login name, imap.host). A dialer that caps connections
+	// per mailbox across processes uses it (netguard.Dialer.Mailbox),
+	// since providers cap simultaneous connections per account. It takes
+	// precedence over Base.DialContext.
+	DialMailbox func(mailbox string) func(ctx context.Context, network, address string) (net.Conn, error)
+}
+
+// MailboxKey names the mailbox a login name opens at a server host, for
+// FactoryOptions.DialMailbox: "login@host", lower-cased (the host never
+// holds an '@', so the last one splits them).
+func MailboxKey(login, host string) string {
+	return strings.ToLower(login) + "@" + strings.ToLower(strings.TrimSuffix(strings.TrimSpace(host), "."))
 }
 
 // Factory returns a connector.Factory that builds Connectors from JSON
@@ -89,6 +104,9 @@ func Factory(opts FactoryOptions) connector.Factory {
 		cfg.Host, cfg.Port, cfg.Security = s.IMAP.Host, s.IMAP.Port, s.IMAP.Security
 		cfg.Username = firstNonEmpty(s.IMAP.Username, cc.Credentials.Username, s.Email)
 		cfg.Password, cfg.TokenSource = "", nil
+		if opts.DialMailbox != nil {
+			cfg.DialContext = opts.DialMailbox(MailboxKey(cfg.Username, cfg.Host))
+		}
 		cfg.Folders = s.Folders
 		cfg.SentFolder = s.SentFolder
 		cfg.DisableSentCopy = s.SentCopy != nil && !*s.SentCopy

@@ -20,6 +20,10 @@ import (
 //
 // Only email is required; folders defaults to the inbox, see
 // Config.Folders.
+//
+// Settings name no server: the integration's tokens go only to the
+// Endpoint of FactoryOptions.Base, which the service configures, so
+// whoever may change the settings cannot send them elsewhere.
 type Settings struct {
 	Email   string   `json:"email"`
 	Folders []string `json:"folders,omitempty"`

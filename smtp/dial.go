@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/firstline"
 )
 
 // conn is one connection to the server, past greeting, TLS and AUTH.
@@ -51,7 +52,7 @@ func (s *Sender) dial(ctx context.Context) (*conn, error) {
 	}
 	g := newGuardConn(raw, s.cfg.Timeout)
 	stop := context.AfterFunc(ctx, g.abort)
-	c, err := s.handshake(ctx, g, secret)
+	c, first, err := s.handshake(ctx, g, secret)
 	if !stop() && err == nil {
 		// ctx ended as the handshake did: the connection is aborted.
 		_ = c.sc.Close()
@@ -59,6 +60,9 @@ func (s *Sender) dial(ctx context.Context) (*conn, error) {
 	}
 	if err != nil {
 		_ = g.Close()
+		if line := first.Line(); len(line) > 0 && !firstline.CouldStart(line, greetings...) {
+			return nil, notSMTP(op)
+		}
 		return nil, classifyDial(ctx, op, err, secret)
 	}
 	s.log.Debug("smtp: connected", "server", s.cfg.addr(), "security", string(s.cfg.Security), "auth", string(s.cfg.mechanism()))
@@ -66,17 +70,20 @@ func (s *Sender) dial(ctx context.Context) (*conn, error) {
 }
 
 // handshake runs implicit TLS if configured, then go-mail's greeting,
-// STARTTLS and AUTH on g.
-func (s *Sender) handshake(ctx context.Context, g *guardConn, secret string) (*conn, error) {
+// STARTTLS and AUTH on g. It also returns the connection that keeps the
+// server's first line (nil if it failed before).
+func (s *Sender) handshake(ctx context.Context, g *guardConn, secret string) (*conn, *firstline.Conn, error) {
 	var nc net.Conn = g
 	if s.cfg.Security == SecurityTLS {
 		// go-mail does implicit TLS itself only with its own dialer.
 		tc := tls.Client(g, s.cfg.TLSConfig)
 		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		nc = tc
 	}
+	first := firstline.New(nc)
+	nc = first
 	dialed := false
 	opts := append(slices.Clip(s.opts),
 		gomail.WithPassword(secret),
@@ -89,13 +96,13 @@ func (s *Sender) handshake(ctx context.Context, g *guardConn, secret string) (*c
 		}))
 	gc, err := gomail.NewClient(s.cfg.Host, opts...)
 	if err != nil {
-		return nil, err
+		return nil, first, err
 	}
 	sc, err := gc.DialToSMTPClientWithContext(ctx)
 	if err != nil {
-		return nil, err
+		return nil, first, err
 	}
-	return &conn{gc: gc, sc: sc, guard: g}, nil
+	return &conn{gc: gc, sc: sc, guard: g}, first, nil
 }
 
 // token returns a valid access token from the TokenSource.

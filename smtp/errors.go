@@ -35,7 +35,37 @@ var (
 	ErrAuthNotOffered = errors.New("smtp: server does not offer the AUTH mechanism")
 	// ErrClosed is returned by Session.Send after Session.Close.
 	ErrClosed = errors.New("smtp: session closed")
+	// ErrNotSMTP: the server's first line is not an SMTP reply:
+	// something else listens on the port (an SSH or HTTP server, say).
+	// Its connector.ReachOf is connector.ReachProtocol, and what the
+	// server sent is not part of the error, so that it can be shown to
+	// whoever named the server without revealing other services'
+	// banners.
+	ErrNotSMTP = errors.New("smtp: the server did not answer as an SMTP server")
 )
+
+// greetings are how an SMTP server's first reply begins (RFC 5321 §4.2:
+// a three-digit code, then a space, a hyphen or the line's end).
+var greetings = []string{"### ", "###-", "###\r", "###\n"}
+
+// notSMTP is the error of a server that is not an SMTP server.
+func notSMTP(op string) error {
+	return connector.PermanentError(op, &connector.ReachError{Reach: connector.ReachProtocol, Err: ErrNotSMTP})
+}
+
+// withReach wraps cause (err's text, perhaps redacted) in a
+// connector.ReachError when err is the network failing, so that the
+// classification survives redaction.
+func withReach(err, cause error) error {
+	r := connector.NetReach(err)
+	if r == "" && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)) {
+		r = connector.ReachNetwork
+	}
+	if r == "" {
+		return cause
+	}
+	return &connector.ReachError{Reach: r, Err: cause}
+}
 
 // phaseError is a sentinel with its cause, printed as "what: cause".
 type phaseError struct {
@@ -170,9 +200,9 @@ func classifyDial(ctx context.Context, op string, err error, secrets ...string) 
 	case errors.Is(err, gmsmtp.ErrUnencrypted):
 		return connector.PermanentError(op, cause)
 	case isTLS(err):
-		return connector.PermanentError(op, &phaseError{ErrTLSHandshake, cause})
+		return connector.PermanentError(op, &connector.ReachError{Reach: connector.ReachTLS, Err: &phaseError{ErrTLSHandshake, cause}})
 	case isNetwork(err):
-		return connector.TemporaryError(op, cause)
+		return connector.TemporaryError(op, withReach(err, cause))
 	default:
 		// What is left are go-mail's refusals of a configuration the
 		// server cannot serve: retrying does not help.

@@ -2,6 +2,8 @@ package smtp
 
 import (
 	"context"
+	"net"
+	"strings"
 
 	"golang.org/x/oauth2"
 
@@ -19,6 +21,19 @@ type FactoryOptions struct {
 	// carries no TokenSource of its own (see connector.OAuth2TokenSource).
 	// Nil uses the stored access token as it is until it expires.
 	OAuth2 *oauth2.Config
+	// DialMailbox, when set, gives each integration's connections their
+	// DialContext, chosen by the mailbox they log in to: its key is
+	// MailboxKey(login name, host). A dialer that caps connections per
+	// mailbox across processes uses it (netguard.Dialer.Mailbox). It
+	// takes precedence over Base.DialContext.
+	DialMailbox func(mailbox string) func(ctx context.Context, network, address string) (net.Conn, error)
+}
+
+// MailboxKey names the mailbox a login name uses at a server host, for
+// FactoryOptions.DialMailbox: "login@host", lower-cased (the host never
+// holds an '@', so the last one splits them).
+func MailboxKey(login, host string) string {
+	return strings.ToLower(login) + "@" + strings.ToLower(strings.TrimSuffix(strings.TrimSpace(host), "."))
 }
 
 // SenderFactory returns a function that builds a *Sender from an
@@ -44,6 +59,9 @@ func SenderFactory(opts FactoryOptions) func(ctx context.Context, cc connector.C
 		}
 		cfg.Timeout = opts.Base.Timeout
 		cfg.DialContext = opts.Base.DialContext
+		if opts.DialMailbox != nil {
+			cfg.DialContext = opts.DialMailbox(MailboxKey(cfg.Username, cfg.Host))
+		}
 		cfg.TLSConfig = opts.Base.TLSConfig
 		if cfg.HELO == "" {
 			cfg.HELO = opts.Base.HELO

@@ -118,6 +118,10 @@ type IntegrationStore interface {
 	// pairs with none: the one read that is not scoped by tenant, for
 	// operators' metrics.
 	CountIntegrations(ctx context.Context) ([]IntegrationCount, error)
+	// CountTenantIntegrations returns how many integrations the tenant
+	// has, of every provider and status: a cheap read (an index, not a
+	// scan of every tenant's) for a per-tenant quota.
+	CountTenantIntegrations(ctx context.Context, tenantID string) (int64, error)
 	// FindIntegration returns the integration id of whichever tenant, or
 	// ErrNotFound: for routes whose URL alone names the integration (a
 	// custom source's signed webhook), which must check what the URL

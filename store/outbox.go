@@ -59,4 +59,8 @@ type OutboxStore interface {
 	// ID, TenantID, IntegrationID, IdempotencyKey, RequestHash or
 	// CreatedAt (ErrInvalid). An error from fn aborts and is returned.
 	UpdateOutbox(ctx context.Context, tenantID, id string, fn func(*OutboxEntry) ([]*Event, error)) (*OutboxEntry, error)
+	// PendingOutbox returns what the tenant's pending entries hold: a
+	// cheap read (an index of pending entries, not a scan) for a
+	// per-tenant quota.
+	PendingOutbox(ctx context.Context, tenantID string) (OutboxUsage, error)
 }

@@ -39,6 +39,7 @@ func TestChaosSync(t *testing.T) {
 	env["QUEUE_LEASE"] = "2s"
 	env["WATCH_LEASE_TTL"] = "2s"
 	env["SHUTDOWN_TIMEOUT"] = "2s"
+	chaosConnectionCaps(env)
 	// A worker killed between a batch's commit and the enqueue of its
 	// events leaves them to the event sweep (15 s past due, then its
 	// next round); a sweep killed after claiming them leaves them
@@ -184,6 +185,7 @@ func TestChaosSend(t *testing.T) {
 	env := productionEnv(t, baseEnv())
 	env["QUEUE_LEASE"] = "2s"
 	env["SHUTDOWN_TIMEOUT"] = "2s"
+	chaosConnectionCaps(env)
 	// A worker killed between a batch's commit and the enqueue of its
 	// events leaves them to the event sweep (15 s past due, then its
 	// next round); a sweep killed after claiming them leaves them
@@ -304,4 +306,13 @@ func eventStatuses(t *testing.T, db *pgx.Conn, integrationID string) string {
 	}
 	require.NoError(t, rows.Err())
 	return strings.Join(out, "; ") + "; pending: " + strings.Join(errs, ", ")
+}
+
+// chaosConnectionCaps lifts the caps on mail connections: a worker
+// SIGKILLed every second leaves the connection slots it held taken until
+// their leases lapse (a minute), which would soon fill one mailbox's
+// few; these tests are about exactly-once, not about the caps.
+func chaosConnectionCaps(env map[string]string) {
+	env["MAIL_MAX_CONNECTIONS_PER_HOST"] = "10000"
+	env["MAIL_MAX_CONNECTIONS_PER_MAILBOX"] = "1000"
 }

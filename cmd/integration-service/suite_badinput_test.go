@@ -55,8 +55,10 @@ func (s *suite) badInput(t *testing.T) {
 		if method == http.MethodPut {
 			cases = []tc{
 				{"provider change", `{"name":"x","provider":"custom"}`, "", 422, []string{"provider", "config"}},
-				{"empty name", `{"name":" ","config":{"email":"a@example.com","imap":{"host":"127.0.0.1"}}}`, "", 422, []string{"name"}},
-				{"status not settable", `{"name":"x","status":"needs_reauth","config":{"email":"a@example.com","imap":{"host":"127.0.0.1"}}}`, "", 422, []string{"status"}},
+				// These configs name another port, security and login than
+				// the stored one: without credentials, that is refused too.
+				{"empty name", `{"name":" ","config":{"email":"a@example.com","imap":{"host":"127.0.0.1"}}}`, "", 422, []string{"name", "credentials"}},
+				{"status not settable", `{"name":"x","status":"needs_reauth","config":{"email":"a@example.com","imap":{"host":"127.0.0.1"}}}`, "", 422, []string{"status", "credentials"}},
 				{"imap without config", `{"name":"x"}`, "", 422, []string{"config"}},
 			}
 			for _, c := range bodies {

@@ -201,6 +201,7 @@ func (s *Store) DeleteIntegration(ctx context.Context, tenantID, id string) erro
 		}
 		for oid, o := range t.outbox {
 			if o.entry.IntegrationID == id {
+				t.countOutbox(&o.entry, -1)
 				delete(t.outbox, oid)
 				delete(t.outboxKeys, outboxKey{o.entry.TenantID, o.entry.IdempotencyKey})
 			}

@@ -60,6 +60,7 @@ func (s *Store) CreateOutbox(ctx context.Context, e *store.OutboxEntry) (*store.
 		row := &outboxRow{entry: *c, update: newRowLock()}
 		t.outbox[c.ID] = row
 		t.outboxKeys[key] = row
+		t.countOutbox(c, 1)
 		e.ID, e.Status, e.CreatedAt, e.UpdatedAt = c.ID, c.Status, c.CreatedAt, c.UpdatedAt
 		out, created = cloneOutbox(c), true
 		return nil
@@ -151,7 +152,9 @@ func (s *Store) UpdateOutbox(ctx context.Context, tenantID, id string, fn func(*
 		}
 		c.UpdatedAt = now
 		c.SentAt = storedTime(c.SentAt)
+		t.countOutbox(&row.entry, -1)
 		row.entry = *c
+		t.countOutbox(&row.entry, 1)
 		t.storeEvents(batch)
 		return nil
 	})

@@ -20,6 +20,8 @@ type tables struct {
 	outbox map[string]*outboxRow
 	// outboxKeys finds an outbox entry by tenant and idempotency key.
 	outboxKeys map[outboxKey]*outboxRow
+	// pendingOutbox totals each tenant's pending outbox entries.
+	pendingOutbox map[string]store.OutboxUsage
 
 	events map[string]*eventRow
 	// tenantEvents lists each tenant's events in the order they were
@@ -52,6 +54,7 @@ func newTables() *tables {
 		tenantIntegrations: map[string][]string{},
 		outbox:             map[string]*outboxRow{},
 		outboxKeys:         map[outboxKey]*outboxRow{},
+		pendingOutbox:      map[string]store.OutboxUsage{},
 		events:             map[string]*eventRow{},
 		tenantEvents:       map[string][]*eventRow{},
 		pendingEvents:      map[string]*eventRow{},

@@ -53,12 +53,12 @@ func (s *Store) CreateOutbox(ctx context.Context, e *store.OutboxEntry) (*store.
 	// integration deleted): then try again.
 	for range 3 {
 		tag, err := s.pool.Exec(ctx, `
-			INSERT INTO outbox (`+outboxColumns+`)
-			SELECT $1, tenant_id, id, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12
+			INSERT INTO outbox (`+outboxColumns+`, size)
+			SELECT $1, tenant_id, id, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13
 			FROM integrations WHERE id = $3 AND tenant_id = $2
 			ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
 			v.ID, v.TenantID, v.IntegrationID, v.IdempotencyKey, v.RequestHash, msg, string(v.Status),
-			v.Attempts, result, v.LastError, v.CreatedAt, nullTime(v.SentAt))
+			v.Attempts, result, v.LastError, v.CreatedAt, nullTime(v.SentAt), store.MessageSize(&v.Message))
 		if err != nil {
 			return nil, false, wrapErr(op, err)
 		}
@@ -171,9 +171,9 @@ func (s *Store) UpdateOutbox(ctx context.Context, tenantID, id string, fn func(*
 		e.UpdatedAt = now()
 		_, err = tx.Exec(ctx, `
 			UPDATE outbox SET message = $2, status = $3, attempts = $4, result = $5, last_error = $6,
-				updated_at = $7, sent_at = $8
+				updated_at = $7, sent_at = $8, size = $9
 			WHERE id = $1`,
-			id, msg, string(e.Status), e.Attempts, result, e.LastError, e.UpdatedAt, nullTime(e.SentAt))
+			id, msg, string(e.Status), e.Attempts, result, e.LastError, e.UpdatedAt, nullTime(e.SentAt), store.MessageSize(&e.Message))
 		if err != nil {
 			return wrapErr(op, err)
 		}

@@ -13,8 +13,9 @@
 // upserts, the atomicity of a sync commit (cursor and messages together or
 // not at all), outbox idempotency, event delivery bookkeeping, OAuth state
 // single use, push subscriptions and the lookups that route providers'
-// notifications to them, sealed secrets and concurrent writers. Subtests
-// run in parallel, each on its own store.
+// notifications to them, sealed secrets, concurrent writers, and the
+// per-tenant counts quotas read. Subtests run in parallel, each on its
+// own store.
 package storetest
 
 import (
@@ -52,6 +53,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		{"Events", eventTests},
 		{"OAuth", oauthTests},
 		{"Subscriptions", union(t, subscriptionTests, subscriptionFindTests)},
+		{"Usage", usageTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -104,12 +104,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	}
 	if a.registry == nil {
 		var sem ratelimit.Semaphore
-		if a.rdb != nil {
-			sem, err = ratelimit.NewRedisSemaphore(a.rdb, ratelimit.SemaphoreOptions{Prefix: cfg.RedisPrefix + ":graph", LeaseTTL: time.Minute})
-		} else {
-			sem, err = ratelimit.NewMemorySemaphore(ratelimit.SemaphoreOptions{LeaseTTL: time.Minute})
-		}
-		if err != nil {
+		if sem, err = a.newSemaphore(); err != nil {
 			return nil, err
 		}
 		if a.registry, err = newRegistry(cfg, registryDeps{limiter: a.limiter, sem: sem, now: a.now}); err != nil {
@@ -165,6 +160,16 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	}
 	a.registerJobs()
 	return a, nil
+}
+
+// newSemaphore returns the semaphore of concurrent work across
+// processes (Graph's requests per mailbox, IMAP and SMTP connections per
+// host and per mailbox): in Redis in production, in memory otherwise.
+func (a *App) newSemaphore() (ratelimit.Semaphore, error) {
+	if a.rdb != nil {
+		return ratelimit.NewRedisSemaphore(a.rdb, ratelimit.SemaphoreOptions{Prefix: a.cfg.RedisPrefix + ":sem", LeaseTTL: semaphoreLeaseTTL})
+	}
+	return ratelimit.NewMemorySemaphore(ratelimit.SemaphoreOptions{LeaseTTL: semaphoreLeaseTTL})
 }
 
 // now is the time of jobs that act on expiries.

@@ -172,6 +172,9 @@ type Config struct {
 	// ConnectorTestTimeout (CONNECTOR_TEST_TIMEOUT, default 30s) bounds
 	// POST /api/v1/integrations/{id}/test.
 	ConnectorTestTimeout time.Duration
+	// Quotas bound each tenant's integrations and sends, and the
+	// connections to mail servers (see config_quotas.go).
+	Quotas Quotas
 	// OTLPEndpoint is OTEL_EXPORTER_OTLP_ENDPOINT, an OTLP/HTTP
 	// collector's base URL: when set, every request is traced (otelhttp)
 	// and its spans are exported to OTLPEndpoint/v1/traces.
@@ -346,6 +349,7 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		e.fail("WATCH_LEASE_TTL", "must be at least 1s")
 	}
 	c.IMAPWatch = e.bool("IMAP_WATCH", true)
+	c.loadQuotas(e)
 	c.OTLPEndpoint = e.str("OTEL_EXPORTER_OTLP_ENDPOINT", "")
 	if err := e.err(); err != nil {
 		return nil, err

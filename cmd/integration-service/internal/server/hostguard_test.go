@@ -2,41 +2,10 @@ package server
 
 import (
 	"context"
-	"net/netip"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
-
-func TestPublicAddr(t *testing.T) {
-	t.Parallel()
-	for addr, public := range map[string]bool{
-		"1.1.1.1":              true,
-		"2606:4700::1111":      true,
-		"127.0.0.1":            false,
-		"10.0.0.1":             false,
-		"172.31.255.255":       false,
-		"192.168.1.1":          false,
-		"169.254.169.254":      false,
-		"100.64.0.1":           false,
-		"0.0.0.0":              false,
-		"224.0.0.1":            false,
-		"255.255.255.255":      false,
-		"::1":                  false,
-		"::":                   false,
-		"fe80::1":              false,
-		"fd00::1":              false,
-		"::ffff:127.0.0.1":     false, // IPv4-mapped loopback
-		"::ffff:10.0.0.1":      false,
-		"64:ff9b::a00:1":       false, // NAT64 of 10.0.0.1
-		"2001:db8::1":          false,
-		"fec0::1":              false,
-		"198.18.0.1":           false,
-		"::ffff:93.184.216.34": true,
-	} {
-		require.Equal(t, public, publicAddr(netip.MustParseAddr(addr)), addr)
-	}
-}
 
 func TestHostGuard(t *testing.T) {
 	t.Parallel()
@@ -52,4 +21,18 @@ func TestHostGuard(t *testing.T) {
 	g = &hostGuard{allowPlaintext: true}
 	require.Equal(t, []fieldError{{Field: "config.imap.host", Message: "resolves to a non-public address; this server does not connect to internal networks"}},
 		g.check(ctx, []endpoint{{field: "config.imap", host: "localhost", security: "tls"}}))
+	for _, host := range []string{"::a00:1", "2002:a00:1::1", "2001:0:4136:e378::1", "192.88.99.1"} {
+		require.Len(t, g.check(ctx, []endpoint{{field: "config.imap", host: host, security: "tls"}}), 1, host)
+	}
+}
+
+func TestMailDialerRefusesInternalAddressesAtConnectTime(t *testing.T) {
+	t.Parallel()
+	d, err := newMailDialer(&Config{}, nil)
+	require.NoError(t, err)
+	c, err := d.DialContext(t.Context(), "tcp", "127.0.0.1:9")
+	if c != nil {
+		_ = c.Close()
+	}
+	require.ErrorContains(t, err, "not a public address")
 }

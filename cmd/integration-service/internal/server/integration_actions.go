@@ -7,13 +7,18 @@ import (
 	"time"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/connector/netguard"
+	"github.com/ucsp/integration/imap"
 	"github.com/ucsp/integration/queue"
+	"github.com/ucsp/integration/smtp"
 	"github.com/ucsp/integration/store"
 )
 
 // testResult is the body of POST /api/v1/integrations/{id}/test.
 type testResult struct {
-	OK          bool            `json:"ok"`
+	OK bool `json:"ok"`
+	// Result classifies the outcome (see testClass).
+	Result      string          `json:"result"`
 	LatencyMS   float64         `json:"latency_ms"`
 	Error       *testError      `json:"error,omitempty"`
 	Integration integrationView `json:"integration"`
@@ -23,7 +28,9 @@ type testResult struct {
 type testError struct {
 	// Kind is auth, rate_limited, temporary, permanent, not_found,
 	// unsupported or unknown (see connector's error kinds).
-	Kind    string `json:"kind"`
+	Kind string `json:"kind"`
+	// Message says what failed; never what a server that did not greet
+	// as a mail server sent (see testClass).
 	Message string `json:"message"`
 }
 
@@ -52,9 +59,10 @@ func (a *App) testIntegration(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, r, err, "integration")
 		return
 	}
-	res := testResult{OK: out.err == nil, LatencyMS: float64(out.latency) / float64(time.Millisecond), Integration: a.integrationView(out.in)}
+	class, msg := testClass(out.err)
+	res := testResult{OK: out.err == nil, Result: class, LatencyMS: float64(out.latency) / float64(time.Millisecond), Integration: a.integrationView(out.in)}
 	if out.err != nil {
-		res.Error = &testError{Kind: errorKind(out.err), Message: out.err.Error()}
+		res.Error = &testError{Kind: errorKind(out.err), Message: msg}
 	}
 	writeJSON(w, http.StatusOK, res)
 }
@@ -110,11 +118,51 @@ func recordTest(in *store.Integration, at time.Time, latency time.Duration, err 
 		}
 		return
 	}
-	in.Health.Status, in.Health.Error = "failing", err.Error()
+	_, msg := testClass(err)
+	in.Health.Status, in.Health.Error = "failing", msg
 	in.Health.ConsecutiveFailures++
 	if errors.Is(err, connector.ErrAuth) && in.Status == store.StatusActive {
-		in.Status, in.LastError = store.StatusNeedsReauth, err.Error()
+		in.Status, in.LastError = store.StatusNeedsReauth, msg
 	}
+}
+
+// testClass classifies a connectivity test's error by how far it got,
+// and says what failed without repeating anything a server sent unless
+// it greeted as a mail server (a tenant names the host: the test must
+// not read other services' banners). The classes are ok, dns,
+// connect_refused, timeout, network, tls, not_imap, not_smtp (something
+// else answered), busy (MAIL_MAX_CONNECTIONS_* are all in use), auth,
+// and error (anything else: the server's or the provider's own answer).
+func testClass(err error) (class, message string) {
+	switch {
+	case err == nil:
+		return "ok", ""
+	case errors.Is(err, imap.ErrNotIMAP):
+		return "not_imap", "the server did not answer as an IMAP server"
+	case errors.Is(err, smtp.ErrNotSMTP):
+		return "not_smtp", "the server did not answer as an SMTP server"
+	case errors.Is(err, netguard.ErrTooManyConnections):
+		return "busy", "too many connections to the server are open already; try again later"
+	case errors.Is(err, netguard.ErrInternalAddress):
+		return "error", "the server's address is not public; this server does not connect to internal networks"
+	case errors.Is(err, connector.ErrAuth):
+		return "auth", err.Error()
+	}
+	switch connector.ReachOf(err) {
+	case connector.ReachDNS:
+		return "dns", "the server's host name did not resolve"
+	case connector.ReachRefused:
+		return "connect_refused", "nothing accepted the connection at the server's address and port"
+	case connector.ReachTimeout:
+		return "timeout", "the server did not accept the connection or did not answer in time"
+	case connector.ReachNetwork:
+		return "network", "the connection failed or was closed before the server answered"
+	case connector.ReachTLS:
+		return "tls", "the TLS handshake with the server failed (not a TLS port, or a certificate not trusted for this host name)"
+	case connector.ReachProtocol:
+		return "error", "the server did not answer as a mail server"
+	}
+	return "error", err.Error()
 }
 
 // errorKind names a connector error's kind.

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -55,8 +57,12 @@ func (a *App) createIntegration(w http.ResponseWriter, r *http.Request) {
 	errs = a.checkProvider(req.Provider, errs)
 	creds := req.Credentials.credentials()
 	config, errs := a.checkConfig(r.Context(), "", req.Provider, req.Config, creds, errs)
+	errs = a.checkSizes(config, req.Credentials, errs)
 	if len(errs) > 0 {
 		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the integration is not valid", errs...)
+		return
+	}
+	if !a.allowIntegration(w, r) {
 		return
 	}
 	var secret string
@@ -109,8 +115,15 @@ func (a *App) updateIntegration(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		creds = stored
+		// The stored credentials go only where they were given for: a
+		// change of server, port, security or login needs them again.
+		if moved := credentialTargetChanges(cur.Provider, cur.Config, req.Config, stored.Username); len(moved) > 0 && len(bytes.TrimSpace(req.Config)) > 0 {
+			errs = append(errs, fieldError{Field: "credentials", Message: "are required to change " + strings.Join(moved, ", ") +
+				": the stored credentials are sent only to the server, port, security and login they were given for"})
+		}
 	}
 	config, errs := a.checkConfig(ctx, cur.ID, cur.Provider, req.Config, creds, errs)
+	errs = a.checkSizes(config, req.Credentials, errs)
 	if len(errs) > 0 {
 		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the integration is not valid", errs...)
 		return

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -47,9 +48,10 @@ func NewRegistry(cfg *Config) (*connector.Registry, error) {
 
 // registryDeps are what the server's connectors share: the limiter
 // that keeps Gmail's and Graph's per-mailbox quotas (nil: none), the
-// semaphore of Graph's 4 concurrent requests per mailbox across
-// processes (nil: each connector's own limit), and the clock of Graph
-// subscription expiries (nil: time.Now).
+// semaphore of Graph's 4 concurrent requests per mailbox and of the
+// IMAP and SMTP connections per host and per mailbox, across processes
+// (nil: each connector's own limit, no connection caps), and the clock
+// of Graph subscription expiries (nil: time.Now).
 type registryDeps struct {
 	limiter ratelimit.Limiter
 	sem     ratelimit.Semaphore
@@ -59,11 +61,22 @@ type registryDeps struct {
 // newRegistry is NewRegistry with deps.
 func newRegistry(cfg *Config, deps registryDeps) (*connector.Registry, error) {
 	limiter := deps.limiter
-	dial := mailDialer(cfg.AllowPrivateHosts)
+	dialer, err := newMailDialer(cfg, deps.sem)
+	if err != nil {
+		return nil, err
+	}
 	var r connector.Registry
-	err := r.Register(providerIMAP, imap.Factory(imap.FactoryOptions{
-		Base:   imap.Config{DialContext: dial, BatchSize: 1000, MaxMessageBytes: cfg.IMAPMaxMessageBytes},
-		Sender: smtp.SenderFactory(smtp.FactoryOptions{Base: smtp.Config{DialContext: dial}}),
+	err = r.Register(providerIMAP, imap.Factory(imap.FactoryOptions{
+		Base: imap.Config{DialContext: dialer.DialContext, BatchSize: 1000, MaxMessageBytes: cfg.IMAPMaxMessageBytes},
+		DialMailbox: func(m string) func(context.Context, string, string) (net.Conn, error) {
+			return dialer.Mailbox("imap:" + m)
+		},
+		Sender: smtp.SenderFactory(smtp.FactoryOptions{
+			Base: smtp.Config{DialContext: dialer.DialContext},
+			DialMailbox: func(m string) func(context.Context, string, string) (net.Conn, error) {
+				return dialer.Mailbox("smtp:" + m)
+			},
+		}),
 	}))
 	if err != nil {
 		return nil, err
@@ -123,6 +136,29 @@ func endpoints(provider string, config json.RawMessage) []endpoint {
 		}
 	}
 	return eps
+}
+
+// credentialTargetChanges lists the config fields whose change from before
+// to after would send an integration's stored credentials somewhere else
+// (imap.CredentialTargetChanges, and smtp.CredentialTargetChanges for
+// its "smtp" object); username is the stored credentials' Username.
+// Gmail's and Graph's settings name no server: their tokens go to the
+// endpoints the operator configured, whatever a tenant changes.
+func credentialTargetChanges(provider string, before, after json.RawMessage, username string) []string {
+	if provider != providerIMAP {
+		return nil
+	}
+	var fields []string
+	for _, f := range imap.CredentialTargetChanges(before, after, username) {
+		fields = append(fields, "config."+f)
+	}
+	var o, n imap.Settings
+	_ = json.Unmarshal(before, &o) // what does not decode has no smtp object
+	_ = json.Unmarshal(after, &n)
+	for _, f := range smtp.CredentialTargetChanges(o.SMTP, n.SMTP, username) {
+		fields = append(fields, "config.smtp."+f)
+	}
+	return fields
 }
 
 // mailboxAddress returns the address an integration sends from.

@@ -93,6 +93,9 @@ func (a *App) sendMessage(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the message cannot be sent", errs...)
 		return
 	}
+	if !a.allowSend(w, r, in, msg) {
+		return
+	}
 	e, created, err := a.store.CreateOutbox(r.Context(), &store.OutboxEntry{
 		TenantID: in.TenantID, IntegrationID: in.ID, IdempotencyKey: key,
 		RequestHash: requestHash(in.ID, &req), Message: *msg,
