@@ -392,3 +392,56 @@ func newRedirector(t *testing.T, upstream, other, suffix string) *httptest.Serve
 	t.Cleanup(srv.Close)
 	return srv
 }
+
+// TestOAuthSignInQuota: a sign-in that would create an integration
+// counts against TENANT_MAX_INTEGRATIONS as a create does. A tenant at
+// its quota gets 429 when asking for the link of a new mailbox (a
+// reauthorization takes no room); one that reaches it while its user
+// signs in gets 429 at the callback, and nothing is created.
+func TestOAuthSignInQuota(t *testing.T) {
+	t.Parallel()
+	env := baseEnv()
+	env["TENANT_MAX_INTEGRATIONS"] = "2"
+	e := startBinding(t, env)
+	create := func() string {
+		r := e.c.do(t, call{method: http.MethodPost, path: "/api/v1/integrations", token: e.tok,
+			body: map[string]any{"name": "Source", "provider": "custom"}})
+		require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+		var in integration
+		r.decode(t, &in)
+		return in.ID
+	}
+	create()
+	r := e.signIn(t, "google", "email="+bindingGoogle, bindingGoogle)
+	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	var gm integration
+	r.decode(t, &gm)
+
+	// At the quota: a new mailbox's link is refused; the
+	// reauthorization of the one it has is not.
+	p := e.authorize(t, "microsoft", "email="+bindingMicrosoft, false).requireProblem(t, http.StatusTooManyRequests)
+	require.Equal(t, "urn:ucsp:problem:quota-exceeded", p.Type)
+	r = e.signIn(t, "google", "integration_id="+gm.ID, bindingGoogle)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+
+	// The quota is reached while the user signs in: the callback
+	// refuses.
+	requireDeleted(t, e, gm.ID)
+	r = e.authorize(t, "microsoft", "email="+bindingMicrosoft, false)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	var started struct {
+		URL string `json:"url"`
+	}
+	r.decode(t, &started)
+	create()
+	e.ms.SetConsent(bindingMicrosoft, false)
+	resp, err := e.c.hc.Get(started.URL)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	back, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	p = e.c.do(t, call{method: http.MethodGet, path: back.RequestURI()}).requireProblem(t, http.StatusTooManyRequests)
+	require.Equal(t, "urn:ucsp:problem:quota-exceeded", p.Type)
+	require.Empty(t, e.integrations(t, "outlook"))
+	require.Empty(t, e.ms.Subscriptions(bindingMicrosoft))
+}

@@ -150,6 +150,9 @@ func (a *App) oauthAuthorize(p *oauthProvider) http.HandlerFunc {
 			writeProblem(w, r, http.StatusBadRequest, probInvalidRequest, "invalid query parameters", errs...)
 			return
 		}
+		if id == "" && !a.roomForMailbox(w, r, p.provider, expected) {
+			return
+		}
 		// The nonce binds Google's id_token to this state; Microsoft's
 		// address comes from Graph, and its start ignores it.
 		conf, nonce := p.conf(), gmail.NewState()
@@ -231,6 +234,8 @@ func (a *App) oauthCallback(p *oauthProvider) http.HandlerFunc {
 			http.Redirect(w, r, withOutcome(back, p.provider, "", fail.typ), http.StatusSeeOther)
 		case fail != nil && fail.err != nil:
 			a.storeError(w, r, fail.err, "integration")
+		case fail != nil && fail.quota != nil:
+			fail.quota.write(w, r)
 		case fail != nil:
 			writeProblem(w, r, fail.status, fail.typ, fail.detail)
 		case back != nil:
@@ -279,4 +284,20 @@ func oauthErrorCode(e string) string {
 // acceptsJSON reports whether r asks for JSON rather than a redirect.
 func acceptsJSON(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+// roomForMailbox answers 429 and returns false when connecting mailbox
+// would create an integration the tenant has no room for; reconnecting
+// one it has takes no room. The callback checks again: this check only
+// spares the user a sign-in that could not end well.
+func (a *App) roomForMailbox(w http.ResponseWriter, r *http.Request, provider, mailbox string) bool {
+	existing, err := a.findMailbox(r.Context(), provider, TenantID(r.Context()), "", mailbox)
+	switch {
+	case err != nil:
+		a.storeError(w, r, err, "integration")
+		return false
+	case existing != nil:
+		return true
+	}
+	return a.allowIntegration(w, r)
 }

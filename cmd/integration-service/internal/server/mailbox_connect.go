@@ -31,6 +31,9 @@ func (a *App) connectMailbox(ctx context.Context, p *oauthProvider, st *store.OA
 		return nil, false, err
 	}
 	if existing == nil {
+		if err := a.integrationQuota(ctx, tenant); err != nil {
+			return nil, false, err
+		}
 		name := pending.Name
 		if name == "" {
 			name = p.label + " " + email

@@ -22,6 +22,8 @@ type signInFailure struct {
 	status      int
 	typ, detail string
 	err         error
+	// quota, when set, is the tenant quota the sign-in would pass (429).
+	quota *quotaExceeded
 }
 
 // revokeTimeout bounds a revocation at the provider.
@@ -76,7 +78,10 @@ func (a *App) finishSignIn(ctx context.Context, p *oauthProvider, st *store.OAut
 	}
 	in, created, err := a.connectMailbox(ctx, p, st, pending, addr, connector.Credentials{OAuth2: tok})
 	var conflict *mailboxConflict
+	var quota *quotaExceeded
 	switch {
+	case errors.As(err, &quota):
+		return nil, false, &signInFailure{status: http.StatusTooManyRequests, typ: probQuota, detail: quota.detail, quota: quota}
 	case errors.As(err, &conflict):
 		return nil, false, &signInFailure{status: http.StatusConflict, typ: probConflict, detail: conflict.Error()}
 	case err != nil:

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -48,19 +50,46 @@ func writeLimitProblem(w http.ResponseWriter, r *http.Request, status int, typ, 
 	_, _ = w.Write(append(body, '\n'))
 }
 
-// allowIntegration answers 429 and returns false when the tenant has as
-// many integrations as TENANT_MAX_INTEGRATIONS allows. Concurrent
-// creates of one tenant may pass it together: the quota may be exceeded
-// by as many as the tenant creates at once.
-func (a *App) allowIntegration(w http.ResponseWriter, r *http.Request) bool {
-	n, err := a.store.CountTenantIntegrations(r.Context(), TenantID(r.Context()))
+// quotaExceeded is a per-tenant quota a request would go beyond.
+type quotaExceeded struct {
+	limit  string
+	max    int64
+	detail string
+}
+
+func (e *quotaExceeded) Error() string { return e.detail }
+
+// write answers with e's 429 problem.
+func (e *quotaExceeded) write(w http.ResponseWriter, r *http.Request) {
+	writeLimitProblem(w, r, http.StatusTooManyRequests, probQuota, e.detail, e.limit, e.max)
+}
+
+// integrationQuota returns a *quotaExceeded when the tenant has as many
+// integrations as TENANT_MAX_INTEGRATIONS allows. Concurrent creates of
+// one tenant may pass it together: the quota may be exceeded by as many
+// as the tenant creates at once.
+func (a *App) integrationQuota(ctx context.Context, tenant string) error {
+	n, err := a.store.CountTenantIntegrations(ctx, tenant)
 	if err != nil {
-		a.storeError(w, r, err, "integration")
-		return false
+		return err
 	}
 	if most := int64(a.cfg.Quotas.IntegrationsPerTenant); n >= most {
-		writeLimitProblem(w, r, http.StatusTooManyRequests, probQuota,
-			fmt.Sprintf("the tenant has %d integrations, as many as this server allows; delete one first", n), limitIntegrations, most)
+		return &quotaExceeded{limit: limitIntegrations, max: most,
+			detail: fmt.Sprintf("the tenant has %d integrations, as many as this server allows; delete one first", n)}
+	}
+	return nil
+}
+
+// allowIntegration answers 429 and returns false when the tenant has no
+// room for one more integration (integrationQuota).
+func (a *App) allowIntegration(w http.ResponseWriter, r *http.Request) bool {
+	var q *quotaExceeded
+	switch err := a.integrationQuota(r.Context(), TenantID(r.Context())); {
+	case errors.As(err, &q):
+		q.write(w, r)
+		return false
+	case err != nil:
+		a.storeError(w, r, err, "integration")
 		return false
 	}
 	return true
