@@ -65,3 +65,12 @@ func ipKey(a netip.Addr) string {
 	p, _ := a.Prefix(64)
 	return "ip:" + p.String()
 }
+
+// ClientKey returns the key Middleware limits r by when it has no tenant
+// key: its client address (see MiddlewareOptions.TrustedProxies), or the
+// address's /64 for IPv6. A handler charges work a request turned out to
+// cost (ids it made up, say) to the same key with Limiter.AllowN and the
+// same limits.
+func ClientKey(r *http.Request, trustedProxies []netip.Prefix) string {
+	return ipKey(clientAddr(r, trustedProxies))
+}
