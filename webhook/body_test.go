@@ -54,7 +54,7 @@ func TestReadBodyGrowsWithWhatArrives(t *testing.T) {
 	require.ErrorIs(t, err, webhook.ErrBodyTimeout, "a body that misses its deadline")
 	require.Equal(t, 408, webhook.StatusCode(err))
 	require.NotContains(t, err.Error(), "tcp", "the detail does not echo the connection")
-	require.LessOrEqual(t, body.largest, 8<<10, "no more than 8 KiB reserved ahead of the bytes")
+	require.LessOrEqual(t, body.largest, 32<<10, "no more than a 32 KiB piece reserved ahead of the bytes")
 
 	// The same body sent in full is read whole, growing as it comes.
 	full := bytes.Repeat([]byte("0123456789abcdef"), 40_000) // 640,000 bytes
@@ -62,26 +62,33 @@ func TestReadBodyGrowsWithWhatArrives(t *testing.T) {
 	got, err := webhook.ReadBody(bodyRequest(body, int64(len(full))), announced)
 	require.NoError(t, err)
 	require.Equal(t, full, got)
-	require.LessOrEqual(t, cap(got), len(full), "never more than the announced length")
+	require.Equal(t, len(full), cap(got), "joined into one allocation of its size")
+	require.LessOrEqual(t, body.largest, 32<<10)
 
 	// Without a length, the same.
 	body = &meteredBody{data: bytes.Clone(full), err: io.EOF}
 	got, err = webhook.ReadBody(bodyRequest(body, -1), announced)
 	require.NoError(t, err)
 	require.Equal(t, full, got)
-	require.LessOrEqual(t, body.largest, len(full))
+	require.LessOrEqual(t, body.largest, 32<<10)
+
+	// A small announced body: one read into one allocation of its size.
+	body = &meteredBody{data: []byte("hello"), err: io.EOF}
+	got, err = webhook.ReadBody(bodyRequest(body, 5), announced)
+	require.NoError(t, err)
+	require.Equal(t, "hello", string(got))
+	require.Equal(t, 5, cap(got))
 }
 
 func TestReadBodyLimits(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
 		name     string
-		data     string
-		length   int64
-		limit    int64
-		want     string
-		wantErr  error
-		firstBuf int
+		data    string
+		length  int64
+		limit   int64
+		want    string
+		wantErr error
 	}{
 		{name: "exact length", data: "hello", length: 5, limit: 5, want: "hello"},
 		{name: "empty", data: "", length: 0, limit: 5, want: ""},
@@ -89,6 +96,9 @@ func TestReadBodyLimits(t *testing.T) {
 		{name: "chunked over the limit", data: "hello!", length: -1, limit: 5, wantErr: webhook.ErrBodyTooLarge},
 		{name: "announced over the limit", data: "", length: 6, limit: 5, wantErr: webhook.ErrBodyTooLarge},
 		{name: "large chunked over the limit", data: strings.Repeat("x", 100_001), length: -1, limit: 100_000, wantErr: webhook.ErrBodyTooLarge},
+		{name: "large chunked at the limit", data: strings.Repeat("y", 100_000), length: -1, limit: 100_000, want: strings.Repeat("y", 100_000)},
+		{name: "large exact length", data: strings.Repeat("z", 65_536), length: 65_536, limit: 100_000, want: strings.Repeat("z", 65_536)},
+		{name: "a piece exactly", data: strings.Repeat("w", 32<<10), length: -1, limit: 100_000, want: strings.Repeat("w", 32<<10)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			body := &meteredBody{data: []byte(c.data), err: io.EOF}
@@ -121,12 +131,28 @@ func TestReadBodyBehindMaxBytesReader(t *testing.T) {
 }
 
 func BenchmarkReadBody(b *testing.B) {
-	payload := []byte(`{"from":{"name":"Ann","email":"ann@example.org"},"to":[{"email":"help@example.com"}],"subject":"Order 1","text":"Where is my order?","message_id":"bench-1@example.org"}`)
-	b.ReportAllocs()
-	for b.Loop() {
-		r := bodyRequest(io.NopCloser(bytes.NewReader(payload)), int64(len(payload)))
-		if _, err := webhook.ReadBody(r, webhook.DefaultMaxBodyBytes); err != nil {
-			b.Fatal(err)
-		}
+	small := []byte(`{"from":{"name":"Ann","email":"ann@example.org"},"to":[{"email":"help@example.com"}],"subject":"Order 1","text":"Where is my order?","message_id":"bench-1@example.org"}`)
+	for _, c := range []struct {
+		name    string
+		payload []byte
+		length  int64
+	}{
+		{"small", small, int64(len(small))},
+		{"small-chunked", small, -1},
+		{"100KiB", bytes.Repeat([]byte("x"), 100<<10), 100 << 10},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			r := bodyRequest(nil, c.length)
+			rd := bytes.NewReader(c.payload)
+			r.Body = io.NopCloser(rd)
+			for b.Loop() {
+				rd.Reset(c.payload)
+				r.ContentLength = c.length
+				if _, err := webhook.ReadBody(r, webhook.DefaultMaxBodyBytes); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
