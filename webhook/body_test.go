@@ -83,7 +83,7 @@ func TestReadBodyGrowsWithWhatArrives(t *testing.T) {
 func TestReadBodyLimits(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
-		name     string
+		name    string
 		data    string
 		length  int64
 		limit   int64
