@@ -1,7 +1,6 @@
 package ratelimit
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,7 +30,9 @@ type DeadlineOptions struct {
 
 // Deadlines returns HTTP middleware that gives each request's body a
 // deadline (see DeadlineOptions) and, with WriteTimeout, its response
-// one, through http.ResponseController: per route, unlike
+// one, through the ResponseWriter's SetReadDeadline and
+// SetWriteDeadline (found as http.ResponseController finds them): per
+// route, unlike
 // http.Server's ReadTimeout and WriteTimeout, so that routes that must
 // answer slowly or at length are simply not wrapped. It costs a request
 // without a body nothing but the write deadline.
@@ -60,26 +61,53 @@ func Deadlines(opts DeadlineOptions) (func(http.Handler) http.Handler, error) {
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			conn := deadlinesOf(w)
+			if conn == nil {
+				next.ServeHTTP(w, r)
+				return
+			}
 			start := time.Now()
-			rc := http.NewResponseController(w)
 			if opts.WriteTimeout > 0 {
-				_ = rc.SetWriteDeadline(start.Add(opts.WriteTimeout)) // unsupported: served without
+				_ = conn.SetWriteDeadline(start.Add(opts.WriteTimeout))
 			}
 			if r.Body == nil || r.Body == http.NoBody {
 				next.ServeHTTP(w, r)
 				return
 			}
 			deadline := start.Add(opts.BodyTimeout)
-			if err := rc.SetReadDeadline(deadline); err != nil {
+			if err := conn.SetReadDeadline(deadline); err != nil {
 				next.ServeHTTP(w, r)
 				return
 			}
 			if opts.MinBodyRate > 0 {
-				r.Body = &rateBody{ReadCloser: r.Body, rc: rc, base: deadline, set: deadline, rate: opts.MinBodyRate}
+				r.Body = &rateBody{ReadCloser: r.Body, conn: conn, base: deadline, set: deadline, rate: opts.MinBodyRate}
 			}
 			next.ServeHTTP(w, r)
 		})
 	}, nil
+}
+
+// connDeadlines is what a ResponseWriter of net/http's server offers
+// (and http.ResponseController calls).
+type connDeadlines interface {
+	SetReadDeadline(time.Time) error
+	SetWriteDeadline(time.Time) error
+}
+
+// deadlinesOf finds w's connection deadlines as http.ResponseController
+// does, through the Unwrap methods of wrapping writers, without
+// allocating; nil when w has none.
+func deadlinesOf(w http.ResponseWriter) connDeadlines {
+	for {
+		if d, ok := w.(connDeadlines); ok {
+			return d
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
 }
 
 // deadlineStep is how far past the deadline in force the received
@@ -92,7 +120,7 @@ const deadlineStep = 250 * time.Millisecond
 // second per rate bytes received.
 type rateBody struct {
 	io.ReadCloser
-	rc       *http.ResponseController
+	conn     connDeadlines
 	base     time.Time // the deadline with nothing received
 	set      time.Time // the deadline in force
 	rate     int64     // bytes per second
@@ -115,7 +143,7 @@ func (b *rateBody) Read(p []byte) (int, error) {
 	b.received += int64(n)
 	next := b.base.Add(time.Duration(float64(b.received) / float64(b.rate) * float64(time.Second)))
 	if next.Sub(b.set) >= deadlineStep {
-		if serr := b.rc.SetReadDeadline(next); serr != nil && !errors.Is(serr, http.ErrNotSupported) {
+		if serr := b.conn.SetReadDeadline(next); serr != nil {
 			b.done = true // the connection is gone; the next Read says so
 		} else {
 			b.set = next
