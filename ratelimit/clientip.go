@@ -56,12 +56,25 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 // IPv4, its /64 for IPv6 (one subscriber's allocation, which a client can
 // walk through at will).
 func ipKey(a netip.Addr) string {
+	var buf [64]byte
+	b := append(buf[:0], "ip:"...)
 	switch {
 	case !a.IsValid():
 		return "ip:unknown"
 	case a.Is4():
-		return "ip:" + a.String()
+		b = a.AppendTo(b)
+	default:
+		p, _ := a.Prefix(64)
+		b = p.AppendTo(b)
 	}
-	p, _ := a.Prefix(64)
-	return "ip:" + p.String()
+	return string(b)
+}
+
+// ClientKey returns the key Middleware limits r by when it has no tenant
+// key: its client address (see MiddlewareOptions.TrustedProxies), or the
+// address's /64 for IPv6. A handler charges work a request turned out to
+// cost (ids it made up, say) to the same key with Limiter.AllowN and the
+// same limits.
+func ClientKey(r *http.Request, trustedProxies []netip.Prefix) string {
+	return ipKey(clientAddr(r, trustedProxies))
 }

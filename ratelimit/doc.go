@@ -98,6 +98,19 @@
 // and RateLimit header fields of draft-ietf-httpapi-ratelimit-headers-09
 // (see SetHeaders).
 //
+// ClientKey is the key Middleware limits an unauthenticated request by,
+// so that a handler can charge it for work the request turned out to
+// cost (ids it made up that had to be looked up, say).
+//
+// # Slow clients
+//
+// A client can also hurt by being slow: sending its body a byte at a
+// time, or not at all, holds a connection, a goroutine and the body read
+// so far. Deadlines gives a route's request bodies a deadline (and,
+// optionally, a minimum transfer rate that moves it on) and its
+// responses a write deadline, per route rather than for the whole
+// http.Server, so that routes that must stream at length keep doing so.
+//
 // # Outbound quotas
 //
 // A Quota is a limit charged per operation: GmailUserQuota counts Gmail's

@@ -3,7 +3,6 @@ package ratelimit
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -19,30 +18,42 @@ import (
 // decided (the one closest to denying, or the one that denied): r units
 // remaining now, t seconds until it is full again. GCRA refills
 // continuously, so t is the time to a full limit, and r may grow before t.
+//
+// They are keyed in an http.Header in textproto's canonical form.
 const (
-	headerPolicy    = "RateLimit-Policy"
-	headerRateLimit = "RateLimit"
+	keyPolicy    = "Ratelimit-Policy"
+	keyRateLimit = "Ratelimit"
 )
 
 // SetHeaders sets the RateLimit-Policy header for limits and the
 // RateLimit header for res on h. An HTTP handler that decides with a
-// Limiter itself (rather than through Middleware) can use it.
+// Limiter itself (rather than through Middleware) can use it. It costs
+// three allocations whatever the limits: it runs on every request.
 func SetHeaders(h http.Header, limits []Limit, res Result) {
-	var b strings.Builder
+	var buf [256]byte
+	b := buf[:0]
 	for i, l := range limits {
 		if i > 0 {
-			b.WriteString(", ")
+			b = append(b, ", "...)
 		}
 		q, w := policyWindow(l)
-		b.WriteByte('"')
-		b.WriteString(l.EffectiveName())
-		b.WriteString(`";q=`)
-		b.WriteString(strconv.FormatInt(q, 10))
-		b.WriteString(";w=")
-		b.WriteString(strconv.FormatInt(w, 10))
+		b = append(b, '"')
+		b = append(b, l.EffectiveName()...)
+		b = append(b, `";q=`...)
+		b = strconv.AppendInt(b, q, 10)
+		b = append(b, ";w="...)
+		b = strconv.AppendInt(b, w, 10)
 	}
-	h.Set(headerPolicy, b.String())
-	h.Set(headerRateLimit, `"`+res.Limit.EffectiveName()+`";r=`+strconv.Itoa(res.Remaining)+";t="+strconv.FormatInt(ceilSeconds(res.ResetAfter), 10))
+	policy := string(b)
+	b = append(buf[:0], '"')
+	b = append(b, res.Limit.EffectiveName()...)
+	b = append(b, `";r=`...)
+	b = strconv.AppendInt(b, int64(res.Remaining), 10)
+	b = append(b, ";t="...)
+	b = strconv.AppendInt(b, ceilSeconds(res.ResetAfter), 10)
+	vals := []string{policy, string(b)}
+	h[keyPolicy] = vals[0:1:1]
+	h[keyRateLimit] = vals[1:2:2]
 }
 
 // policyWindow expresses a limit as a quota per whole number of seconds:

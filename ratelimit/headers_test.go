@@ -32,3 +32,20 @@ func TestSetHeaders(t *testing.T) {
 	require.Equal(t, `"1s";q=10;w=1, "1m";q=100;w=60`, h.Get("RateLimit-Policy"))
 	require.Equal(t, `"1m";r=7;t=2`, h.Get("RateLimit"))
 }
+
+// The header names are keyed as net/http keys them, so that Get and
+// Set find them.
+func TestSetHeadersCanonicalKeys(t *testing.T) {
+	t.Parallel()
+	h := http.Header{}
+	l := ratelimit.PerSecond(10)
+	ratelimit.SetHeaders(h, []ratelimit.Limit{l}, ratelimit.Result{Limit: l, Remaining: 3, ResetAfter: 700 * time.Millisecond})
+	for k := range h {
+		require.Equal(t, http.CanonicalHeaderKey(k), k)
+	}
+	require.Equal(t, `"1s";q=10;w=1`, h.Get("RateLimit-Policy"))
+	require.Equal(t, `"1s";r=3;t=1`, h.Get("RateLimit"))
+	h.Add("RateLimit", "x")
+	require.Equal(t, []string{`"1s";r=3;t=1`, "x"}, h.Values("RateLimit"))
+	require.Equal(t, []string{`"1s";q=10;w=1`}, h.Values("RateLimit-Policy"), "adding to one leaves the other alone")
+}

@@ -209,3 +209,41 @@ func TestMiddlewareOptionsValidated(t *testing.T) {
 		require.ErrorContains(t, err, "ratelimit: "+c.want)
 	}
 }
+
+// ClientKey is the key Middleware limits a request by: work charged to
+// it counts against the client's next requests.
+func TestClientKeyChargesTheMiddlewaresKey(t *testing.T) {
+	t.Parallel()
+	lim, err := ratelimit.NewMemory(ratelimit.MemoryOptions{})
+	require.NoError(t, err)
+	limits := []ratelimit.Limit{ratelimit.PerMinute(10)}
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	mw, err := ratelimit.Middleware(lim, ratelimit.MiddlewareOptions{Tiers: ratelimit.Tiers{"free": limits}, TrustedProxies: trusted})
+	require.NoError(t, err)
+	h := mw(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	req := func(remote, xff string) *http.Request {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = remote
+		if xff != "" {
+			r.Header.Set("X-Forwarded-For", xff)
+		}
+		return r
+	}
+	for _, c := range []struct{ remote, xff, other string }{
+		{"192.0.2.7:1234", "", "192.0.2.8:1234"},
+		{"10.1.2.3:80", "198.51.100.9", "198.51.100.10:1"},     // behind a trusted proxy
+		{"[2001:db8:1:2::7]:443", "", "[2001:db8:1:3::7]:443"}, // per /64
+		{"203.0.113.5:9", "198.51.100.11", "198.51.100.11:1"},  // an untrusted proxy's header is ignored
+	} {
+		r := req(c.remote, c.xff)
+		res, err := lim.AllowN(t.Context(), ratelimit.ClientKey(r, trusted), 10, limits...)
+		require.NoError(t, err)
+		require.True(t, res.Allowed)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req(c.remote, c.xff))
+		require.Equal(t, http.StatusTooManyRequests, w.Code, "%s: the charge counted", c.remote)
+		w = httptest.NewRecorder()
+		h.ServeHTTP(w, req(c.other, ""))
+		require.Equal(t, http.StatusOK, w.Code, "%s: another client is not charged", c.other)
+	}
+}

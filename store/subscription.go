@@ -39,6 +39,10 @@ type Subscription struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// MaxFindSubscriptions is how many ids one FindSubscriptions call may
+// name.
+const MaxFindSubscriptions = 1000
+
 // SubscriptionStore keeps the integrations' push registrations. The
 // Find and Due methods read every tenant's: they serve the push
 // receivers and the renewal job, never a tenant's request.
@@ -63,6 +67,13 @@ type SubscriptionStore interface {
 	// notification's clientState against ClientState before trusting the
 	// tenant it finds.
 	FindSubscription(ctx context.Context, provider, id string) (*Subscription, error)
+	// FindSubscriptions is FindSubscription for several ids at once, in
+	// one round trip: the subscriptions of provider whose ID is in ids,
+	// of whichever tenant, by ID. Ids it does not know (or that no
+	// subscription can have: "", invalid text) are absent from the map;
+	// an id given twice is found once. More than MaxFindSubscriptions ids
+	// is ErrInvalid: a notification batch names a few.
+	FindSubscriptions(ctx context.Context, provider string, ids []string) (map[string]*Subscription, error)
 	// FindSubscriptionsByAddress returns the subscriptions of provider
 	// for address (case-insensitive), of every tenant, in integration id
 	// order; none is an empty slice: a Gmail push names only the mailbox,

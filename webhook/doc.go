@@ -54,6 +54,21 @@
 // (reauthorizationRequired, subscriptionRemoved, missed) come through the
 // same verifier, with LifecycleEvent set.
 //
+// Anyone can post to a notification URL, so what one request costs is
+// bounded: a collection of more than 100 notifications
+// (GraphOptions.MaxNotifications) is refused before any lookup, the
+// subscriptions it names are looked up together, each once
+// (GraphOptions.Lookup), and GraphOptions.OnUnknown hears of made-up
+// ones, to count them against the sender.
+//
+// # Bodies
+//
+// Verifiers read bodies with ReadBody: up to a limit (1 MiB by default),
+// into memory that grows with the bytes received, never with the length
+// the client announced. Give the route's connections a read deadline
+// (ratelimit.Deadlines) and a body that does not arrive in time fails
+// with ErrBodyTimeout (408).
+//
 // # Replays
 //
 // A captured request can be sent again while its timestamp (or token) is
@@ -73,7 +88,8 @@
 // (possibly wrapped with detail; match with errors.Is). Its StatusCode is
 // what the middleware answers: 401 for missing or wrong credentials, 403
 // for valid ones that are not for this endpoint, 413 for a body over the
-// limit (1 MiB by default), 400 for a body that is not what the scheme
+// limit (1 MiB by default) or too many Graph notifications, 408 for a
+// body too slow to arrive, 400 for a body that is not what the scheme
 // sends. The answer is an RFC 9457 application/problem+json body
 // (WriteError does the same for callers of the plain functions), the next
 // handler is not called, and nothing is logged but which check failed:

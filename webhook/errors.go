@@ -17,7 +17,7 @@ type Error struct {
 }
 
 // NewError returns an Error with the given message and HTTP status (400,
-// 401, 403, 413, or 503 for a dependency that is down), for verifiers
+// 401, 403, 408, 413, or 503 for a dependency that is down), for verifiers
 // built on this package.
 func NewError(status int, msg string) *Error { return &Error{msg: msg, status: status} }
 
@@ -28,7 +28,8 @@ func (e *Error) Error() string { return e.msg }
 func (e *Error) StatusCode() int { return e.status }
 
 // Verification errors. Missing or wrong credentials are 401, credentials
-// valid but not ours 403, an oversized body 413 and an unparsable one 400.
+// valid but not ours 403, an oversized body 413, a body too slow to
+// arrive 408 and an unparsable one 400.
 var (
 	// ErrMissingHeaders: a header the scheme needs is absent or empty
 	// (webhook-id, webhook-timestamp, webhook-signature; Authorization).
@@ -52,6 +53,12 @@ var (
 	ErrInvalidClientState = NewError(http.StatusForbidden, "webhook: invalid clientState")
 	// ErrBodyTooLarge: the body is larger than the verifier's limit.
 	ErrBodyTooLarge = NewError(http.StatusRequestEntityTooLarge, "webhook: body too large")
+	// ErrTooManyNotifications: a Microsoft Graph notification collection
+	// holds more notifications than the verifier takes at once.
+	ErrTooManyNotifications = NewError(http.StatusRequestEntityTooLarge, "webhook: too many notifications")
+	// ErrBodyTimeout: the body did not arrive before the connection's
+	// read deadline (a client sending slowly or not at all).
+	ErrBodyTimeout = NewError(http.StatusRequestTimeout, "webhook: body timeout")
 	// ErrMalformedBody: the body is not what the scheme sends (a Graph
 	// notification collection, a Pub/Sub push envelope).
 	ErrMalformedBody = NewError(http.StatusBadRequest, "webhook: malformed body")

@@ -44,8 +44,10 @@ func AnswerGraphValidation(w http.ResponseWriter, r *http.Request) bool {
 // A validation request is answered at once (see AnswerGraphValidation).
 // A notification collection is verified (see Verify); a request that
 // fails gets an RFC 9457 problem+json answer (403 for a wrong
-// clientState, 400 for a malformed body, 413 for an oversized one) and
-// the next handler is not called. A verified request reaches next with
+// clientState, 400 for a malformed body, 413 for an oversized one or
+// one of too many notifications, 408 for one too slow to arrive) and
+// the next handler is not called. Notifications of unknown
+// subscriptions are dropped, after GraphOptions.OnUnknown is told. A verified request reaches next with
 // its body intact and its GraphBatch in the context (see
 // GraphBatchFromContext); if next writes no status, the middleware
 // answers 202 Accepted, as Graph expects. next should only queue the
@@ -70,6 +72,9 @@ func (g *GraphVerifier) Middleware(next http.Handler) http.Handler {
 		if batch.Unknown > 0 {
 			g.logger.LogAttrs(r.Context(), slog.LevelInfo, "webhook: dropped Graph notifications for unknown subscriptions",
 				slog.Int("count", batch.Unknown))
+			if g.onUnknown != nil && !g.onUnknown(w, r, batch.UnknownSubscriptions) {
+				return
+			}
 		}
 		if len(batch.Notifications) == 0 {
 			w.WriteHeader(http.StatusAccepted)

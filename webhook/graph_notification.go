@@ -41,6 +41,9 @@ type GraphNotification struct {
 	TenantID string
 	// LifecycleEvent is set for a lifecycle notification.
 	LifecycleEvent GraphLifecycleEvent
+	// Data is what the verifier's lookup returned with the subscription
+	// (GraphSubscription.Data); nil with GraphOptions.ClientState.
+	Data any
 }
 
 // IsLifecycle reports whether n is a lifecycle notification.
@@ -67,6 +70,8 @@ type GraphBatch struct {
 	// not know their subscription (one deleted while Graph still had
 	// notifications for it in flight).
 	Unknown int
+	// UnknownSubscriptions counts the distinct subscriptions of those.
+	UnknownSubscriptions int
 }
 
 // graphCollection is the wire form of a notification collection.

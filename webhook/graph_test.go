@@ -270,6 +270,7 @@ func TestNewGraphVerifierOptions(t *testing.T) {
 	t.Parallel()
 	_, err := webhook.NewGraphVerifier(webhook.GraphOptions{})
 	require.ErrorContains(t, err, "ClientState")
+	require.ErrorContains(t, err, "Lookup")
 	_, err = webhook.NewGraphVerifier(webhook.GraphOptions{ClientState: (&graphStates{}).lookup, MaxBodyBytes: -1})
 	require.ErrorContains(t, err, "MaxBodyBytes")
 }

@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -72,4 +73,36 @@ func (s *Store) DueSubscriptions(ctx context.Context, before time.Time, limit in
 		return strings.Compare(a.sub.IntegrationID, b.sub.IntegrationID)
 	})
 	return s.openSubscriptions(rows[:min(limit, len(rows))])
+}
+
+// FindSubscriptions returns the subscriptions of provider whose ID is in
+// ids, of any tenant, by ID, from the index by ID, under one read lock.
+func (s *Store) FindSubscriptions(ctx context.Context, provider string, ids []string) (map[string]*store.Subscription, error) {
+	if len(ids) > store.MaxFindSubscriptions {
+		return nil, invalid("ids", fmt.Sprintf("must be at most %d", store.MaxFindSubscriptions))
+	}
+	var rows []*subscriptionRow
+	err := s.read(ctx, func(t *tables) error {
+		for _, id := range ids {
+			if row := t.subscriptionIDs[subscriptionKey{provider, id}]; id != "" && row != nil {
+				rows = append(rows, row)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*store.Subscription, len(rows))
+	for _, row := range rows {
+		if _, dup := out[row.sub.ID]; dup {
+			continue
+		}
+		sub, err := s.openSubscription(row)
+		if err != nil {
+			return nil, err
+		}
+		out[sub.ID] = sub
+	}
+	return out, nil
 }

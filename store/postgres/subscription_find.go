@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,4 +74,39 @@ func (s *Store) DueSubscriptions(ctx context.Context, before time.Time, limit in
 		return nil, wrapErr(op, err)
 	}
 	return subs, nil
+}
+
+// FindSubscriptions returns the subscriptions of provider whose ID is in
+// ids, of any tenant, by ID, in one query on
+// subscriptions_provider_sub_id_key. Ids no row can hold are left out
+// of the query; when none is left there is no query.
+func (s *Store) FindSubscriptions(ctx context.Context, provider string, ids []string) (map[string]*store.Subscription, error) {
+	const op = "find subscriptions"
+	if len(ids) > store.MaxFindSubscriptions {
+		return nil, fmt.Errorf("postgres: %s: %w", op, store.Invalid("ids", fmt.Sprintf("must be at most %d", store.MaxFindSubscriptions)))
+	}
+	wanted := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id != "" && storable(id) && !slices.Contains(wanted, id) {
+			wanted = append(wanted, id)
+		}
+	}
+	out := make(map[string]*store.Subscription, len(wanted))
+	if len(wanted) == 0 || !storable(provider) {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT `+subscriptionColumns+` FROM subscriptions
+		WHERE provider = $1 AND sub_id = ANY($2) AND sub_id <> ''`, provider, wanted)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	subs, err := collect(rows, s.scanSubscription)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	for _, sub := range subs {
+		out[sub.ID] = sub
+	}
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -40,6 +41,52 @@ var subscriptionFindTests = map[string]func(*testing.T, *Harness){
 			_, err := h.Store.FindSubscription(ctx, c.provider, c.id)
 			require.ErrorIs(t, err, store.ErrNotFound, "%s %q", c.provider, c.id)
 		}
+	},
+	"FindSubscriptions": func(t *testing.T, h *Harness) {
+		ctx := ctxFor(t)
+		a := providerIntegration(t, h.Store, tenantA, "outlook")
+		b := providerIntegration(t, h.Store, tenantB, "outlook")
+		g := providerIntegration(t, h.Store, tenantA, "gmail")
+		for _, in := range []*store.Integration{a, b, g} {
+			require.NoError(t, h.Store.PutSubscription(ctx, subscription(in, "graph-"+in.TenantID, base)))
+		}
+		ids := []string{"graph-" + tenantA, "graph-unknown", "", "bad\x00id\xff", "graph-" + tenantB, "graph-" + tenantA}
+		got, err := h.Store.FindSubscriptions(ctx, "outlook", ids)
+		require.NoError(t, err)
+		require.Len(t, got, 2, "the known ids of the provider, once each")
+		for _, in := range []*store.Integration{a, b} {
+			sub := got["graph-"+in.TenantID]
+			require.NotNil(t, sub, in.TenantID)
+			require.Equal(t, in.TenantID, sub.TenantID, "whatever the tenant")
+			require.Equal(t, in.ID, sub.IntegrationID)
+			require.Equal(t, "outlook", sub.Provider)
+			require.Equal(t, "client-state-of-graph-"+in.TenantID, sub.ClientState)
+		}
+
+		got, err = h.Store.FindSubscriptions(ctx, "gmail", ids)
+		require.NoError(t, err)
+		require.Len(t, got, 1, "ids are per provider")
+		require.Equal(t, g.ID, got["graph-"+tenantA].IntegrationID)
+
+		for _, none := range [][]string{nil, {}, {"graph-unknown", ""}} {
+			got, err = h.Store.FindSubscriptions(ctx, "outlook", none)
+			require.NoError(t, err)
+			require.NotNil(t, got, "none is an empty map")
+			require.Empty(t, got)
+		}
+		got, err = h.Store.FindSubscriptions(ctx, "", ids)
+		require.NoError(t, err)
+		require.Empty(t, got)
+
+		tooMany := make([]string, store.MaxFindSubscriptions+1)
+		for i := range tooMany {
+			tooMany[i] = fmt.Sprintf("graph-%d", i)
+		}
+		_, err = h.Store.FindSubscriptions(ctx, "outlook", tooMany)
+		require.ErrorIs(t, err, store.ErrInvalid)
+		got, err = h.Store.FindSubscriptions(ctx, "outlook", tooMany[:store.MaxFindSubscriptions])
+		require.NoError(t, err)
+		require.Empty(t, got)
 	},
 	"IDConflict": func(t *testing.T, h *Harness) {
 		ctx := ctxFor(t)

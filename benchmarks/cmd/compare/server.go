@@ -72,11 +72,17 @@ func compareServer(ctx context.Context, redisURL string) error {
 }
 
 // serverEnv is the embedded-mode configuration: defaults, but for a
-// known JWT secret and a tier generous enough not to limit the run.
+// known JWT secret and limits generous enough not to limit the run: a
+// bench tier for the API and, for the webhook comparison (50 senders
+// on one address to one source, well past the defaults of 1000/s),
+// limits per client and per source that are still decided on every
+// delivery, so that their cost is measured, but never deny.
 func serverEnv() []string {
 	return []string{
 		"JWT_SECRET=compare-server-secret-0123456789abcdef",
 		"RATE_LIMIT_TIERS=free: 5/s burst=10; bench: 1000000/s burst=1000000",
+		"WEBHOOK_RATE_LIMIT_CLIENT=1000000/s burst=1000000",
+		"WEBHOOK_RATE_LIMIT_TARGET=1000000/s burst=1000000",
 		"SHUTDOWN_TIMEOUT=5s",
 	}
 }

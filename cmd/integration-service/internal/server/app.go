@@ -69,6 +69,9 @@ type App struct {
 	clock func() time.Time
 
 	rateLimit func(http.Handler) http.Handler
+	// ingress holds the body deadlines and the limits of the
+	// unauthenticated routes.
+	ingress *ingress
 	// gmailPushRoute serves POST /webhooks/gmail; graphRoute POST
 	// /webhooks/microsoft and its lifecycle URL.
 	gmailPushRoute, graphRoute http.Handler
@@ -148,6 +151,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rate limits: %w", err)
+	}
+	if a.ingress, err = newIngress(cfg, a.limiter, a.logger); err != nil {
+		return nil, fmt.Errorf("ingress limits: %w", err)
 	}
 	if a.gmailPushRoute, err = a.gmailPushHandler(ctx, opts); err != nil {
 		return nil, fmt.Errorf("gmail push: %w", err)

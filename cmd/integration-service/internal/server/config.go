@@ -142,6 +142,9 @@ type Config struct {
 	// sends, whose attachments come base64-encoded.
 	MaxBodyBytes     int64
 	MaxSendBodyBytes int64
+	// Ingress bounds slow clients and the unauthenticated routes (see
+	// IngressConfig).
+	Ingress IngressConfig
 
 	// ShutdownTimeout (SHUTDOWN_TIMEOUT, default 25s) bounds the drain of
 	// requests and jobs after SIGTERM.
@@ -337,6 +340,7 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	c.IMAPMaxMessageBytes = int64(e.int("IMAP_MAX_MESSAGE_BYTES", imap.DefaultMaxMessageBytes, 1024, 1<<30))
 	c.MaxBodyBytes = int64(e.int("MAX_BODY_BYTES", 1<<20, 1024, 1<<30))
 	c.MaxSendBodyBytes = int64(e.int("MAX_SEND_BODY_BYTES", 50<<20, 1024, 1<<30))
+	c.loadIngress(e)
 	c.ShutdownTimeout = e.duration("SHUTDOWN_TIMEOUT", 25*time.Second)
 	c.ConnectorTestTimeout = e.duration("CONNECTOR_TEST_TIMEOUT", 30*time.Second)
 	c.EventSweepInterval = e.duration("EVENTS_SWEEP_INTERVAL", 30*time.Second)

@@ -32,7 +32,7 @@ func (a *App) dashboardRoutes(r chi.Router) {
 		return
 	}
 	r.Group(func(r chi.Router) {
-		r.Use(withDashboardHeaders)
+		r.Use(a.ingress.bodyDeadline, withDashboardHeaders)
 		r.Get("/dashboard/login", a.dashboardLoginForm)
 		r.With(a.dashboard.limitSignIn).Post("/dashboard/login", a.dashboardSignIn)
 		r.Group(func(r chi.Router) {

@@ -12,24 +12,31 @@ import (
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/ucsp/integration/webhook"
 )
 
 // decodeJSON reads the request body, at most limit bytes, into v:
 // strictly (unknown fields, trailing data, a second value are refused)
-// and only as application/json. On failure it has answered with a
-// problem (400, 413 or 415) and returns false.
+// and only as application/json. The body is read as it arrives (memory
+// grows with the bytes received, never with the announced length); one
+// announced or found larger than limit is 413, one that misses its
+// deadline (ingress) 408. On failure it has answered with a problem
+// (400, 408, 413 or 415) and returns false.
 func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
 	if !isJSON(r.Header.Get("Content-Type")) {
 		writeProblem(w, r, http.StatusUnsupportedMediaType, probMediaType, "the body must be application/json")
 		return false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeProblem(w, r, http.StatusRequestEntityTooLarge, probTooLarge, fmt.Sprintf("the body is larger than %d bytes", limit))
-			return false
-		}
+	body, err := webhook.ReadBody(r, limit)
+	switch {
+	case errors.Is(err, webhook.ErrBodyTooLarge):
+		writeProblem(w, r, http.StatusRequestEntityTooLarge, probTooLarge, fmt.Sprintf("the body is larger than %d bytes", limit))
+		return false
+	case errors.Is(err, webhook.ErrBodyTimeout):
+		writeProblem(w, r, http.StatusRequestTimeout, probBodyTimeout, "the body did not arrive in time")
+		return false
+	case err != nil:
 		writeProblem(w, r, http.StatusBadRequest, probInvalidRequest, "the body could not be read")
 		return false
 	}
@@ -39,6 +46,10 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) bool
 	}
 	return true
 }
+
+// probBodyTimeout is the problem of a body that did not arrive before
+// its deadline (408).
+const probBodyTimeout = problemBase + "body-timeout"
 
 // strictUnmarshal decodes one JSON value with no unknown fields, no
 // duplicate names and nothing after it, and says what is wrong, by

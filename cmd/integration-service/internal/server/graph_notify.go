@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/ucsp/integration/queue"
 	"github.com/ucsp/integration/store"
@@ -31,17 +32,27 @@ type lifecycleJob struct {
 // each verified notification enqueues work: a coalesced delta sync for
 // a change, a lifecycle job for a lifecycle event. Graph gets its 202 as
 // soon as the work is queued.
+//
+// Anyone can post here, so a request's cost is bounded: a collection of
+// more than webhook.DefaultMaxGraphNotifications notifications is
+// refused (413) before any lookup; the subscriptions of one are looked
+// up in one query, each once, and not again to enqueue their work; and
+// the made-up ones are charged to the sender's rate limit.
 func (a *App) graphHandler() (http.Handler, error) {
 	v, err := webhook.NewGraphVerifier(webhook.GraphOptions{
-		ClientState: func(ctx context.Context, id string) (string, bool, error) {
-			sub, err := a.store.FindSubscription(ctx, providerOutlook, id)
-			switch {
-			case errors.Is(err, store.ErrNotFound):
-				return "", false, nil
-			case err != nil:
-				return "", false, err
+		Lookup: func(ctx context.Context, ids []string) (map[string]webhook.GraphSubscription, error) {
+			subs, err := a.store.FindSubscriptions(ctx, providerOutlook, ids)
+			if err != nil {
+				return nil, err
 			}
-			return sub.ClientState, true, nil
+			out := make(map[string]webhook.GraphSubscription, len(subs))
+			for id, sub := range subs {
+				out[id] = webhook.GraphSubscription{ClientState: sub.ClientState, Data: sub}
+			}
+			return out, nil
+		},
+		OnUnknown: func(w http.ResponseWriter, r *http.Request, unknown int) bool {
+			return a.ingress.chargeUnknown(w, r, unknown)
 		},
 		MaxBodyBytes: a.cfg.MaxBodyBytes,
 		Logger:       a.logger,
@@ -52,18 +63,25 @@ func (a *App) graphHandler() (http.Handler, error) {
 	return v.Middleware(http.HandlerFunc(a.graphNotifications)), nil
 }
 
-// graphNotifications queues the work of a verified notification batch.
+// graphNotifications queues the work of a verified notification batch,
+// whose notifications carry their subscriptions (the verifier's lookup
+// put them there).
 func (a *App) graphNotifications(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	batch, _ := webhook.GraphBatchFromContext(ctx)
+	done := make([]string, 0, 1) // the work enqueued: a batch often repeats it
 	for _, n := range batch.Notifications {
-		sub, err := a.store.FindSubscription(ctx, providerOutlook, n.SubscriptionID)
-		if errors.Is(err, store.ErrNotFound) {
-			continue // deleted since the verifier found it
-		} else if err != nil {
-			internalError(w, r, a.logger, "finding a Graph subscription", err)
+		sub, ok := n.Data.(*store.Subscription)
+		if !ok {
+			internalError(w, r, a.logger, "routing a Graph notification", errors.New("a verified notification without its subscription"))
 			return
 		}
+		work := sub.IntegrationID + ":" + string(n.LifecycleEvent)
+		if slices.Contains(done, work) {
+			continue
+		}
+		done = append(done, work)
+		var err error
 		if n.IsLifecycle() {
 			job := lifecycleJob{TenantID: sub.TenantID, IntegrationID: sub.IntegrationID, SubscriptionID: sub.ID, Event: string(n.LifecycleEvent)}
 			_, err = queue.EnqueueJSON(ctx, a.broker, jobSubscriptionLifecycle, job,

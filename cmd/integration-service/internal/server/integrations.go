@@ -75,6 +75,7 @@ func (a *App) createIntegration(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, r, err, "integration")
 		return
 	}
+	a.verifiers.forget(in.ID) // a delivery that came before it was remembered as unknown
 	if in.Provider != providerCustom {
 		// The first sync starts now, not at the next sweep or IDLE news;
 		// should the enqueue fail, the sweep will.

@@ -61,14 +61,19 @@ func (a *App) newRouter() *chi.Mux {
 
 // apiRoutes adds the webhook, sign-in and API routes.
 func (a *App) apiRoutes(r chi.Router) {
-	r.Post("/webhooks/custom/{integrationId}", a.customWebhook)
-	r.Method(http.MethodPost, "/webhooks/gmail", a.gmailPushRoute)
-	r.Get("/auth/google/callback", a.oauthCallback(a.google()))
-	r.Get("/auth/microsoft/callback", a.oauthCallback(a.microsoft()))
-	r.Method(http.MethodPost, "/webhooks/microsoft", a.graphRoute)
-	r.Method(http.MethodPost, "/webhooks/microsoft/lifecycle", a.graphRoute)
+	// The routes anyone may call: deadlines, limits per client address
+	// and, for custom sources, per source (see ingress).
 	r.Group(func(r chi.Router) {
-		r.Use(a.auth.middleware, a.rateLimit)
+		r.Use(a.ingress.public...)
+		r.With(a.ingress.perTarget).Post("/webhooks/custom/{integrationId}", a.customWebhook)
+		r.Method(http.MethodPost, "/webhooks/gmail", a.gmailPushRoute)
+		r.Get("/auth/google/callback", a.oauthCallback(a.google()))
+		r.Get("/auth/microsoft/callback", a.oauthCallback(a.microsoft()))
+		r.Method(http.MethodPost, "/webhooks/microsoft", a.graphRoute)
+		r.Method(http.MethodPost, "/webhooks/microsoft/lifecycle", a.graphRoute)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(a.ingress.bodyDeadline, a.auth.middleware, a.rateLimit)
 		r.Get("/auth/google/authorize", a.oauthAuthorize(a.google()))
 		r.Get("/auth/microsoft/authorize", a.oauthAuthorize(a.microsoft()))
 		r.Get("/api/v1/integrations", a.listIntegrations)

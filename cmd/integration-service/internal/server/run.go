@@ -10,6 +10,11 @@ import (
 	"time"
 )
 
+// maxHeaderBytes bounds a request's header block (net/http's default is
+// 1 MiB, which a slow client could make each connection hold): tokens,
+// signatures and cookies fit in far less.
+const maxHeaderBytes = 64 << 10
+
 // Run listens on PORT and serves role until ctx is done (SIGTERM), then
 // shuts down gracefully; see Serve.
 func (a *App) Run(ctx context.Context, role Role) error {
@@ -31,9 +36,14 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
 	case a.cfg.Embedded() && role != RoleAll:
 		return fmt.Errorf("%s: embedded mode runs the API and the worker in one process; set DATABASE_URL and REDIS_URL to run them apart", role)
 	}
+	// Headers have one deadline and a size bound for every route; bodies
+	// and answers have theirs per route group (see ingress), not here:
+	// http.Server's ReadTimeout and WriteTimeout would bind every route,
+	// those that must stream at length too.
 	srv := &http.Server{
 		Handler:           a.traced(a.Handler(role)),
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    maxHeaderBytes,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/mime"
 	"github.com/ucsp/integration/store"
 	"github.com/ucsp/integration/webhook"
 )
@@ -79,17 +80,25 @@ type customIngested struct {
 // verified with the integration's secret (Standard Webhooks, with
 // replay protection) before anything is read or stored. An unknown id,
 // and an integration that is not a custom source, are 404 alike: the
-// caller has proved nothing yet, so it learns nothing about other ids.
+// caller has proved nothing yet, so it learns nothing about other ids;
+// each costs the caller a request more of its rate limit (429 once it
+// is spent).
 func (a *App) customWebhook(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "integrationId")
 	if !store.ValidID(id) {
-		notFound(w, r, "integration")
+		if a.ingress.chargeUnknown(w, r, 1) {
+			notFound(w, r, "integration")
+		}
 		return
 	}
 	src, err := a.customSourceFor(r.Context(), id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		notFound(w, r, "integration")
+		// Unknown ids cost their sender (they cost a query, once per id
+		// and customMissTTL).
+		if a.ingress.chargeUnknown(w, r, 1) {
+			notFound(w, r, "integration")
+		}
 		return
 	case err != nil:
 		internalError(w, r, a.logger, "loading a custom source", err)
@@ -123,6 +132,9 @@ func (a *App) ingestCustom(w http.ResponseWriter, r *http.Request, in *store.Int
 		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the message is not valid", errs...)
 		return
 	}
+	// Cleaned as the MIME parser cleans mail: no line break or control
+	// character in names, subject or ids, no directory in file names.
+	mime.Sanitize(msg)
 	ctx := r.Context()
 	stored, err := a.commitCustom(ctx, in, &sc.item, d.ID, msg)
 	switch {
