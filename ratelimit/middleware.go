@@ -40,13 +40,18 @@ type MiddlewareOptions struct {
 	// Logger receives errors other than Redis outages, which the limiter
 	// logs itself (default slog.Default()).
 	Logger *slog.Logger
+	// HeadersWhenDenied sets the RateLimit headers on denied requests
+	// only: for routes whose callers are machines that do not read them
+	// (webhook senders), where formatting them on every admitted request
+	// is work for no one.
+	HeadersWhenDenied bool
 }
 
 // Middleware returns HTTP middleware that decides every request with l
 // before passing it on: a denied request gets 429 Too Many Requests with
 // an RFC 9457 problem+json body and Retry-After (whole seconds, rounded
 // up); every decided request, admitted or denied, gets the RateLimit-Policy
-// and RateLimit headers (see SetHeaders). When the limiter fails closed
+// and RateLimit headers (see SetHeaders), unless HeadersWhenDenied. When the limiter fails closed
 // without Redis the request gets 503 with Retry-After. It returns an error
 // naming the option that is invalid.
 func Middleware(l Limiter, opts MiddlewareOptions) (func(http.Handler) http.Handler, error) {
@@ -130,10 +135,13 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request) bool {
 		writeProblem(w, problem{Type: m.opts.ProblemType, Title: "Internal Server Error", Status: http.StatusInternalServerError})
 		return false
 	}
-	SetHeaders(w.Header(), limits, res)
 	if res.Allowed {
+		if !m.opts.HeadersWhenDenied {
+			SetHeaders(w.Header(), limits, res)
+		}
 		return true
 	}
+	SetHeaders(w.Header(), limits, res)
 	setRetryAfter(w.Header(), res.RetryAfter)
 	writeProblem(w, problem{
 		Type:   m.opts.ProblemType,

@@ -247,3 +247,22 @@ func TestClientKeyChargesTheMiddlewaresKey(t *testing.T) {
 		require.Equal(t, http.StatusOK, w.Code, "%s: another client is not charged", c.other)
 	}
 }
+
+// TestMiddlewareHeadersWhenDenied: with HeadersWhenDenied an admitted
+// request gets no RateLimit headers, a denied one gets them with
+// Retry-After as always.
+func TestMiddlewareHeadersWhenDenied(t *testing.T) {
+	t.Parallel()
+	tiers, err := ratelimit.ParseTiers("free: 1/s")
+	require.NoError(t, err)
+	s := newServer(t, ratelimit.MiddlewareOptions{Tiers: tiers, HeadersWhenDenied: true})
+	w := s.do("192.0.2.1:5000")
+	require.Equal(t, http.StatusOK, w.Code)
+	require.Empty(t, w.Header().Get("RateLimit"))
+	require.Empty(t, w.Header().Get("RateLimit-Policy"))
+	w = s.do("192.0.2.1:5000")
+	require.Equal(t, http.StatusTooManyRequests, w.Code)
+	require.Equal(t, `"1s";q=1;w=1`, w.Header().Get("RateLimit-Policy"))
+	require.NotEmpty(t, w.Header().Get("RateLimit"))
+	require.Equal(t, "1", w.Header().Get("Retry-After"))
+}

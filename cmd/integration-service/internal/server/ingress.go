@@ -64,17 +64,21 @@ func newIngress(cfg *Config, lim ratelimit.Limiter, logger *slog.Logger) (*ingre
 		TrustedProxies: cfg.TrustedProxies,
 		ProblemType:    probRateLimited,
 		Logger:         logger,
+		// Webhook senders (Google, Microsoft, sources' code) do not read
+		// RateLimit headers; a 429 still carries them.
+		HeadersWhenDenied: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("WEBHOOK_RATE_LIMIT_CLIENT: %w", err)
 	}
 	g.public = []func(http.Handler) http.Handler{publicDeadlines, perClient}
 	g.perTarget, err = ratelimit.Middleware(lim, ratelimit.MiddlewareOptions{
-		Tiers:       ratelimit.Tiers{"target": ic.TargetLimits},
-		DefaultTier: "target",
-		Key:         customTargetKey,
-		ProblemType: probRateLimited,
-		Logger:      logger,
+		Tiers:             ratelimit.Tiers{"target": ic.TargetLimits},
+		DefaultTier:       "target",
+		Key:               customTargetKey,
+		ProblemType:       probRateLimited,
+		Logger:            logger,
+		HeadersWhenDenied: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("WEBHOOK_RATE_LIMIT_TARGET: %w", err)
