@@ -12,27 +12,7 @@ import "github.com/ucsp/integration/connector"
 // LF; every string is valid UTF-8. ProviderID and ThreadID, which
 // identify the message and its thread, are left as they are.
 func Sanitize(m *connector.Message) {
-	m.MessageID = cleanLine(m.MessageID)
-	for i := range m.InReplyTo {
-		m.InReplyTo[i] = cleanLine(m.InReplyTo[i])
-	}
-	for i := range m.References {
-		m.References[i] = cleanLine(m.References[i])
-	}
-	for _, list := range [][]connector.Address{m.From, m.To, m.Cc, m.Bcc, m.ReplyTo} {
-		for i := range list {
-			list[i].Name = cleanLine(list[i].Name)
-			list[i].Email = cleanLine(list[i].Email)
-		}
-	}
-	m.Subject = cleanLine(m.Subject)
+	cleanHeaderFields(m, cleanLine, cleanFilename)
 	m.Text, _ = cleanBody(m.Text)
 	m.HTML, _ = cleanBody(m.HTML)
-	for i := range m.Attachments {
-		a := &m.Attachments[i]
-		a.ID = cleanLine(a.ID)
-		a.Filename = cleanFilename(a.Filename)
-		a.ContentType = cleanLine(a.ContentType)
-		a.ContentID = cleanLine(a.ContentID)
-	}
 }

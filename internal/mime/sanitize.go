@@ -102,30 +102,10 @@ func mustClean(s string) string {
 // sanitizeMessage is the last line of defence of the "every string is
 // clean" promise: the parser cleans as it goes, this makes sure.
 func sanitizeMessage(m *connector.Message) {
-	m.MessageID = mustClean(m.MessageID)
-	for i := range m.InReplyTo {
-		m.InReplyTo[i] = mustClean(m.InReplyTo[i])
-	}
-	for i := range m.References {
-		m.References[i] = mustClean(m.References[i])
-	}
-	for _, list := range [][]connector.Address{m.From, m.To, m.Cc, m.Bcc, m.ReplyTo} {
-		for i := range list {
-			list[i].Name = mustClean(list[i].Name)
-			list[i].Email = mustClean(list[i].Email)
-		}
-	}
-	m.Subject = mustClean(m.Subject)
 	// Text and HTML are clean by construction (decodeText ends in
 	// cleanBody or checks what it skips it for), and long: they are not
 	// scanned again.
-	for i := range m.Attachments {
-		a := &m.Attachments[i]
-		a.ID = mustClean(a.ID)
-		a.Filename = mustClean(a.Filename)
-		a.ContentType = mustClean(a.ContentType)
-		a.ContentID = mustClean(a.ContentID)
-	}
+	cleanHeaderFields(m, mustClean, mustClean)
 	for k, vs := range m.Headers {
 		for i := range vs {
 			vs[i] = mustClean(vs[i])
@@ -137,5 +117,33 @@ func sanitizeMessage(m *connector.Message) {
 	}
 	for i := range m.Problems {
 		m.Problems[i] = mustClean(m.Problems[i])
+	}
+}
+
+// cleanHeaderFields applies line to the header fields of m (threading
+// ids, addresses and names, subject, attachment metadata) and filename
+// to its attachments' file names: the walk Parse's last check and
+// Sanitize share.
+func cleanHeaderFields(m *connector.Message, line, filename func(string) string) {
+	m.MessageID = line(m.MessageID)
+	for i := range m.InReplyTo {
+		m.InReplyTo[i] = line(m.InReplyTo[i])
+	}
+	for i := range m.References {
+		m.References[i] = line(m.References[i])
+	}
+	for _, list := range [][]connector.Address{m.From, m.To, m.Cc, m.Bcc, m.ReplyTo} {
+		for i := range list {
+			list[i].Name = line(list[i].Name)
+			list[i].Email = line(list[i].Email)
+		}
+	}
+	m.Subject = line(m.Subject)
+	for i := range m.Attachments {
+		a := &m.Attachments[i]
+		a.ID = line(a.ID)
+		a.Filename = filename(a.Filename)
+		a.ContentType = line(a.ContentType)
+		a.ContentID = line(a.ContentID)
 	}
 }

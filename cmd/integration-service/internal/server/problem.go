@@ -55,7 +55,12 @@ type fieldError struct {
 // writeProblem answers with a problem. A 5xx detail is never the error
 // that caused it: callers log that and pass a generic text.
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, typ, detail string, errs ...fieldError) {
-	p := problem{
+	writeProblemBody(w, status, newProblem(r, status, typ, detail, errs))
+}
+
+// newProblem is the problem of r's answer.
+func newProblem(r *http.Request, status int, typ, detail string, errs []fieldError) problem {
+	return problem{
 		Type:      typ,
 		Title:     http.StatusText(status),
 		Status:    status,
@@ -64,6 +69,11 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, typ, detai
 		RequestID: RequestID(r.Context()),
 		Errors:    errs,
 	}
+}
+
+// writeProblemBody writes p, a problem or one with extension members,
+// as the answer.
+func writeProblemBody(w http.ResponseWriter, status int, p any) {
 	body, err := json.Marshal(p)
 	if err != nil { // strings and ints only; cannot happen
 		body = []byte(`{"type":"` + probInternal + `","title":"Internal Server Error","status":500}`)

@@ -36,18 +36,7 @@ type limitProblem struct {
 
 // writeLimitProblem answers with a problem naming limit and its max.
 func writeLimitProblem(w http.ResponseWriter, r *http.Request, status int, typ, detail, limit string, limitMax int64, errs ...fieldError) {
-	p := limitProblem{
-		problem: problem{Type: typ, Title: http.StatusText(status), Status: status, Detail: detail,
-			Instance: r.URL.Path, RequestID: RequestID(r.Context()), Errors: errs},
-		Limit: limit, Max: limitMax,
-	}
-	body, _ := json.Marshal(p) // strings and ints only: cannot fail
-	h := w.Header()
-	h.Set("Content-Type", problemContentType)
-	h.Set("Cache-Control", "no-store")
-	h.Del("Content-Length")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	writeProblemBody(w, status, limitProblem{problem: newProblem(r, status, typ, detail, errs), Limit: limit, Max: limitMax})
 }
 
 // quotaExceeded is a per-tenant quota a request would go beyond.
