@@ -14,7 +14,7 @@ import (
 
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/health"
-	"github.com/ucsp/integration/internal/lease"
+	"github.com/ucsp/integration/queue/lease"
 	"github.com/ucsp/integration/queue"
 	"github.com/ucsp/integration/ratelimit"
 	"github.com/ucsp/integration/store"

@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"github.com/ucsp/integration/connector"
-	"github.com/ucsp/integration/internal/lease"
+	"github.com/ucsp/integration/queue/lease"
 	"github.com/ucsp/integration/store"
 )
 
 // Real time for IMAP: each active IMAP integration has one IDLE watcher
 // (connector.Listener), run by exactly one worker process, which holds
-// the integration's lease (internal/lease) while the watcher runs. Every
+// the integration's lease (queue/lease) while the watcher runs. Every
 // notification enqueues the integration's sync, coalesced by the queue:
 // a burst of news yields one pending sync, and news during a running
 // sync exactly one more.

@@ -4,11 +4,23 @@
 // renews while it runs, and moves to another within a lease time of its
 // holder dying.
 //
-// A Store keeps the leases (Redis across processes, memory in one) and
-// the heartbeats by which processes count each other; a Balancer runs in
-// each process, takes its fair share of the keys a list function names,
-// runs a function per key it holds and stops it when the lease is lost,
-// the key disappears, or the share shrinks.
+// A Store keeps the leases (RedisStore across processes, MemoryStore in
+// one) and the heartbeats by which processes count each other; a
+// Balancer runs in each process, takes its fair share of the keys a list
+// function names, runs a function per key it holds and stops it when the
+// lease is lost, the key disappears, or the share shrinks.
+//
+// A Store alone is also a lock across processes with a time limit:
+// Acquire a key, do the work, Release it; a holder that dies releases it
+// by letting it lapse. The integration service serialises OAuth token
+// refreshes per integration this way, and connector/syncrun's watchers
+// run on a Balancer.
+//
+// It is not a consensus protocol: a holder cut off from the Store for
+// longer than its lease may overlap for a moment with the next one
+// (Balancer stops work whose lease it could not confirm for 2/3 of the
+// TTL to keep that moment short). Work that must never overlap fences
+// its writes as well (store.SyncCommit's version, for instance).
 package lease
 
 import (
