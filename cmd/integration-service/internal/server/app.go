@@ -13,9 +13,10 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/connector/syncrun"
 	"github.com/ucsp/integration/health"
-	"github.com/ucsp/integration/queue/lease"
 	"github.com/ucsp/integration/queue"
+	"github.com/ucsp/integration/queue/lease"
 	"github.com/ucsp/integration/ratelimit"
 	"github.com/ucsp/integration/store"
 	"github.com/ucsp/integration/store/memory"
@@ -78,6 +79,11 @@ type App struct {
 	// refreshLocks serialise OAuth refreshes per integration across
 	// processes (Redis in production).
 	refreshLocks lease.Store
+	// syncs runs the mailboxes' syncs, their triggers and the sweep
+	// (connector/syncrun); watchers the IMAP IDLE watchers of a worker,
+	// nil when IMAP_WATCH is off.
+	syncs    *syncrun.Runner
+	watchers *syncrun.Watchers
 }
 
 // New opens what cfg's mode needs: in embedded mode memory
@@ -101,10 +107,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a.refreshLocks = lease.NewMemoryStore()
-	if a.rdb != nil {
-		a.refreshLocks = lease.NewRedisStore(a.rdb, cfg.RedisPrefix+":oauth")
-	}
+	a.refreshLocks = a.leases("oauth")
 	if a.registry == nil {
 		var sem ratelimit.Semaphore
 		if sem, err = a.newSemaphore(); err != nil {
@@ -164,6 +167,24 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	if err := a.registerChecks(); err != nil {
 		return nil, err
 	}
+	a.syncs, err = syncrun.New(a.store, a.broker, syncrun.Options{
+		Connect:     a.buildConnector,
+		Providers:   []string{providerIMAP, providerGmail, providerOutlook}, // custom sources push
+		Publish:     a.enqueueEvents,
+		MaxAttempts: syncMaxAttempts,
+		Logger:      a.logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.IMAPWatch {
+		a.watchers, err = a.syncs.Watchers(syncrun.WatchOptions{
+			Leases: a.leases("watch"), Providers: []string{providerIMAP}, LeaseTTL: cfg.WatchLeaseTTL,
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	a.registerJobs()
 	return a, nil
 }
@@ -176,6 +197,15 @@ func (a *App) newSemaphore() (ratelimit.Semaphore, error) {
 		return ratelimit.NewRedisSemaphore(a.rdb, ratelimit.SemaphoreOptions{Prefix: a.cfg.RedisPrefix + ":sem", LeaseTTL: semaphoreLeaseTTL})
 	}
 	return ratelimit.NewMemorySemaphore(ratelimit.SemaphoreOptions{LeaseTTL: semaphoreLeaseTTL})
+}
+
+// leases returns the lease store named name: in Redis in production, so
+// that processes share it, in memory otherwise.
+func (a *App) leases(name string) lease.Store {
+	if a.rdb != nil {
+		return lease.NewRedisStore(a.rdb, a.cfg.RedisPrefix+":"+name)
+	}
+	return lease.NewMemoryStore()
 }
 
 // now is the time of jobs that act on expiries.

@@ -59,7 +59,7 @@ func (a *App) gmailPush(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, sub := range subs {
-		if _, err := a.enqueueSync(ctx, sub.TenantID, sub.IntegrationID); err != nil {
+		if _, err := a.syncs.Trigger(ctx, sub.TenantID, sub.IntegrationID); err != nil {
 			internalError(w, r, a.logger, "enqueue sync", err)
 			return
 		}

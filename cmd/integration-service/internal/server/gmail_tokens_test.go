@@ -121,7 +121,7 @@ func TestGmailTokenRefreshAhead(t *testing.T) {
 
 	_, err = mb.Insert(testMail(1), "INBOX")
 	require.NoError(t, err)
-	_, err = e.app.enqueueSync(context.Background(), "tenant-gmail", id)
+	_, err = e.app.syncs.Trigger(context.Background(), "tenant-gmail", id)
 	require.NoError(t, err)
 	e.waitMessages(id, 1)
 
@@ -161,7 +161,7 @@ func TestGmailTokensAcrossProcesses(t *testing.T) {
 	e.fake.ExpireToken(e.accessTokenOf(id)) // rejected with 401 from now on
 	_, err := mb.Insert(testMail(1), "INBOX")
 	require.NoError(t, err)
-	_, err = e.app.enqueueSync(context.Background(), "tenant-gmail", id)
+	_, err = e.app.syncs.Trigger(context.Background(), "tenant-gmail", id)
 	require.NoError(t, err)
 	e.waitMessages(id, 1)
 	latest := e.refreshTokenOf(id)

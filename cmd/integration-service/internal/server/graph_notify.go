@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/ucsp/integration/connector/syncrun"
 	"github.com/ucsp/integration/queue"
 	"github.com/ucsp/integration/store"
 	"github.com/ucsp/integration/webhook"
@@ -87,7 +88,7 @@ func (a *App) graphNotifications(w http.ResponseWriter, r *http.Request) {
 			_, err = queue.EnqueueJSON(ctx, a.broker, jobSubscriptionLifecycle, job,
 				queue.Unique("lifecycle:"+sub.IntegrationID+":"+job.Event), queue.MaxAttempts(syncMaxAttempts))
 		} else {
-			_, err = a.enqueueSync(ctx, sub.TenantID, sub.IntegrationID)
+			_, err = a.syncs.Trigger(ctx, sub.TenantID, sub.IntegrationID)
 		}
 		if err != nil {
 			internalError(w, r, a.logger, "enqueueing the work of a Graph notification", err)
@@ -115,16 +116,16 @@ func (a *App) runSubscriptionLifecycle(ctx context.Context, job *queue.Job) erro
 	switch webhook.GraphLifecycleEvent(p.Event) {
 	case webhook.GraphReauthorizationRequired:
 		if err := a.reauthorize(ctx, in, p.SubscriptionID); err != nil {
-			return a.jobError(ctx, in, "reauthorize subscription", err, false)
+			return a.syncs.JobError(ctx, in, "reauthorize subscription", err, syncrun.ScopeOperation)
 		}
 		return nil
 	case webhook.GraphSubscriptionRemoved:
 		if err := a.pushWatch(ctx, in, nil); err != nil {
-			return a.jobError(ctx, in, "recreate subscription", err, false)
+			return a.syncs.JobError(ctx, in, "recreate subscription", err, syncrun.ScopeOperation)
 		}
 	}
 	// Removed or missed: what happened meanwhile is in the delta.
-	_, err = a.enqueueSync(ctx, in.TenantID, in.ID)
+	_, err = a.syncs.Trigger(ctx, in.TenantID, in.ID)
 	return err
 }
 

@@ -8,8 +8,8 @@ import (
 
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/connector/netguard"
+	"github.com/ucsp/integration/connector/syncrun"
 	"github.com/ucsp/integration/imap"
-	"github.com/ucsp/integration/queue"
 	"github.com/ucsp/integration/smtp"
 	"github.com/ucsp/integration/store"
 )
@@ -88,7 +88,11 @@ func (a *App) runTest(ctx context.Context, in *store.Integration, c connector.Co
 		before := in.Status
 		recordTest(in, time.Now(), latency, testErr)
 		if in.Status == store.StatusNeedsReauth && before != store.StatusNeedsReauth {
-			announced = []*store.Event{problemEvent(in, eventNeedsReauth)}
+			ev, err := syncrun.ProblemEvent(in, eventNeedsReauth)
+			if err != nil {
+				return nil, err
+			}
+			announced = []*store.Event{ev}
 		}
 		return announced, nil
 	})
@@ -209,7 +213,7 @@ func (a *App) syncIntegration(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusConflict, probConflict, "the integration is disabled; enable it first")
 		return
 	}
-	res, err := a.enqueueSync(r.Context(), in.TenantID, in.ID)
+	res, err := a.syncs.Trigger(r.Context(), in.TenantID, in.ID)
 	if err != nil {
 		internalError(w, r, a.logger, "enqueue sync", err)
 		return
@@ -238,10 +242,4 @@ func (a *App) rotateSecret(w http.ResponseWriter, r *http.Request) {
 	v := a.integrationView(in)
 	v.WebhookSecret = secret
 	writeJSON(w, http.StatusOK, v)
-}
-
-// enqueueSync enqueues the sync job of an integration.
-func (a *App) enqueueSync(ctx context.Context, tenant, id string) (*queue.EnqueueResult, error) {
-	return queue.EnqueueJSON(ctx, a.broker, jobSync, syncJob{TenantID: tenant, IntegrationID: id},
-		queue.Unique("sync:"+id), queue.MaxAttempts(syncMaxAttempts))
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -79,7 +80,7 @@ func (a *App) createIntegration(w http.ResponseWriter, r *http.Request) {
 	if in.Provider != providerCustom {
 		// The first sync starts now, not at the next sweep or IDLE news;
 		// should the enqueue fail, the sweep will.
-		if _, err := a.enqueueSync(r.Context(), in.TenantID, in.ID); err != nil {
+		if _, err := a.syncs.Trigger(r.Context(), in.TenantID, in.ID); err != nil {
 			a.logger.WarnContext(r.Context(), "enqueueing a new integration's first sync failed; the sweep will", "integration_id", in.ID, "error", err)
 		}
 	}
@@ -207,5 +208,26 @@ func (a *App) storeError(w http.ResponseWriter, r *http.Request, err error, what
 		writeProblem(w, r, http.StatusServiceUnavailable, probUnavailable, "the request was cancelled")
 	default:
 		internalError(w, r, a.logger, "store error", err)
+	}
+}
+
+// eachIntegration calls fn for every integration of every tenant that
+// opts selects, page by page.
+func (a *App) eachIntegration(ctx context.Context, opts store.ListIntegrationsOptions, fn func(*store.Integration) error) error {
+	opts.Limit = store.MaxLimit
+	for {
+		page, err := a.store.ScanIntegrations(ctx, opts)
+		if err != nil {
+			return err
+		}
+		for _, in := range page.Items {
+			if err := fn(in); err != nil {
+				return err
+			}
+		}
+		if page.NextCursor == "" {
+			return nil
+		}
+		opts.Cursor = page.NextCursor
 	}
 }

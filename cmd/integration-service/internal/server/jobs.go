@@ -1,40 +1,29 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"time"
 
-	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/connector/syncrun"
 	"github.com/ucsp/integration/queue"
 	"github.com/ucsp/integration/store"
 )
 
-// The job types the worker runs, and their attempts.
+// The job types the worker runs, and their attempts. The sync runner's
+// (connector/syncrun) are syncrun.JobSync and syncrun.JobSweep.
 const (
-	jobSync         = "sync"
 	jobSend         = "send"
 	syncMaxAttempts = 10
 	sendMaxAttempts = 10
 )
 
-// The event types the server stores for delivery to the platform.
+// The event types the server stores for delivery to the platform
+// (besides the sync runner's: sync.completed, integration.error).
 const (
-	eventMessageReceived  = "message.received"
-	eventMessageSent      = "message.sent"
-	eventMessageFailed    = "message.failed"
-	eventNeedsReauth      = "integration.needs_reauth"
-	eventIntegrationError = "integration.error"
-	eventSyncCompleted    = "sync.completed"
+	eventMessageReceived = syncrun.EventMessageReceived
+	eventMessageSent     = "message.sent"
+	eventMessageFailed   = "message.failed"
+	eventNeedsReauth     = syncrun.EventNeedsReauth
 )
-
-// syncJob is the payload of a sync job.
-type syncJob struct {
-	TenantID      string `json:"tenant_id"`
-	IntegrationID string `json:"integration_id"`
-}
 
 // sendJob is the payload of a send job.
 type sendJob struct {
@@ -43,11 +32,11 @@ type sendJob struct {
 }
 
 func (a *App) registerJobs() {
-	a.jobs.HandleFunc(jobSync, a.runSync)
+	a.jobs.HandleFunc(syncrun.JobSync, a.syncs.HandleSync)
 	a.jobs.HandleFunc(jobSend, a.runSend)
 	a.jobs.HandleFunc(jobDeliverEvent, a.runDeliverEvent)
 	a.jobs.HandleFunc(jobSweepEvents, a.runSweepEvents)
-	a.jobs.HandleFunc(jobSweepSync, a.runSweepSync)
+	a.jobs.HandleFunc(syncrun.JobSweep, a.syncs.HandleSweep)
 	a.jobs.HandleFunc(jobCheckIntegrations, a.runCheckIntegrations)
 	a.jobs.HandleFunc(jobCheckIntegration, a.runCheckIntegration)
 	a.jobs.HandleFunc(jobRenewWatches, a.runRenewWatches)
@@ -72,10 +61,7 @@ func (a *App) newWorker() (*queue.Worker, error) {
 		Periodic: []queue.Periodic{{
 			Name: jobSweepEvents, Every: a.cfg.EventSweepInterval, Type: jobSweepEvents,
 			Options: []queue.Option{queue.MaxAttempts(1)},
-		}, {
-			Name: jobSweepSync, Every: a.cfg.SyncSweepInterval, Type: jobSweepSync,
-			Options: []queue.Option{queue.MaxAttempts(1)},
-		}, {
+		}, a.syncs.SweepSchedule(a.cfg.SyncSweepInterval), {
 			Name: jobCheckIntegrations, Every: a.cfg.HealthCheckInterval, Type: jobCheckIntegrations,
 			Options: []queue.Option{queue.MaxAttempts(1)},
 		}, {
@@ -86,75 +72,6 @@ func (a *App) newWorker() (*queue.Worker, error) {
 			Options: []queue.Option{queue.MaxAttempts(1)},
 		}},
 	})
-}
-
-// jobError turns a connector error into what the queue should do with
-// the job: wait as the provider asked, give up on auth and permanent
-// errors, or retry with backoff. An auth failure marks the integration
-// needs_reauth; a permanent one marks it error when integrationWide (a
-// sync that cannot work), not for one message a provider refused.
-func (a *App) jobError(ctx context.Context, in *store.Integration, op string, err error, integrationWide bool) error {
-	err = fmt.Errorf("%s: %w", op, err)
-	switch {
-	case errors.Is(err, connector.ErrAuth):
-		a.markIntegration(ctx, in, store.StatusNeedsReauth, err)
-		return fmt.Errorf("%w: %w", queue.ErrSkipRetry, err)
-	case errors.Is(err, connector.ErrRateLimited):
-		return queue.RetryAfter(max(connector.RetryAfter(err), time.Second), err)
-	case errors.Is(err, connector.ErrPermanent), errors.Is(err, connector.ErrUnsupported):
-		if integrationWide {
-			a.markIntegration(ctx, in, store.StatusError, err)
-		}
-		return fmt.Errorf("%w: %w", queue.ErrSkipRetry, err)
-	}
-	return err
-}
-
-// markIntegration records a failure on the integration, with an
-// integration.needs_reauth event when re-authorisation is needed and an
-// integration.error event when it cannot work, stored with the status
-// in one transaction (a crash never loses the announcement). A status
-// already set is not announced again; a disabled integration is left
-// alone.
-func (a *App) markIntegration(ctx context.Context, in *store.Integration, status store.IntegrationStatus, cause error) {
-	typ := eventNeedsReauth
-	if status == store.StatusError {
-		typ = eventIntegrationError
-	}
-	var announced []*store.Event
-	_, err := a.store.UpdateIntegrationWithEvents(ctx, in.TenantID, in.ID, func(cur *store.Integration) ([]*store.Event, error) {
-		announced = nil
-		if cur.Status == store.StatusDisabled {
-			return nil, nil
-		}
-		changed := cur.Status != status
-		cur.Status, cur.LastError = status, cause.Error()
-		if !changed {
-			return nil, nil
-		}
-		announced = []*store.Event{problemEvent(cur, typ)}
-		return announced, nil
-	})
-	switch {
-	case err == nil:
-		a.enqueueEvents(ctx, announced...)
-	case !errors.Is(err, store.ErrNotFound):
-		a.logger.ErrorContext(ctx, "recording an integration's failure", "integration_id", in.ID, "error", err)
-	}
-}
-
-// problemPayload is the payload of integration.needs_reauth and
-// integration.error (schema IntegrationProblemData).
-type problemPayload struct {
-	IntegrationID string `json:"integration_id"`
-	Provider      string `json:"provider"`
-	Reason        string `json:"reason"`
-}
-
-// problemEvent announces in's new status typ, with its LastError as the
-// reason.
-func problemEvent(in *store.Integration, typ string) *store.Event {
-	return newEvent(in.TenantID, in.ID, typ, problemPayload{IntegrationID: in.ID, Provider: in.Provider, Reason: in.LastError})
 }
 
 // newEvent returns an event with a JSON payload.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/connector/syncrun"
 	"github.com/ucsp/integration/queue"
 	"github.com/ucsp/integration/store"
 )
@@ -38,7 +39,7 @@ func (a *App) runSend(ctx context.Context, job *queue.Job) error {
 	}
 	c, err := a.buildConnector(ctx, in)
 	if err != nil {
-		return a.sendFailed(ctx, job, in, e, a.jobError(ctx, in, "send: connector", err, true))
+		return a.sendFailed(ctx, job, in, e, a.syncs.JobError(ctx, in, "send: connector", err, syncrun.ScopeIntegration))
 	}
 	defer closeConnector(c)
 	if f, ok := c.(connector.SentFinder); ok && e.Attempts > 0 {
@@ -47,7 +48,7 @@ func (a *App) runSend(ctx context.Context, job *queue.Job) error {
 		case err == nil:
 			return a.markSent(ctx, e, res)
 		case !errors.Is(err, connector.ErrNotFound):
-			return a.jobError(ctx, in, "send: looking for an earlier attempt", err, false)
+			return a.syncs.JobError(ctx, in, "send: looking for an earlier attempt", err, syncrun.ScopeOperation)
 		}
 	}
 	if _, err := a.store.UpdateOutbox(ctx, e.TenantID, e.ID, func(e *store.OutboxEntry) ([]*store.Event, error) {
@@ -58,7 +59,7 @@ func (a *App) runSend(ctx context.Context, job *queue.Job) error {
 	}
 	res, err := c.Send(ctx, &e.Message)
 	if err != nil {
-		return a.sendFailed(ctx, job, in, e, a.jobError(ctx, in, "send", err, false))
+		return a.sendFailed(ctx, job, in, e, a.syncs.JobError(ctx, in, "send", err, syncrun.ScopeOperation))
 	}
 	return a.markSent(ctx, e, res)
 }

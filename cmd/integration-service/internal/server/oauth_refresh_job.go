@@ -47,7 +47,7 @@ func (a *App) refreshTokens(ctx context.Context) (int, error) {
 		}
 		if _, err := a.refreshToken(ctx, in.TenantID, in.ID, refresh, creds.OAuth2.AccessToken); err != nil {
 			if errors.Is(err, connector.ErrAuth) {
-				a.markIntegration(ctx, in, store.StatusNeedsReauth, err)
+				a.syncs.MarkIntegration(ctx, in, store.StatusNeedsReauth, err)
 			} else {
 				a.logger.WarnContext(ctx, "refreshing an OAuth token ahead of expiry failed", "integration_id", in.ID, "error", err)
 			}

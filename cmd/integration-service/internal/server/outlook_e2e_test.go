@@ -271,7 +271,7 @@ func TestOutlookRefreshTokenAcrossRestart(t *testing.T) {
 			// The new process listens elsewhere than the subscription's
 			// URL (a test's port, not a deployment's public URL): its
 			// sync is asked for directly.
-			_, err = e.app.enqueueSync(context.Background(), "tenant-outlook", id)
+			_, err = e.app.syncs.Trigger(context.Background(), "tenant-outlook", id)
 			require.NoError(t, err)
 		}
 		e.waitMessages(id, round)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/connector/syncrun"
 	"github.com/ucsp/integration/gmail"
 	"github.com/ucsp/integration/outlook"
 	"github.com/ucsp/integration/queue"
@@ -74,7 +75,7 @@ func (a *App) renewOne(ctx context.Context, sub *store.Subscription) error {
 		return a.store.DeleteSubscription(ctx, in.TenantID, in.ID) // made again when it is back
 	}
 	if err := a.pushWatch(ctx, in, sub); err != nil {
-		return a.jobError(ctx, in, "watch", err, false)
+		return a.syncs.JobError(ctx, in, "watch", err, syncrun.ScopeOperation)
 	}
 	return nil
 }
@@ -91,7 +92,7 @@ func (a *App) startWatch(ctx context.Context, in *store.Integration) {
 	}
 	a.logger.WarnContext(ctx, "starting a mailbox's push registration failed; the renewal job retries", "integration_id", in.ID, "error", err)
 	if errors.Is(err, connector.ErrAuth) {
-		a.markIntegration(ctx, in, store.StatusNeedsReauth, err)
+		a.syncs.MarkIntegration(ctx, in, store.StatusNeedsReauth, err)
 		return
 	}
 	due := &store.Subscription{TenantID: in.TenantID, IntegrationID: in.ID, Provider: in.Provider,

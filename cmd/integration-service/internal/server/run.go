@@ -70,11 +70,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
 			return err
 		}
 		watchDone := make(chan struct{})
-		if a.cfg.IMAPWatch {
-			b := a.newWatchBalancer()
+		if a.watchers != nil {
 			go func() {
 				defer close(watchDone)
-				_ = b.Run(workerCtx) // stops the watchers and releases their leases when workerCtx ends
+				_ = a.watchers.Run(workerCtx) // stops the watchers and releases their leases when workerCtx ends
 			}()
 		} else {
 			close(watchDone)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/connector/syncrun"
 	"github.com/ucsp/integration/store"
 )
 
@@ -234,7 +235,7 @@ func (a *App) commitMessages(ctx context.Context, in *store.Integration, s *inge
 			Cursor:   connector.Cursor("webhook:" + lastDelivery),
 			Messages: msgs,
 			Events: func(inserted []*store.Message) ([]*store.Event, error) {
-				return receivedEvents(inserted), nil
+				return syncrun.ReceivedEvents(inserted)
 			},
 		})
 		switch {
