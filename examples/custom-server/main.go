@@ -1,8 +1,9 @@
 // Command custom-server is a small service of its own built from the
 // module's packages: a store, a job queue and the IMAP connector, and nothing
-// else. POST /sync enqueues a sync of an IMAP mailbox; a worker runs it,
-// committing each batch of messages with its cursor to the store; GET
-// /messages lists what is stored. Each sync starts where the last one ended.
+// else. POST /sync enqueues a sync of an IMAP mailbox; a worker runs it
+// (connector/syncrun), committing each batch of messages with its cursor
+// to the store; GET /messages lists what is stored. Each sync starts where
+// the last one ended.
 //
 //	IMAP_PASSWORD=secret go run ./examples/custom-server \
 //	    -imap imap.example.com:993 -email support@example.com
@@ -35,6 +36,7 @@ import (
 	"time"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/connector/syncrun"
 	"github.com/ucsp/integration/imap"
 	"github.com/ucsp/integration/queue"
 	"github.com/ucsp/integration/store"
@@ -88,6 +90,7 @@ type server struct {
 	store    store.Store
 	broker   queue.Broker
 	registry *connector.Registry
+	syncs    *syncrun.Runner
 	logger   *slog.Logger
 
 	mu  sync.Mutex // serializes writes to out
@@ -124,8 +127,11 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 
+	if s.syncs, err = s.newSyncRunner(); err != nil {
+		return err
+	}
 	var mux queue.Mux
-	mux.HandleFunc("imap.sync", s.syncJob)
+	s.syncs.Register(&mux)
 	w, err := queue.NewWorker(broker, &mux, queue.WorkerConfig{Concurrency: 2, Logger: cfg.Logger})
 	if err != nil {
 		return err
@@ -186,11 +192,10 @@ func (s *server) createIntegration(ctx context.Context, cfg config) (*store.Inte
 func (s *server) routes(in *store.Integration) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /sync", func(w http.ResponseWriter, r *http.Request) {
-		// Unique coalesces triggers: while a sync of the mailbox is
-		// pending, another request adds nothing; during one, it records
-		// exactly one more run.
-		res, err := queue.EnqueueJSON(r.Context(), s.broker, "imap.sync",
-			syncArgs{TenantID: in.TenantID, IntegrationID: in.ID}, queue.Unique("sync:"+in.ID))
+		// Triggers coalesce: while a sync of the mailbox is pending,
+		// another request adds nothing; during one, it records exactly
+		// one more run.
+		res, err := s.syncs.Trigger(r.Context(), in.TenantID, in.ID)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

@@ -2,66 +2,28 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 
-	"github.com/ucsp/integration/connector"
-	"github.com/ucsp/integration/queue"
-	"github.com/ucsp/integration/store"
+	"github.com/ucsp/integration/connector/syncrun"
 )
 
-// syncArgs is the payload of an "imap.sync" job.
-type syncArgs struct {
-	TenantID      string `json:"tenant_id"`
-	IntegrationID string `json:"integration_id"`
-}
-
-// syncJob syncs one integration from its stored cursor, committing each
-// batch with the cursor that covers it. An error retries the job with
-// backoff; the next run resumes from the last committed batch.
-func (s *server) syncJob(ctx context.Context, job *queue.Job) error {
-	var args syncArgs
-	if err := job.Decode(&args); err != nil {
-		return fmt.Errorf("%w: %w", queue.ErrSkipRetry, err)
-	}
-	in, err := s.store.GetIntegration(ctx, args.TenantID, args.IntegrationID)
-	if err != nil {
-		return err
-	}
-	creds, err := s.store.Credentials(ctx, in.TenantID, in.ID)
-	if err != nil {
-		return err
-	}
-	c, err := s.registry.New(ctx, connector.Config{
-		Provider: in.Provider, IntegrationID: in.ID, Settings: in.Config, Credentials: creds, Logger: s.logger,
+// newSyncRunner returns the runner of the mailbox's syncs
+// (connector/syncrun): its "sync" job pulls what changed since the
+// stored cursor and commits each batch with the cursor that covers it
+// and a message.received event per new message; a failed run is retried
+// with backoff and resumes from the last committed batch. A completed
+// sync is reported on out.
+func (s *server) newSyncRunner() (*syncrun.Runner, error) {
+	return syncrun.New(s.store, s.broker, syncrun.Options{
+		Connect: syncrun.RegistryConnect(s.registry, s.store, s.logger),
+		Hooks: syncrun.Hooks{
+			Sync: func(ctx context.Context, _, integration string) (context.Context, func(syncrun.Summary, error)) {
+				return ctx, func(sum syncrun.Summary, err error) {
+					if err == nil && sum.Outcome == syncrun.OutcomeCompleted {
+						s.printf("synced %s: %d new messages\n", integration, sum.Inserted)
+					}
+				}
+			},
+		},
+		Logger: s.logger,
 	})
-	if err != nil {
-		return fmt.Errorf("%w: %w", queue.ErrSkipRetry, err) // bad settings: retrying cannot help
-	}
-	if cl, ok := c.(io.Closer); ok {
-		defer func() { _ = cl.Close() }()
-	}
-
-	state, err := s.store.SyncState(ctx, in.TenantID, in.ID)
-	if err != nil {
-		return err
-	}
-	version, inserted := state.Version, 0
-	err = c.Sync(ctx, state.Cursor, func(ctx context.Context, b *connector.Batch) error {
-		res, err := s.store.CommitSync(ctx, &store.SyncCommit{
-			TenantID: in.TenantID, IntegrationID: in.ID, Version: version,
-			Cursor: b.Cursor, Messages: b.Messages, Changes: b.Changes,
-		})
-		if err != nil {
-			return err
-		}
-		version = res.Version
-		inserted += len(res.Inserted)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	s.printf("synced %s: %d new messages\n", in.ID, inserted)
-	return nil
 }
