@@ -15,11 +15,16 @@
 //     Message, Cursor, Credentials, error kinds, a Registry value).
 //   - connector/connectortest: the conformance suite every connector
 //     passes, and an in-memory mailbox for tests.
+//   - connector/syncrun: runs connectors' syncs into a store with their
+//     events, coalesced triggers, the catch-up sweep, the error policy
+//     and the real-time (IMAP IDLE) watchers.
 //   - gmail: the Gmail API connector and the Google OAuth flow.
 //   - outlook: the Microsoft Graph connector and the Microsoft OAuth flow.
 //   - imap: the IMAP connector (UID/CONDSTORE sync, IDLE).
 //   - smtp: the SMTP sender (password and XOAUTH2).
 //   - queue: a reliable Redis job queue with an in-memory twin.
+//   - queue/lease: leases that spread long-running work over processes
+//     (Redis or memory), and serve as locks with a time limit.
 //   - ratelimit: one-round-trip Redis rate limiting, tiers, HTTP middleware.
 //   - store: what the service persists; store/memory, store/postgres,
 //     store/storetest (the contract), store/secrets (sealed secrets).
@@ -31,7 +36,9 @@
 // # Example
 //
 // Sync a mailbox into a store, committing each batch with its cursor so
-// that a crash at any point neither loses nor duplicates a message:
+// that a crash at any point neither loses nor duplicates a message
+// (connector/syncrun does this as a queue job, with events, triggers and
+// retries):
 //
 //	st, _ := memory.New(memory.Options{})
 //	state, _ := st.SyncState(ctx, tenant, id)

@@ -41,5 +41,6 @@
 //
 // The package is internal: operators run the command, teams that compose
 // their own service import the packages it wires (store, queue,
-// ratelimit, health, imap, smtp).
+// ratelimit, health, imap, smtp, connector/syncrun for the mailboxes'
+// syncs and watchers).
 package server
