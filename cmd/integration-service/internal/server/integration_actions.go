@@ -88,14 +88,18 @@ func (a *App) runTest(ctx context.Context, in *store.Integration, c connector.Co
 		before := in.Status
 		recordTest(in, time.Now(), latency, testErr)
 		if in.Status == store.StatusNeedsReauth && before != store.StatusNeedsReauth {
-			announced = []*store.Event{problemEvent(in, eventNeedsReauth)}
+			ev, err := problemEvent(in, eventNeedsReauth)
+			if err != nil {
+				return nil, err
+			}
+			announced = []*store.Event{ev}
 		}
 		return announced, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	a.enqueueEvents(ctx, announced...)
+	a.events.Enqueue(ctx, announced...)
 	return &testOutcome{in: out, latency: latency, err: testErr}, nil
 }
 

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -45,8 +44,7 @@ type sendJob struct {
 func (a *App) registerJobs() {
 	a.jobs.HandleFunc(jobSync, a.runSync)
 	a.jobs.HandleFunc(jobSend, a.runSend)
-	a.jobs.HandleFunc(jobDeliverEvent, a.runDeliverEvent)
-	a.jobs.HandleFunc(jobSweepEvents, a.runSweepEvents)
+	a.events.Register(&a.jobs) // outbox.JobDeliver, outbox.JobSweep
 	a.jobs.HandleFunc(jobSweepSync, a.runSweepSync)
 	a.jobs.HandleFunc(jobCheckIntegrations, a.runCheckIntegrations)
 	a.jobs.HandleFunc(jobCheckIntegration, a.runCheckIntegration)
@@ -69,10 +67,7 @@ func (a *App) newWorker() (*queue.Worker, error) {
 		Lease:           a.cfg.QueueLease,
 		ShutdownTimeout: a.cfg.ShutdownTimeout,
 		Logger:          a.logger,
-		Periodic: []queue.Periodic{{
-			Name: jobSweepEvents, Every: a.cfg.EventSweepInterval, Type: jobSweepEvents,
-			Options: []queue.Option{queue.MaxAttempts(1)},
-		}, {
+		Periodic: []queue.Periodic{a.events.Periodic(), {
 			Name: jobSweepSync, Every: a.cfg.SyncSweepInterval, Type: jobSweepSync,
 			Options: []queue.Option{queue.MaxAttempts(1)},
 		}, {
@@ -132,12 +127,16 @@ func (a *App) markIntegration(ctx context.Context, in *store.Integration, status
 		if !changed {
 			return nil, nil
 		}
-		announced = []*store.Event{problemEvent(cur, typ)}
+		ev, err := problemEvent(cur, typ)
+		if err != nil {
+			return nil, err
+		}
+		announced = []*store.Event{ev}
 		return announced, nil
 	})
 	switch {
 	case err == nil:
-		a.enqueueEvents(ctx, announced...)
+		a.events.Enqueue(ctx, announced...)
 	case !errors.Is(err, store.ErrNotFound):
 		a.logger.ErrorContext(ctx, "recording an integration's failure", "integration_id", in.ID, "error", err)
 	}
@@ -153,15 +152,6 @@ type problemPayload struct {
 
 // problemEvent announces in's new status typ, with its LastError as the
 // reason.
-func problemEvent(in *store.Integration, typ string) *store.Event {
-	return newEvent(in.TenantID, in.ID, typ, problemPayload{IntegrationID: in.ID, Provider: in.Provider, Reason: in.LastError})
-}
-
-// newEvent returns an event with a JSON payload.
-func newEvent(tenant, integration, typ string, payload any) *store.Event {
-	b, err := json.Marshal(payload)
-	if err != nil {
-		b = []byte(`{}`)
-	}
-	return &store.Event{TenantID: tenant, IntegrationID: integration, Type: typ, Payload: b}
+func problemEvent(in *store.Integration, typ string) (*store.Event, error) {
+	return store.NewEvent(in.TenantID, in.ID, typ, problemPayload{IntegrationID: in.ID, Provider: in.Provider, Reason: in.LastError})
 }

@@ -50,7 +50,7 @@ func (a *App) runSync(ctx context.Context, job *queue.Job) error {
 			TenantID: in.TenantID, IntegrationID: in.ID, Version: version,
 			Cursor: b.Cursor, Messages: b.Messages, Changes: b.Changes,
 			Events: func(inserted []*store.Message) ([]*store.Event, error) {
-				return receivedEvents(inserted), nil
+				return receivedEvents(inserted)
 			},
 		})
 		if err != nil {
@@ -60,7 +60,7 @@ func (a *App) runSync(ctx context.Context, job *queue.Job) error {
 		inserted, updated, deleted = inserted+len(res.Inserted), updated+res.Updated, deleted+res.Deleted
 		// The batch's events are enqueued while the next batch commits
 		// (they are stored already: a lost enqueue is the sweep's).
-		enqueues.Go(func() { a.enqueueEvents(ctx, res.Events...) })
+		enqueues.Go(func() { a.events.Enqueue(ctx, res.Events...) })
 		return nil
 	})
 	enqueues.Wait()
@@ -72,13 +72,16 @@ func (a *App) runSync(ctx context.Context, job *queue.Job) error {
 	case err != nil:
 		return a.jobError(ctx, in, "sync", err, true)
 	}
-	ev := newEvent(in.TenantID, in.ID, eventSyncCompleted, map[string]any{
+	ev, err := store.NewEvent(in.TenantID, in.ID, eventSyncCompleted, map[string]any{
 		"integration_id": in.ID, "inserted": inserted, "updated": updated, "deleted": deleted,
 	})
+	if err != nil {
+		return err
+	}
 	if err := a.store.InsertEvents(ctx, ev); err != nil {
 		return err
 	}
-	a.enqueueEvents(ctx, ev)
+	a.events.Enqueue(ctx, ev)
 	return nil
 }
 
@@ -102,16 +105,20 @@ type receivedMessage struct {
 }
 
 // receivedEvents returns one message.received event per new message.
-func receivedEvents(msgs []*store.Message) []*store.Event {
+func receivedEvents(msgs []*store.Message) ([]*store.Event, error) {
 	events := make([]*store.Event, 0, len(msgs))
 	for _, m := range msgs {
-		events = append(events, newEvent(m.TenantID, m.IntegrationID, eventMessageReceived, receivedPayload{
+		ev, err := store.NewEvent(m.TenantID, m.IntegrationID, eventMessageReceived, receivedPayload{
 			IntegrationID: m.IntegrationID,
 			Message: receivedMessage{
 				ID: m.ID, ProviderID: m.ProviderID, MessageID: m.MessageID, ThreadID: m.ThreadID,
 				Subject: m.Subject, From: m.From, ReceivedAt: m.ReceivedAt,
 			},
-		}))
+		})
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, ev)
 	}
-	return events
+	return events, nil
 }
