@@ -17,8 +17,10 @@ type syncArgs struct {
 }
 
 // syncJob syncs one integration from its stored cursor, committing each
-// batch with the cursor that covers it. An error retries the job with
-// backoff; the next run resumes from the last committed batch.
+// batch with the cursor that covers it (and, with an outbox, a
+// message.received event per new message, enqueued for delivery after
+// the commit). An error retries the job with backoff; the next run
+// resumes from the last committed batch.
 func (s *server) syncJob(ctx context.Context, job *queue.Job) error {
 	var args syncArgs
 	if err := job.Decode(&args); err != nil {
@@ -48,12 +50,19 @@ func (s *server) syncJob(ctx context.Context, job *queue.Job) error {
 	}
 	version, inserted := state.Version, 0
 	err = c.Sync(ctx, state.Cursor, func(ctx context.Context, b *connector.Batch) error {
-		res, err := s.store.CommitSync(ctx, &store.SyncCommit{
+		commit := &store.SyncCommit{
 			TenantID: in.TenantID, IntegrationID: in.ID, Version: version,
 			Cursor: b.Cursor, Messages: b.Messages, Changes: b.Changes,
-		})
+		}
+		if s.events != nil {
+			commit.Events = receivedEvents
+		}
+		res, err := s.store.CommitSync(ctx, commit)
 		if err != nil {
 			return err
+		}
+		if s.events != nil {
+			s.events.Enqueue(ctx, res.Events...)
 		}
 		version = res.Version
 		inserted += len(res.Inserted)
