@@ -67,12 +67,6 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(status)
 }
 
-func (rc *receiver) times(id string) []time.Time {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return append([]time.Time(nil), rc.attempts[id]...)
-}
-
 // insertEvent stores an event of typ and returns it.
 func insertEvent(t *testing.T, app *App, typ string) *store.Event {
 	t.Helper()
