@@ -29,6 +29,8 @@
 //   - store: what the service persists; store/memory, store/postgres,
 //     store/storetest (the contract), store/secrets (sealed secrets).
 //   - webhook: verifying inbound webhooks, signing outbound events.
+//   - webhook/outbox: delivering a store's events through a queue,
+//     signed, with retries, redelivery and a sweep for lost enqueues.
 //   - health: liveness, readiness and detailed health checks.
 //   - cmd/integration-service: the reference server.
 //   - examples: small programs, one per folder.

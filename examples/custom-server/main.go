@@ -15,6 +15,12 @@
 // "id:BASE64KEY"), and -redis redis://... keeps the jobs in Redis, as the
 // integration service does in production.
 //
+// With -events-url (and EVENTS_WEBHOOK_SECRET, a "whsec_" secret), each
+// new message is announced to that URL as a message.received event,
+// signed per Standard Webhooks: the sync stores the events with the
+// messages, in one transaction, and webhook/outbox delivers them, with
+// retries, from the same queue's jobs.
+//
 // Only the "imap" provider is registered, so the program links neither the
 // Gmail nor the Microsoft Graph SDK: main_test.go checks it.
 package main
@@ -40,6 +46,7 @@ import (
 	"github.com/ucsp/integration/imap"
 	"github.com/ucsp/integration/queue"
 	"github.com/ucsp/integration/store"
+	"github.com/ucsp/integration/webhook/outbox"
 )
 
 func main() {
@@ -52,8 +59,10 @@ func main() {
 	flag.StringVar(&cfg.Email, "email", "", "the mailbox's address")
 	flag.StringVar(&cfg.IMAPUser, "imap-user", "", "the IMAP login name; empty: -email")
 	flag.StringVar(&cfg.Folder, "folder", "INBOX", "the folder to sync")
+	flag.StringVar(&cfg.EventsURL, "events-url", "", "where to POST signed message.received events; empty: none")
 	flag.Parse()
 	cfg.IMAPPassword = os.Getenv("IMAP_PASSWORD")
+	cfg.EventsSecret = os.Getenv("EVENTS_WEBHOOK_SECRET")
 	cfg.EncryptionKeys = os.Getenv("ENCRYPTION_KEYS")
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 
@@ -78,6 +87,8 @@ type config struct {
 	IMAPUser       string
 	IMAPPassword   string
 	Folder         string
+	EventsURL      string // empty: no events
+	EventsSecret   string // whsec_...
 	Logger         *slog.Logger
 }
 
@@ -91,6 +102,7 @@ type server struct {
 	broker   queue.Broker
 	registry *connector.Registry
 	syncs    *syncrun.Runner
+	events   *outbox.Outbox // nil without -events-url
 	logger   *slog.Logger
 
 	mu  sync.Mutex // serializes writes to out
@@ -120,7 +132,11 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	if err := reg.Register(imap.ProviderName, imap.Factory(imap.FactoryOptions{})); err != nil {
 		return err
 	}
-	s := &server{store: st, broker: broker, registry: &reg, logger: cfg.Logger, out: out}
+	events, err := openOutbox(cfg, st, broker)
+	if err != nil {
+		return err
+	}
+	s := &server{store: st, broker: broker, registry: &reg, events: events, logger: cfg.Logger, out: out}
 
 	in, err := s.createIntegration(ctx, cfg)
 	if err != nil {
@@ -132,7 +148,14 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	var mux queue.Mux
 	s.syncs.Register(&mux)
-	w, err := queue.NewWorker(broker, &mux, queue.WorkerConfig{Concurrency: 2, Logger: cfg.Logger})
+	var periodic []queue.Periodic
+	if events != nil {
+		// The outbox's jobs: one delivery per event, and the sweep that
+		// enqueues the events whose enqueue was lost.
+		events.Register(&mux)
+		periodic = append(periodic, events.Periodic())
+	}
+	w, err := queue.NewWorker(broker, &mux, queue.WorkerConfig{Concurrency: 2, Logger: cfg.Logger, Periodic: periodic})
 	if err != nil {
 		return err
 	}

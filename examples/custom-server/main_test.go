@@ -58,11 +58,42 @@ func TestSyncOnPostgresAndRedis(t *testing.T) {
 	})
 }
 
+// TestEventsInMemory: with -events-url, each message a sync stores is
+// announced once to the receiver, as a message.received event whose
+// signature verifies.
+func TestEventsInMemory(t *testing.T) {
+	t.Parallel()
+	rcv := newEventReceiver(t)
+	syncFlow(t, rcv.config(config{}), rcv)
+}
+
+// TestEventsOnPostgresAndRedis: the same on the production store and
+// queue.
+func TestEventsOnPostgresAndRedis(t *testing.T) {
+	t.Parallel()
+	dbURL := pgtest.URL(t)
+	redisURL, prefix := redistest.Prefix(t, "example-custom-server")
+	rcv := newEventReceiver(t)
+	syncFlow(t, rcv.config(config{
+		DatabaseURL:    dbURL,
+		EncryptionKeys: "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+		RedisURL:       redisURL,
+		RedisPrefix:    prefix,
+	}), rcv)
+}
+
 // requireSyncFlow appends three messages to a new folder, runs the
 // service on it, and checks through its HTTP API that POST /sync stores
 // them; then that a fourth message, and only it, is stored by the next
 // sync, which starts from the stored cursor.
 func requireSyncFlow(t *testing.T, cfg config) {
+	t.Helper()
+	syncFlow(t, cfg, nil)
+}
+
+// syncFlow is requireSyncFlow; with rcv, it also checks after each sync
+// that every stored message was announced to rcv once.
+func syncFlow(t *testing.T, cfg config, rcv *eventReceiver) {
 	t.Helper()
 	addr, user, password := testenv.IMAP(t)
 	adm, err := imapclient.DialInsecure(addr, nil)
@@ -106,6 +137,7 @@ func requireSyncFlow(t *testing.T, cfg config) {
 	count, subjects := api.messages()
 	require.Equal(t, 3, count)
 	require.Equal(t, []string{"question 0", "question 1", "question 2"}, subjects)
+	rcv.requireAnnounced(t, api.messageIDs())
 
 	appendMessage(3)
 	api.sync()
@@ -113,6 +145,7 @@ func requireSyncFlow(t *testing.T, cfg config) {
 	count, subjects = api.messages()
 	require.Equal(t, 4, count)
 	require.Equal(t, []string{"question 0", "question 1", "question 2", "question 3"}, subjects)
+	rcv.requireAnnounced(t, api.messageIDs())
 
 	cancel()
 	select {
@@ -192,6 +225,22 @@ func (c *apiClient) messages() (count int, subjects []string) {
 		subjects = append(subjects, m.Subject)
 	}
 	return res.Count, subjects
+}
+
+// messageIDs returns the ids of the stored messages.
+func (c *apiClient) messageIDs() []string {
+	c.t.Helper()
+	var res struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	c.do(http.MethodGet, "/messages", http.StatusOK, &res)
+	ids := make([]string, 0, len(res.Data))
+	for _, m := range res.Data {
+		ids = append(ids, m.ID)
+	}
+	return ids
 }
 
 func TestRunRefusesBadIMAPAddress(t *testing.T) {

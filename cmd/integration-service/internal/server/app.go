@@ -21,6 +21,7 @@ import (
 	"github.com/ucsp/integration/store"
 	"github.com/ucsp/integration/store/memory"
 	"github.com/ucsp/integration/store/postgres"
+	"github.com/ucsp/integration/webhook/outbox"
 )
 
 // Options are what New takes besides the configuration.
@@ -56,10 +57,9 @@ type App struct {
 	jobs     queue.Mux
 	// dashboard lets operators in; nil without ADMIN_TOKEN.
 	dashboard *dashboardAccess
-	// deliverer posts events to EVENTS_WEBHOOK_URL; nil without one.
-	deliverer *eventDeliverer
-	// eventBackoff is the wait before a delivery's next attempt.
-	eventBackoff func(attempt int) time.Duration
+	// events delivers the store's events to EVENTS_WEBHOOK_URL; without
+	// one it delivers nothing (events stay pending).
+	events *outbox.Outbox
 	// verifiers caches the webhook verifiers of custom sources.
 	verifiers *verifierCache
 	// ingest serialises custom deliveries by integration.
@@ -117,13 +117,12 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 			return nil, err
 		}
 	}
-	if a.deliverer, err = newEventDeliverer(cfg); err != nil {
+	if a.events, err = a.newOutbox(); err != nil {
 		return nil, err
 	}
 	if a.dashboard, err = a.newDashboardAccess(); err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
-	a.eventBackoff = queue.DefaultBackoff
 	a.ingest = newIngestLocks()
 	a.verifiers = newVerifierCache(a.replayStore(), cfg.MaxBodyBytes, a.logger)
 	a.auth = newAuthenticator(cfg)
@@ -170,7 +169,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	a.syncs, err = syncrun.New(a.store, a.broker, syncrun.Options{
 		Connect:     a.buildConnector,
 		Providers:   []string{providerIMAP, providerGmail, providerOutlook}, // custom sources push
-		Publish:     a.enqueueEvents,
+		Publish:     a.events.Enqueue,
 		MaxAttempts: syncMaxAttempts,
 		Logger:      a.logger,
 	})

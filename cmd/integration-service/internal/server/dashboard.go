@@ -112,15 +112,9 @@ func (a *App) dashboardRedeliver(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tenant, id := chi.URLParam(r, "tenant"), chi.URLParam(r, "id")
-	ev, err := a.store.RedeliverEvent(r.Context(), tenant, id)
-	if err != nil {
+	if _, err := a.events.Redeliver(r.Context(), tenant, id); err != nil {
 		a.storeError(w, r, err, "event")
 		return
-	}
-	if a.deliverer != nil {
-		if err := a.enqueueDelivery(r.Context(), ev, redeliverySuffix()); err != nil {
-			a.logger.WarnContext(r.Context(), "enqueueing a redelivery failed; the sweep will", "event_id", ev.ID, "error", err)
-		}
 	}
 	http.Redirect(w, r, "/dashboard?tenant="+url.QueryEscape(tenant), http.StatusSeeOther)
 }

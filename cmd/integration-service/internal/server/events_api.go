@@ -7,6 +7,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/ucsp/integration/store"
+	"github.com/ucsp/integration/webhook/outbox"
 )
 
 // eventView is an event as the API shows it (schema EventRecord).
@@ -26,7 +27,10 @@ type eventView struct {
 func newEventView(ev *store.Event) eventView {
 	v := eventView{
 		ID: ev.ID, IntegrationID: ev.IntegrationID, Type: ev.Type, Data: ev.Payload, Status: ev.Status,
-		Attempts: ev.Attempts, LastError: publicDeliveryError(ev.LastError), CreatedAt: ev.CreatedAt,
+		Attempts: ev.Attempts, LastError: outbox.PublicError(ev.LastError), CreatedAt: ev.CreatedAt,
+	}
+	if data, err := outbox.Data(ev); err == nil {
+		v.Data = data // with tenant_id, as delivered
 	}
 	if ev.Status == store.EventPending && !ev.NextAttemptAt.IsZero() {
 		t := ev.NextAttemptAt
@@ -70,21 +74,10 @@ func (a *App) redeliverEvent(w http.ResponseWriter, r *http.Request) {
 		notFound(w, r, "event")
 		return
 	}
-	ev, err := a.store.RedeliverEvent(r.Context(), TenantID(r.Context()), id)
+	ev, err := a.events.Redeliver(r.Context(), TenantID(r.Context()), id)
 	if err != nil {
 		a.storeError(w, r, err, "event")
 		return
 	}
-	if a.deliverer != nil {
-		if err := a.enqueueDelivery(r.Context(), ev, redeliverySuffix()); err != nil {
-			a.logger.WarnContext(r.Context(), "enqueueing a redelivery failed; the sweep will", "event_id", ev.ID, "error", err)
-		}
-	}
 	writeJSON(w, http.StatusAccepted, newEventView(ev))
-}
-
-// redeliverySuffix makes a redelivery's job unique (the event's first
-// delivery job may still be known to the queue).
-func redeliverySuffix() string {
-	return "-r" + time.Now().UTC().Format("20060102T150405.000000000")
 }

@@ -99,7 +99,7 @@ func (a *App) runTest(ctx context.Context, in *store.Integration, c connector.Co
 	if err != nil {
 		return nil, err
 	}
-	a.enqueueEvents(ctx, announced...)
+	a.events.Enqueue(ctx, announced...)
 	return &testOutcome{in: out, latency: latency, err: testErr}, nil
 }
 

@@ -1,11 +1,8 @@
 package server
 
 import (
-	"encoding/json"
-
 	"github.com/ucsp/integration/connector/syncrun"
 	"github.com/ucsp/integration/queue"
-	"github.com/ucsp/integration/store"
 )
 
 // The job types the worker runs, and their attempts. The sync runner's
@@ -34,8 +31,7 @@ type sendJob struct {
 func (a *App) registerJobs() {
 	a.jobs.HandleFunc(syncrun.JobSync, a.syncs.HandleSync)
 	a.jobs.HandleFunc(jobSend, a.runSend)
-	a.jobs.HandleFunc(jobDeliverEvent, a.runDeliverEvent)
-	a.jobs.HandleFunc(jobSweepEvents, a.runSweepEvents)
+	a.events.Register(&a.jobs) // outbox.JobDeliver, outbox.JobSweep
 	a.jobs.HandleFunc(syncrun.JobSweep, a.syncs.HandleSweep)
 	a.jobs.HandleFunc(jobCheckIntegrations, a.runCheckIntegrations)
 	a.jobs.HandleFunc(jobCheckIntegration, a.runCheckIntegration)
@@ -58,10 +54,7 @@ func (a *App) newWorker() (*queue.Worker, error) {
 		Lease:           a.cfg.QueueLease,
 		ShutdownTimeout: a.cfg.ShutdownTimeout,
 		Logger:          a.logger,
-		Periodic: []queue.Periodic{{
-			Name: jobSweepEvents, Every: a.cfg.EventSweepInterval, Type: jobSweepEvents,
-			Options: []queue.Option{queue.MaxAttempts(1)},
-		}, a.syncs.SweepSchedule(a.cfg.SyncSweepInterval), {
+		Periodic: []queue.Periodic{a.events.Periodic(), a.syncs.SweepSchedule(a.cfg.SyncSweepInterval), {
 			Name: jobCheckIntegrations, Every: a.cfg.HealthCheckInterval, Type: jobCheckIntegrations,
 			Options: []queue.Option{queue.MaxAttempts(1)},
 		}, {
@@ -72,13 +65,4 @@ func (a *App) newWorker() (*queue.Worker, error) {
 			Options: []queue.Option{queue.MaxAttempts(1)},
 		}},
 	})
-}
-
-// newEvent returns an event with a JSON payload.
-func newEvent(tenant, integration, typ string, payload any) *store.Event {
-	b, err := json.Marshal(payload)
-	if err != nil {
-		b = []byte(`{}`)
-	}
-	return &store.Event{TenantID: tenant, IntegrationID: integration, Type: typ, Payload: b}
 }

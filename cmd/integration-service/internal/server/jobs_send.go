@@ -72,13 +72,17 @@ func (a *App) markSent(ctx context.Context, e *store.OutboxEntry, res *connector
 			return nil, nil
 		}
 		e.Status, e.Result, e.SentAt, e.LastError = store.OutboxSent, res, time.Now(), ""
-		events = []*store.Event{newEvent(e.TenantID, e.IntegrationID, eventMessageSent, map[string]any{
+		ev, err := store.NewEvent(e.TenantID, e.IntegrationID, eventMessageSent, map[string]any{
 			"integration_id": e.IntegrationID, "outbox_id": e.ID, "message_id": e.Message.MessageID, "result": res,
-		})}
+		})
+		if err != nil {
+			return nil, err
+		}
+		events = []*store.Event{ev}
 		return events, nil
 	})
 	if err == nil {
-		a.enqueueEvents(ctx, events...)
+		a.events.Enqueue(ctx, events...)
 	}
 	return err
 }
@@ -94,13 +98,17 @@ func (a *App) sendFailed(ctx context.Context, job *queue.Job, in *store.Integrat
 			return nil, nil
 		}
 		e.Status = store.OutboxFailed
-		events = []*store.Event{newEvent(e.TenantID, in.ID, eventMessageFailed, map[string]any{
+		ev, err := store.NewEvent(e.TenantID, in.ID, eventMessageFailed, map[string]any{
 			"integration_id": in.ID, "outbox_id": e.ID, "message_id": e.Message.MessageID, "error": jobErr.Error(),
-		})}
+		})
+		if err != nil {
+			return nil, err
+		}
+		events = []*store.Event{ev}
 		return events, nil
 	})
 	if err == nil {
-		a.enqueueEvents(ctx, events...)
+		a.events.Enqueue(ctx, events...)
 	} else {
 		a.logger.ErrorContext(ctx, "recording a failed send", "outbox_id", e.ID, "error", err)
 	}

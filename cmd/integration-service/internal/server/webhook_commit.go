@@ -172,7 +172,7 @@ func (a *App) commitBatch(ctx context.Context, in *store.Integration, s *ingestS
 	}
 	res, err := a.commitMessages(ctx, in, s, batch[len(batch)-1].deliveryID, msgs)
 	if err == nil {
-		a.enqueueEvents(ctx, res.Events...)
+		a.events.Enqueue(ctx, res.Events...)
 		var byProvider map[string]*store.Message // for a large batch
 		if len(res.Inserted) > 16 {
 			byProvider = make(map[string]*store.Message, len(res.Inserted))

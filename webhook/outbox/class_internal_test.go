@@ -1,4 +1,4 @@
-package server
+package outbox
 
 import (
 	"context"
@@ -9,24 +9,31 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ucsp/integration/queue"
 	"github.com/ucsp/integration/store"
 	"github.com/ucsp/integration/webhook"
 )
 
-// deliverTo returns a deliverer to target with the client timeout.
-func deliverTo(t *testing.T, target string, timeout time.Duration) *eventDeliverer {
+// deliverTo returns an outbox delivering to target with the attempt
+// timeout.
+func deliverTo(t *testing.T, target string, timeout time.Duration) *Outbox {
 	t.Helper()
-	d, err := newEventDeliverer(&Config{EventsWebhookURL: target, EventsWebhookSecret: webhook.GenerateSecret().Encode()})
+	signer, err := webhook.NewSigner(webhook.GenerateSecret())
 	require.NoError(t, err)
-	d.client.Timeout = timeout
-	return d
+	ob, err := New(nopStore{}, queue.NewMemory(queue.MemoryOptions{}), Options{URL: target, Signer: signer, AttemptTimeout: timeout})
+	require.NoError(t, err)
+	return ob
 }
+
+// nopStore is a Store that is never called: post does not use it.
+type nopStore struct{ Store }
 
 // TestDeliveryClasses: each way a delivery fails, from a real
 // receiver, a closed port, a TLS mismatch and a silent server, comes
@@ -116,7 +123,7 @@ func TestDeliveryClasses(t *testing.T) {
 			require.False(t, out.ok)
 			require.Equal(t, tc.class, out.class, "detail: %s", out.detail)
 			require.Equal(t, tc.retry, out.retry)
-			require.Regexp(t, deliveryClassPattern, out.class)
+			require.Regexp(t, classRE, out.class)
 			require.NotContains(t, out.detail, "secret-in-query", "the URL is not in the detail")
 			if strings.HasPrefix(tc.class, "http_") || strings.HasPrefix(tc.class, "redirect") {
 				require.Contains(t, out.detail, "MARKER", "the operator's debug log has the receiver's words")
@@ -134,25 +141,21 @@ func TestDeliveryClassesOfErrors(t *testing.T) {
 	require.Equal(t, "timeout", networkClass(wrap(&net.DNSError{Err: "i/o timeout", Name: "events.internal", IsTimeout: true})))
 	require.Equal(t, "timeout", networkClass(wrap(context.DeadlineExceeded)))
 	require.Equal(t, "network", networkClass(wrap(context.Canceled)))
-	require.Equal(t, "http_status: 600", statusClass(600))
-	require.Equal(t, "http_4xx: 404", statusClass(404))
-	for _, c := range []string{"dns", "connect_refused", "timeout", "tls", "network", "internal", "unclassified", statusClass(600), statusClass(308)} {
-		require.Regexp(t, deliveryClassPattern, c)
+	require.Equal(t, "http_status: 600", StatusClass(600))
+	require.Equal(t, "http_4xx: 404", StatusClass(404))
+	for _, c := range []string{"dns", "connect_refused", "timeout", "tls", "network", "internal", "unclassified", StatusClass(600), StatusClass(308)} {
+		require.Regexp(t, classRE, c)
 	}
-	require.NotRegexp(t, deliveryClassPattern, "http_5xx: 500: upstream db-7 down")
+	require.NotRegexp(t, classRE, "http_5xx: 500: upstream db-7 down")
+	require.Equal(t, regexp.MustCompile(ClassPattern).String(), classRE.String())
 }
 
-// TestEventLastErrorShown: the API shows a stored class as it is, and
-// anything else stored (before classes, the receiver's text) as
-// unclassified; the document's pattern is the code's.
-func TestEventLastErrorShown(t *testing.T) {
+// TestPublicError: a stored class is shown as it is, and anything else
+// stored (before classes, the receiver's text) as unclassified.
+func TestPublicError(t *testing.T) {
 	t.Parallel()
-	require.Equal(t, "http_5xx: 502", publicDeliveryError("http_5xx: 502"))
-	require.Equal(t, "", publicDeliveryError(""))
-	require.Equal(t, "unclassified", publicDeliveryError("delivery: receiver answered 500: db-7.internal down"))
-	require.Equal(t, "unclassified", publicDeliveryError("delivery: dial tcp 10.0.0.7:443: connect: connection refused"))
-
-	doc := loadOpenAPI(t)
-	s := doc.Components.Schemas["EventRecord"].Value.Properties["last_error"].Value
-	require.Equal(t, deliveryClassPattern.String(), s.Pattern)
+	require.Equal(t, "http_5xx: 502", PublicError("http_5xx: 502"))
+	require.Equal(t, "", PublicError(""))
+	require.Equal(t, "unclassified", PublicError("delivery: receiver answered 500: db-7.internal down"))
+	require.Equal(t, "unclassified", PublicError("delivery: dial tcp 10.0.0.7:443: connect: connection refused"))
 }
