@@ -12,6 +12,7 @@ import (
 	"google.golang.org/api/googleapi"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/retry"
 )
 
 // The reasons (googleapi.Error.Errors[].Reason) that mean the call was
@@ -63,7 +64,7 @@ func classify(op string, err error) error {
 	var ge *googleapi.Error
 	if errors.As(err, &ge) {
 		e := connector.NewError(apiKind(ge), op, apiError{ge})
-		e.RetryAfter = retryAfter(ge.Header, time.Now())
+		e.RetryAfter = retry.AfterHeader(ge.Header, time.Now())
 		return e
 	}
 	var re *oauth2.RetrieveError
@@ -128,24 +129,6 @@ func (a apiError) Error() string {
 }
 
 func (a apiError) Unwrap() error { return a.ge }
-
-// retryAfter reads a Retry-After header (delay-seconds or an HTTP date).
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil {
-		if s < 0 {
-			return 0
-		}
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
 
 // StatusCode returns the HTTP status of the Gmail API error in err, or 0
 // when err holds none.

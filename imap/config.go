@@ -144,10 +144,10 @@ type Config struct {
 	// DefaultPollInterval.
 	PollInterval time.Duration
 	// ReconnectBackoff and ReconnectBackoffMax bound Listen's exponential
-	// backoff, with full jitter, between reconnection attempts: the first
-	// wait is at most ReconnectBackoff, each next one's bound doubles up
-	// to ReconnectBackoffMax. 0 means DefaultReconnectBackoff and
-	// DefaultReconnectBackoffMax.
+	// backoff, with jitter, between reconnection attempts: the first wait
+	// is between half and all of ReconnectBackoff, each next one's bound
+	// doubles up to ReconnectBackoffMax. 0 means DefaultReconnectBackoff
+	// and DefaultReconnectBackoffMax.
 	ReconnectBackoff    time.Duration
 	ReconnectBackoffMax time.Duration
 

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/retry"
 )
 
 // classify wraps err, which happened during op ("outlook: delta"), in a
@@ -52,7 +53,7 @@ func classify(op string, err error) error {
 	var ae abs.ApiErrorable
 	if errors.As(err, &ae) && ae.GetStatusCode() != 0 {
 		e := connector.NewError(statusKind(ae.GetStatusCode()), op, &GraphError{err: err, Status: ae.GetStatusCode(), Code: graphCode(err), RequestID: header(ae, "request-id")})
-		e.RetryAfter = retryAfter(header(ae, "Retry-After"), time.Now())
+		e.RetryAfter = retry.After(header(ae, "Retry-After"), time.Now())
 		return e
 	}
 	return connector.NewError(connector.ErrTemporary, op, err)
@@ -137,23 +138,6 @@ func header(ae abs.ApiErrorable, name string) string {
 		return v[0]
 	}
 	return ""
-}
-
-// retryAfter reads a Retry-After value (delay-seconds or an HTTP date).
-func retryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil {
-		if s < 0 {
-			return 0
-		}
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
 
 // isSyncStateLost reports whether err says a delta link can no longer be
