@@ -163,4 +163,3 @@ func (c Config) resolve() (Config, error) {
 	}
 	return c, nil
 }
-

@@ -155,4 +155,3 @@ func (c Config) resolve() (Config, error) {
 	}
 	return c, nil
 }
-

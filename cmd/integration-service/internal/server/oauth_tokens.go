@@ -11,8 +11,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
-	"github.com/ucsp/integration/internal/retry"
 	"github.com/ucsp/integration/gmail"
+	"github.com/ucsp/integration/internal/retry"
 	"github.com/ucsp/integration/outlook"
 	"github.com/ucsp/integration/store"
 )
