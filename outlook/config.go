@@ -103,9 +103,17 @@ type ConfigError = connector.ValidationError
 const configContext = "outlook: invalid config"
 
 // resolve validates c and fills in the defaults.
-func (c Config) resolve() (Config, error) {
+func (c Config) resolve() (Config, error) { return c.check(true) }
+
+// resolveAPI is resolve for calls that name no mailbox (Whose): Email
+// is not required.
+func (c Config) resolveAPI() (Config, error) { return c.check(false) }
+
+func (c Config) check(mailbox bool) (Config, error) {
 	e := ConfigError{Context: configContext}
-	settings.Address(&e, "Email", &c.Email)
+	if mailbox {
+		settings.Address(&e, "Email", &c.Email)
+	}
 	if c.TokenSource == nil {
 		e.Addf("TokenSource", "is required")
 	}
