@@ -250,18 +250,6 @@ func (a *App) commitMessages(ctx context.Context, in *store.Integration, s *inge
 	return nil, err
 }
 
-// waiting returns how many deliveries of integration id wait for a
-// commit.
-func (l *ingestLocks) waiting(id string) int {
-	s := l.stripe(id)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if q := s.queues[id]; q != nil {
-		return len(q.waiting)
-	}
-	return 0
-}
-
 func (s *ingestStripe) version(id string) (int64, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
