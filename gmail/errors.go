@@ -1,17 +1,15 @@
 package gmail
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
-	"golang.org/x/oauth2"
 	"google.golang.org/api/googleapi"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/oauthflow"
 	"github.com/ucsp/integration/internal/retry"
 )
 
@@ -51,15 +49,8 @@ var authReasons = map[string]bool{
 // errors.Is(err, context.Canceled) holds and a cancellation is not
 // mistaken for a provider failure.
 func classify(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var ce *connector.Error
-	if errors.As(err, &ce) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%s: %w", op, err)
+	if e, ok := oauthflow.Classified(op, err); ok {
+		return e
 	}
 	var ge *googleapi.Error
 	if errors.As(err, &ge) {
@@ -67,13 +58,8 @@ func classify(op string, err error) error {
 		e.RetryAfter = retry.AfterHeader(ge.Header, time.Now())
 		return e
 	}
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		kind := connector.ErrAuth
-		if re.Response != nil && (re.Response.StatusCode == http.StatusTooManyRequests || re.Response.StatusCode >= 500) {
-			kind = connector.ErrTemporary
-		}
-		return connector.NewError(kind, op, fmt.Errorf("refreshing the OAuth 2.0 token: %w", err))
+	if e, ok := oauthflow.RefreshFailed(op, err); ok {
+		return e
 	}
 	return connector.NewError(connector.ErrTemporary, op, err)
 }

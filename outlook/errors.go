@@ -1,9 +1,7 @@
 package outlook
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,9 +9,9 @@ import (
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
-	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/oauthflow"
 	"github.com/ucsp/integration/internal/retry"
 )
 
@@ -32,23 +30,11 @@ import (
 // Context errors are returned wrapped but unclassified, so that
 // errors.Is(err, context.Canceled) holds.
 func classify(op string, err error) error {
-	if err == nil {
-		return nil
+	if e, ok := oauthflow.Classified(op, err); ok {
+		return e
 	}
-	var ce *connector.Error
-	if errors.As(err, &ce) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		kind := connector.ErrAuth
-		if re.Response != nil && (re.Response.StatusCode == http.StatusTooManyRequests || re.Response.StatusCode >= 500) {
-			kind = connector.ErrTemporary
-		}
-		return connector.NewError(kind, op, fmt.Errorf("refreshing the OAuth 2.0 token: %w", err))
+	if e, ok := oauthflow.RefreshFailed(op, err); ok {
+		return e
 	}
 	var ae abs.ApiErrorable
 	if errors.As(err, &ae) && ae.GetStatusCode() != 0 {

@@ -2,7 +2,6 @@ package outlook
 
 import (
 	"context"
-	"errors"
 
 	"golang.org/x/oauth2"
 
@@ -59,12 +58,10 @@ func Factory(opts FactoryOptions) connector.Factory {
 			cfg.TokenSource = TokenSource(ctx, opts.OAuth2, cc)
 		}
 		c, err := New(cfg)
-		var ce *ConfigError
-		if errors.As(err, &ce) {
-			settingsPaths().Rename(ce)
-			return nil, ce
+		if err != nil {
+			return nil, settingsPaths().Rename(err)
 		}
-		return c, err
+		return c, nil
 	}
 }
 

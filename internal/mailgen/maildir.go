@@ -52,4 +52,3 @@ func maildirFlags(flags []string) string {
 	}
 	return b.String()
 }
-

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/ucsp/integration/connector"
@@ -26,10 +27,13 @@ func (p Paths) Path(f string) string {
 	return f
 }
 
-// Rename replaces the Config field names of e's fields with their
-// settings paths.
-func (p Paths) Rename(e *connector.ValidationError) {
-	for i, f := range e.Fields {
-		e.Fields[i].Field = p.Path(f.Field)
+// Rename replaces the Config field names of the *connector.ValidationError
+// in err's chain, if any, with their settings paths, and returns err.
+func (p Paths) Rename(err error) error {
+	if e, ok := errors.AsType[*connector.ValidationError](err); ok {
+		for i, f := range e.Fields {
+			e.Fields[i].Field = p.Path(f.Field)
+		}
 	}
+	return err
 }

@@ -3,6 +3,7 @@ package settings_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -64,8 +65,11 @@ func TestPaths(t *testing.T) {
 	e.Addf("Host", "is required")
 	e.Addf("Folders[0]", "is empty")
 	e.Addf("Other", "is odd")
-	p.Rename(e)
+	wrapped := fmt.Errorf("wrapped: %w", e)
+	require.Same(t, wrapped, p.Rename(wrapped))
 	require.Equal(t, "x: imap.host is required; folders[0] is empty; Other is odd", e.Error())
+	other := errors.New("other")
+	require.Same(t, other, p.Rename(other))
 }
 
 func TestDefault(t *testing.T) {
