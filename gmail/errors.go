@@ -49,7 +49,7 @@ var authReasons = map[string]bool{
 // errors.Is(err, context.Canceled) holds and a cancellation is not
 // mistaken for a provider failure.
 func classify(op string, err error) error {
-	if e, ok := oauthflow.Classified(op, err); ok {
+	if ok, e := oauthflow.Classified(op, err); ok {
 		return e
 	}
 	var ge *googleapi.Error
@@ -58,7 +58,7 @@ func classify(op string, err error) error {
 		e.RetryAfter = retry.AfterHeader(ge.Header, time.Now())
 		return e
 	}
-	if e, ok := oauthflow.RefreshFailed(op, err); ok {
+	if ok, e := oauthflow.RefreshFailed(op, err); ok {
 		return e
 	}
 	return connector.NewError(connector.ErrTemporary, op, err)

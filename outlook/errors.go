@@ -30,10 +30,10 @@ import (
 // Context errors are returned wrapped but unclassified, so that
 // errors.Is(err, context.Canceled) holds.
 func classify(op string, err error) error {
-	if e, ok := oauthflow.Classified(op, err); ok {
+	if ok, e := oauthflow.Classified(op, err); ok {
 		return e
 	}
-	if e, ok := oauthflow.RefreshFailed(op, err); ok {
+	if ok, e := oauthflow.RefreshFailed(op, err); ok {
 		return e
 	}
 	var ae abs.ApiErrorable

@@ -16,17 +16,17 @@ import (
 
 func TestClassified(t *testing.T) {
 	t.Parallel()
-	e, ok := oauthflow.Classified("x: op", nil)
+	ok, e := oauthflow.Classified("x: op", nil)
 	require.True(t, ok)
 	require.NoError(t, e)
 
 	done := connector.AuthError("x: earlier", errors.New("no"))
-	e, ok = oauthflow.Classified("x: op", fmt.Errorf("wrapped: %w", done))
+	ok, e = oauthflow.Classified("x: op", fmt.Errorf("wrapped: %w", done))
 	require.True(t, ok)
 	require.ErrorIs(t, e, connector.ErrAuth)
 
 	for _, ctxErr := range []error{context.Canceled, context.DeadlineExceeded} {
-		e, ok = oauthflow.Classified("x: op", fmt.Errorf("get: %w", ctxErr))
+		ok, e = oauthflow.Classified("x: op", fmt.Errorf("get: %w", ctxErr))
 		require.True(t, ok)
 		require.ErrorIs(t, e, ctxErr)
 		_, classified := errors.AsType[*connector.Error](e)
@@ -34,7 +34,7 @@ func TestClassified(t *testing.T) {
 		require.Equal(t, "x: op: get: "+ctxErr.Error(), e.Error())
 	}
 
-	_, ok = oauthflow.Classified("x: op", errors.New("a provider's error"))
+	ok, _ = oauthflow.Classified("x: op", errors.New("a provider's error"))
 	require.False(t, ok)
 }
 
@@ -48,16 +48,16 @@ func TestRefreshFailed(t *testing.T) {
 		http.StatusServiceUnavailable:  connector.ErrTemporary,
 	} {
 		re := &oauth2.RetrieveError{Response: &http.Response{StatusCode: status}, ErrorCode: "invalid_grant"}
-		e, ok := oauthflow.RefreshFailed("x: op", fmt.Errorf("Get: %w", re))
+		ok, e := oauthflow.RefreshFailed("x: op", fmt.Errorf("Get: %w", re))
 		require.True(t, ok, status)
 		require.ErrorIs(t, e, want, status)
 		require.ErrorIs(t, e, re)
 		require.Contains(t, e.Error(), "x: op")
 		require.Contains(t, e.Error(), "refreshing the OAuth 2.0 token")
 	}
-	e, ok := oauthflow.RefreshFailed("x: op", &oauth2.RetrieveError{})
+	ok, e := oauthflow.RefreshFailed("x: op", &oauth2.RetrieveError{})
 	require.True(t, ok)
 	require.ErrorIs(t, e, connector.ErrAuth, "no response: refused")
-	_, ok = oauthflow.RefreshFailed("x: op", errors.New("other"))
+	ok, _ = oauthflow.RefreshFailed("x: op", errors.New("other"))
 	require.False(t, ok)
 }
