@@ -154,11 +154,12 @@ func Factory(opts FactoryOptions) connector.Factory {
 		c, err := New(cfg)
 		var ce *ConfigError
 		if errors.As(err, &ce) {
+			paths := settingsPaths()
 			for _, f := range ce.Fields {
 				if f.Field == "Password" && cc.Credentials.Kind() == connector.CredentialsNone {
 					continue // reported as "credentials"
 				}
-				f.Field = settingsPaths().Path(f.Field)
+				f.Field = paths.Path(f.Field)
 				fields = append(fields, f)
 			}
 		} else if err != nil {
