@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/retry"
 )
 
 // retryPolicy says which failures a call retries.
@@ -70,16 +70,12 @@ func retries(p retryPolicy, err error) bool {
 	return p == retryAll && errors.Is(err, connector.ErrTemporary)
 }
 
-// backoff returns the wait before retry attempt+1: RetryBase doubled per
-// attempt, at most RetryMax, with "equal jitter" (half fixed, half
-// random) so that clients throttled together do not retry together; at
-// least the server's Retry-After.
+// backoff returns the wait before retry attempt+1: the module's
+// backoff (retry.Backoff) from RetryBase, doubling per attempt, at most
+// RetryMax, with "equal jitter" (half fixed, half random) so that
+// clients throttled together do not retry together; at least the
+// server's Retry-After.
 func (c *Connector) backoff(attempt int, retryAfter time.Duration) time.Duration {
-	d := c.cfg.RetryBase
-	for i := 0; i < attempt && d < c.cfg.RetryMax; i++ {
-		d *= 2
-	}
-	d = min(d, c.cfg.RetryMax)
-	d = d/2 + rand.N(d/2+1)
+	d := retry.Backoff{Base: c.cfg.RetryBase, Max: c.cfg.RetryMax}.Delay(attempt + 1)
 	return max(d, retryAfter)
 }

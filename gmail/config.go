@@ -3,13 +3,13 @@ package gmail
 import (
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/settings"
 )
 
 // The defaults of Config.
@@ -112,22 +112,21 @@ const configContext = "gmail: invalid config"
 
 // resolve validates c and fills in the defaults. Field names in errors
 // are the Config field names.
-func (c Config) resolve() (Config, error) {
+func (c Config) resolve() (Config, error) { return c.check(true) }
+
+// resolveAPI is resolve for calls that name no mailbox (Whose): Email
+// is not required.
+func (c Config) resolveAPI() (Config, error) { return c.check(false) }
+
+func (c Config) check(mailbox bool) (Config, error) {
 	e := ConfigError{Context: configContext}
-	c.Email = strings.TrimSpace(c.Email)
-	if c.Email == "" {
-		e.Addf("Email", "is required")
-	} else if a, err := connector.ParseAddress(c.Email); err != nil || a.Email != c.Email || a.Name != "" {
-		e.Addf("Email", "must be a bare email address, got %q", c.Email)
+	if mailbox {
+		settings.Address(&e, "Email", &c.Email)
 	}
 	if c.TokenSource == nil {
 		e.Addf("TokenSource", "is required")
 	}
-	if c.Endpoint == "" {
-		c.Endpoint = DefaultEndpoint
-	} else if u, err := url.Parse(c.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		e.Addf("Endpoint", "must be an http(s) URL, got %q", c.Endpoint)
-	} else if !strings.HasSuffix(c.Endpoint, "/") {
+	if settings.URL(&e, "Endpoint", &c.Endpoint, DefaultEndpoint) && !strings.HasSuffix(c.Endpoint, "/") {
 		c.Endpoint += "/"
 	}
 	if c.Label == "" {
@@ -138,11 +137,11 @@ func (c Config) resolve() (Config, error) {
 	if strings.ContainsAny(c.Query, "\r\n") {
 		e.Addf("Query", "must not contain line breaks")
 	}
-	defInt(&e, "BatchSize", &c.BatchSize, DefaultBatchSize)
+	settings.Default(&e, "BatchSize", &c.BatchSize, DefaultBatchSize)
 	if c.BatchSize > MaxBatchSize {
 		e.Addf("BatchSize", "must be at most %d, got %d", MaxBatchSize, c.BatchSize)
 	}
-	defInt(&e, "Concurrency", &c.Concurrency, DefaultConcurrency)
+	settings.Default(&e, "Concurrency", &c.Concurrency, DefaultConcurrency)
 	switch {
 	case c.MaxRetries == 0:
 		c.MaxRetries = DefaultMaxRetries
@@ -171,13 +170,4 @@ func (c Config) resolve() (Config, error) {
 		return c, &e
 	}
 	return c, nil
-}
-
-func defInt(e *ConfigError, field string, v *int, def int) {
-	switch {
-	case *v < 0:
-		e.Addf(field, "must not be negative, got %d", *v)
-	case *v == 0:
-		*v = def
-	}
 }

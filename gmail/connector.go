@@ -46,6 +46,11 @@ func New(cfg Config) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
+	return build(cfg)
+}
+
+// build returns a Connector for cfg, resolved.
+func build(cfg Config) (*Connector, error) {
 	base := http.DefaultTransport
 	var timeout time.Duration
 	if cfg.HTTPClient != nil {

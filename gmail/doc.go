@@ -68,9 +68,10 @@
 // ([IDTokenVerifier]: RS256 signature against Google's published keys,
 // issuer, audience, expiry, nonce, at_hash, with github.com/coreos/go-oidc)
 // and returns its email only when Google verified it and it is the
-// expected mailbox, and users.getProfile with the token names the same
-// one; another account is a [*MailboxMismatchError]. A link sent to
-// someone else then connects nothing.
+// expected mailbox, and the mailbox the token opens ([Whose]:
+// users.getProfile with the token alone) is the same one; another
+// account is a [*MailboxMismatchError]. A link sent to someone else then
+// connects nothing.
 //
 // The connector's HTTP client adds the bearer token in its transport,
 // on every round trip: a redirect to another origin than the one

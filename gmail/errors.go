@@ -1,17 +1,16 @@
 package gmail
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
-	"golang.org/x/oauth2"
 	"google.golang.org/api/googleapi"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/oauthflow"
+	"github.com/ucsp/integration/internal/retry"
 )
 
 // The reasons (googleapi.Error.Errors[].Reason) that mean the call was
@@ -50,29 +49,17 @@ var authReasons = map[string]bool{
 // errors.Is(err, context.Canceled) holds and a cancellation is not
 // mistaken for a provider failure.
 func classify(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var ce *connector.Error
-	if errors.As(err, &ce) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%s: %w", op, err)
+	if ok, e := oauthflow.Classified(op, err); ok {
+		return e
 	}
 	var ge *googleapi.Error
 	if errors.As(err, &ge) {
 		e := connector.NewError(apiKind(ge), op, apiError{ge})
-		e.RetryAfter = retryAfter(ge.Header, time.Now())
+		e.RetryAfter = retry.AfterHeader(ge.Header, time.Now())
 		return e
 	}
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		kind := connector.ErrAuth
-		if re.Response != nil && (re.Response.StatusCode == http.StatusTooManyRequests || re.Response.StatusCode >= 500) {
-			kind = connector.ErrTemporary
-		}
-		return connector.NewError(kind, op, fmt.Errorf("refreshing the OAuth 2.0 token: %w", err))
+	if ok, e := oauthflow.RefreshFailed(op, err); ok {
+		return e
 	}
 	return connector.NewError(connector.ErrTemporary, op, err)
 }
@@ -128,24 +115,6 @@ func (a apiError) Error() string {
 }
 
 func (a apiError) Unwrap() error { return a.ge }
-
-// retryAfter reads a Retry-After header (delay-seconds or an HTTP date).
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil {
-		if s < 0 {
-			return 0
-		}
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
 
 // StatusCode returns the HTTP status of the Gmail API error in err, or 0
 // when err holds none.

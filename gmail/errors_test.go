@@ -10,6 +10,7 @@ import (
 
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/gmail/gmailtest"
+	"github.com/ucsp/integration/internal/retry"
 )
 
 // Each Gmail error, as the server sends it, has its connector kind (and
@@ -85,6 +86,6 @@ func TestRetryAfterHeader(t *testing.T) {
 		if v != "" {
 			h.Set("Retry-After", v)
 		}
-		require.Equal(t, want, retryAfter(h, now), "Retry-After %q", v)
+		require.Equal(t, want, retry.AfterHeader(h, now), "Retry-After %q", v)
 	}
 }

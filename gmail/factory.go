@@ -1,14 +1,12 @@
 package gmail
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 
 	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/settings"
 )
 
 // Settings are the JSON settings a Factory reads from
@@ -52,48 +50,26 @@ type FactoryOptions struct {
 // ("email", "label"). It does no network I/O.
 func Factory(opts FactoryOptions) connector.Factory {
 	return func(ctx context.Context, cc connector.Config) (connector.Connector, error) {
-		if len(bytes.TrimSpace(cc.Settings)) == 0 {
-			return nil, &ConfigError{Context: configContext, Fields: []connector.FieldError{{Field: "settings", Message: "are required"}}}
-		}
 		var s Settings
-		dec := json.NewDecoder(bytes.NewReader(cc.Settings))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&s); err != nil {
-			return nil, &ConfigError{Context: configContext, Fields: []connector.FieldError{{Field: "settings", Message: "are not valid JSON settings: " + err.Error()}}}
+		if err := settings.Required(configContext, cc.Settings, &s); err != nil {
+			return nil, err
 		}
 		cfg := opts.Base
 		cfg.Email, cfg.Label, cfg.Query, cfg.IncludeSpamTrash = s.Email, s.Label, s.Query, s.IncludeSpamTrash
-		cfg.Logger = cc.Logger
-		if cc.Logger != nil && cc.IntegrationID != "" {
-			cfg.Logger = cc.Logger.With("integration_id", cc.IntegrationID)
-		}
+		cfg.Logger = settings.Logger(cc)
 		cfg.TokenSource = nil
 		if cc.TokenSource != nil || cc.Credentials.Kind() == connector.CredentialsOAuth2 {
 			cfg.TokenSource = TokenSource(ctx, opts.OAuth2, cc)
 		}
 		c, err := New(cfg)
-		var ce *ConfigError
-		if errors.As(err, &ce) {
-			for i, f := range ce.Fields {
-				ce.Fields[i].Field = settingsField(f.Field)
-			}
-			return nil, ce
+		if err != nil {
+			return nil, settingsPaths().Rename(err)
 		}
-		return c, err
+		return c, nil
 	}
 }
 
-// settingsField maps a Config field name to its JSON settings path.
-func settingsField(f string) string {
-	switch f {
-	case "Email":
-		return "email"
-	case "Label":
-		return "label"
-	case "Query":
-		return "query"
-	case "TokenSource":
-		return "credentials"
-	}
-	return f
+// settingsPaths maps Config field names to their JSON settings paths.
+func settingsPaths() settings.Paths {
+	return settings.Paths{"Email": "email", "Label": "label", "Query": "query", "TokenSource": "credentials"}
 }

@@ -31,17 +31,16 @@ type SignInCheck struct {
 	// any verified address; a caller that binds sign-ins to mailboxes
 	// never leaves it empty.
 	Expected string
-	// API is how the mailbox's profile is read with the new token: its
-	// HTTPClient, Endpoint, MaxRetries and Logger are used; Email and
-	// TokenSource are set by VerifySignIn.
+	// API is how the mailbox's profile is read with the new token (see
+	// Whose): its HTTPClient, Endpoint, MaxRetries and Logger are used.
 	API Config
 }
 
 // VerifySignIn checks who signed in with tok, the token Exchange
 // returned, before anything is kept: the id_token's email, verified by
 // Google (see IDTokenVerifier.VerifyToken), must be check.Expected's
-// mailbox, and users.getProfile with tok must name the same mailbox
-// (the token opens that address's mail). It returns the verified
+// mailbox, and the mailbox tok opens (Whose: users.getProfile) must be
+// the same. It returns the verified
 // identity. Another mailbox than expected is a *MailboxMismatchError;
 // an id_token that fails verification ErrIDToken, an unverified address
 // ErrEmailNotVerified; a failing profile call keeps the connector's
@@ -58,22 +57,16 @@ func VerifySignIn(ctx context.Context, tok *oauth2.Token, check SignInCheck) (*I
 	if err := oauthflow.CheckMailbox(check.Expected, id.Email); err != nil {
 		return nil, err
 	}
-	api := check.API
-	api.Email, api.TokenSource = id.Email, oauth2.StaticTokenSource(tok)
-	c, err := New(api)
+	addr, err := Whose(ctx, tok, check.API)
 	if err != nil {
 		return nil, err
 	}
-	p, err := c.Profile(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if !SameMailbox(p.Email, id.Email) {
+	if !SameMailbox(addr, id.Email) {
 		want := check.Expected
 		if want == "" {
 			want = id.Email
 		}
-		return nil, &MailboxMismatchError{Expected: want, Got: p.Email}
+		return nil, &MailboxMismatchError{Expected: want, Got: addr}
 	}
 	return id, nil
 }

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/settings"
 )
 
 // Security says how the connection to the server is protected.
@@ -143,10 +144,10 @@ type Config struct {
 	// DefaultPollInterval.
 	PollInterval time.Duration
 	// ReconnectBackoff and ReconnectBackoffMax bound Listen's exponential
-	// backoff, with full jitter, between reconnection attempts: the first
-	// wait is at most ReconnectBackoff, each next one's bound doubles up
-	// to ReconnectBackoffMax. 0 means DefaultReconnectBackoff and
-	// DefaultReconnectBackoffMax.
+	// backoff, with jitter, between reconnection attempts: the first wait
+	// is between half and all of ReconnectBackoff, each next one's bound
+	// doubles up to ReconnectBackoffMax. 0 means DefaultReconnectBackoff
+	// and DefaultReconnectBackoffMax.
 	ReconnectBackoff    time.Duration
 	ReconnectBackoffMax time.Duration
 
@@ -231,15 +232,15 @@ func (c Config) resolve() (Config, error) {
 	if strings.ContainsAny(c.SentFolder, "\x00\r\n") {
 		e.Addf("SentFolder", "must be a folder name")
 	}
-	defInt(&e, "BatchSize", &c.BatchSize, DefaultBatchSize)
-	defInt(&e, "ParseWorkers", &c.ParseWorkers, runtime.GOMAXPROCS(0))
-	defInt(&e, "MaxConnections", &c.MaxConnections, DefaultMaxConnections)
-	defDuration(&e, "DialTimeout", &c.DialTimeout, DefaultDialTimeout)
-	defDuration(&e, "CommandTimeout", &c.CommandTimeout, DefaultCommandTimeout)
-	defDuration(&e, "IdleRefresh", &c.IdleRefresh, DefaultIdleRefresh)
-	defDuration(&e, "PollInterval", &c.PollInterval, DefaultPollInterval)
-	defDuration(&e, "ReconnectBackoff", &c.ReconnectBackoff, DefaultReconnectBackoff)
-	defDuration(&e, "ReconnectBackoffMax", &c.ReconnectBackoffMax, DefaultReconnectBackoffMax)
+	settings.Default(&e, "BatchSize", &c.BatchSize, DefaultBatchSize)
+	settings.Default(&e, "ParseWorkers", &c.ParseWorkers, runtime.GOMAXPROCS(0))
+	settings.Default(&e, "MaxConnections", &c.MaxConnections, DefaultMaxConnections)
+	settings.Default(&e, "DialTimeout", &c.DialTimeout, DefaultDialTimeout)
+	settings.Default(&e, "CommandTimeout", &c.CommandTimeout, DefaultCommandTimeout)
+	settings.Default(&e, "IdleRefresh", &c.IdleRefresh, DefaultIdleRefresh)
+	settings.Default(&e, "PollInterval", &c.PollInterval, DefaultPollInterval)
+	settings.Default(&e, "ReconnectBackoff", &c.ReconnectBackoff, DefaultReconnectBackoff)
+	settings.Default(&e, "ReconnectBackoffMax", &c.ReconnectBackoffMax, DefaultReconnectBackoffMax)
 	if c.IdleRefresh > MaxIdleRefresh {
 		e.Addf("IdleRefresh", "must be at most %s (servers drop IDLE after 30 minutes), got %s", MaxIdleRefresh, c.IdleRefresh)
 	}
@@ -262,24 +263,6 @@ func (c Config) resolve() (Config, error) {
 		return c, &e
 	}
 	return c, nil
-}
-
-func defInt(e *ConfigError, field string, v *int, def int) {
-	switch {
-	case *v < 0:
-		e.Addf(field, "must not be negative, got %d", *v)
-	case *v == 0:
-		*v = def
-	}
-}
-
-func defDuration(e *ConfigError, field string, v *time.Duration, def time.Duration) {
-	switch {
-	case *v < 0:
-		e.Addf(field, "must not be negative, got %s", *v)
-	case *v == 0:
-		*v = def
-	}
 }
 
 // normalizeFolder makes INBOX case-insensitive, as IMAP does.

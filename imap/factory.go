@@ -1,7 +1,6 @@
 package imap
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/settings"
 )
 
 // Settings are the JSON settings a Factory reads from
@@ -92,13 +92,8 @@ func MailboxKey(login, host string) string {
 func Factory(opts FactoryOptions) connector.Factory {
 	return func(ctx context.Context, cc connector.Config) (connector.Connector, error) {
 		var s Settings
-		dec := json.NewDecoder(bytes.NewReader(cc.Settings))
-		dec.DisallowUnknownFields()
-		if len(bytes.TrimSpace(cc.Settings)) == 0 {
-			return nil, &ConfigError{Context: configContext, Fields: []connector.FieldError{{Field: "settings", Message: "are required"}}}
-		}
-		if err := dec.Decode(&s); err != nil {
-			return nil, &ConfigError{Context: configContext, Fields: []connector.FieldError{{Field: "settings", Message: "are not valid JSON settings: " + err.Error()}}}
+		if err := settings.Required(configContext, cc.Settings, &s); err != nil {
+			return nil, err
 		}
 		cfg := opts.Base
 		cfg.Host, cfg.Port, cfg.Security = s.IMAP.Host, s.IMAP.Port, s.IMAP.Security
@@ -110,10 +105,7 @@ func Factory(opts FactoryOptions) connector.Factory {
 		cfg.Folders = s.Folders
 		cfg.SentFolder = s.SentFolder
 		cfg.DisableSentCopy = s.SentCopy != nil && !*s.SentCopy
-		cfg.Logger = cc.Logger
-		if cc.Logger != nil && cc.IntegrationID != "" {
-			cfg.Logger = cc.Logger.With("integration_id", cc.IntegrationID)
-		}
+		cfg.Logger = settings.Logger(cc)
 		var fields []connector.FieldError
 		if s.Email == "" {
 			fields = append(fields, connector.FieldError{Field: "email", Message: "is required"})
@@ -162,11 +154,12 @@ func Factory(opts FactoryOptions) connector.Factory {
 		c, err := New(cfg)
 		var ce *ConfigError
 		if errors.As(err, &ce) {
+			paths := settingsPaths()
 			for _, f := range ce.Fields {
 				if f.Field == "Password" && cc.Credentials.Kind() == connector.CredentialsNone {
 					continue // reported as "credentials"
 				}
-				f.Field = settingsField(f.Field)
+				f.Field = paths.Path(f.Field)
 				fields = append(fields, f)
 			}
 		} else if err != nil {
@@ -179,25 +172,12 @@ func Factory(opts FactoryOptions) connector.Factory {
 	}
 }
 
-// settingsField maps a Config field name to its JSON settings path.
-func settingsField(f string) string {
-	switch {
-	case f == "Host":
-		return "imap.host"
-	case f == "Port":
-		return "imap.port"
-	case f == "Security":
-		return "imap.security"
-	case f == "Username":
-		return "imap.username"
-	case f == "Password":
-		return "credentials"
-	case f == "SentFolder":
-		return "sent_folder"
-	case strings.HasPrefix(f, "Folders"):
-		return "folders" + strings.TrimPrefix(f, "Folders")
+// settingsPaths maps Config field names to their JSON settings paths.
+func settingsPaths() settings.Paths {
+	return settings.Paths{
+		"Host": "imap.host", "Port": "imap.port", "Security": "imap.security", "Username": "imap.username",
+		"Password": "credentials", "SentFolder": "sent_folder", "Folders": "folders",
 	}
-	return f
 }
 
 func firstNonEmpty(s ...string) string {

@@ -3,13 +3,13 @@ package imap
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/retry"
 )
 
 // Listen watches the mailbox and calls notify when it may have changed,
@@ -30,8 +30,8 @@ import (
 // after reconnecting) it calls notify once with an empty Folder: what
 // arrived before may not be reported by the server, and is the caller's
 // sync's to find. After the connection drops, Listen reconnects with
-// exponential backoff and full jitter (Config.ReconnectBackoff, doubling
-// up to Config.ReconnectBackoffMax).
+// exponential backoff and jitter (retry.Backoff: from
+// Config.ReconnectBackoff, doubling up to Config.ReconnectBackoffMax).
 // It gives up on rejected credentials (ErrAuth) and on what retrying
 // cannot fix (ErrPermanent, ErrNotFound: a TLS misconfiguration, a
 // missing folder).
@@ -45,8 +45,8 @@ func (c *Connector) Listen(ctx context.Context, notify func(connector.Notificati
 	}
 	defer c.pool.release()
 
-	backoff := c.cfg.ReconnectBackoff
-	for {
+	backoff := retry.Backoff{Base: c.cfg.ReconnectBackoff, Max: c.cfg.ReconnectBackoffMax}
+	for failures := 1; ; failures++ {
 		start := time.Now()
 		established, err := c.listenOnce(ctx, notify)
 		switch {
@@ -58,9 +58,9 @@ func (c *Connector) Listen(ctx context.Context, notify func(connector.Notificati
 			return err
 		}
 		if established && time.Since(start) > time.Minute {
-			backoff = c.cfg.ReconnectBackoff
+			failures = 1 // a connection that lasted: start the backoff over
 		}
-		wait := time.Duration(rand.Int64N(int64(backoff) + 1))
+		wait := backoff.Delay(failures)
 		c.log.Warn("imap: listen connection lost, reconnecting", "error", err, "wait", wait)
 		t := time.NewTimer(wait)
 		select {
@@ -72,7 +72,6 @@ func (c *Connector) Listen(ctx context.Context, notify func(connector.Notificati
 			t.Stop()
 			return connector.NewError(connector.ErrPermanent, op, ErrClosed)
 		}
-		backoff = min(2*backoff, c.cfg.ReconnectBackoffMax)
 	}
 }
 

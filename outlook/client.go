@@ -118,8 +118,11 @@ func writers() *absser.SerializationWriterFactoryRegistry {
 var errorMapping = abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue}
 
 // me returns the request builder of /me.
-func (c *Connector) me() *users.UserItemRequestBuilder {
-	return users.NewUserItemRequestBuilderInternal(map[string]string{"user%2Did": meToken}, c.adapter)
+func (c *Connector) me() *users.UserItemRequestBuilder { return meOn(c.adapter) }
+
+// meOn returns the request builder of /me on adapter.
+func meOn(adapter abs.RequestAdapter) *users.UserItemRequestBuilder {
+	return users.NewUserItemRequestBuilderInternal(map[string]string{"user%2Did": meToken}, adapter)
 }
 
 // subs returns the request builder of /subscriptions.

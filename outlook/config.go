@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/settings"
 )
 
 // The defaults of Config.
@@ -103,22 +103,21 @@ type ConfigError = connector.ValidationError
 const configContext = "outlook: invalid config"
 
 // resolve validates c and fills in the defaults.
-func (c Config) resolve() (Config, error) {
+func (c Config) resolve() (Config, error) { return c.check(true) }
+
+// resolveAPI is resolve for calls that name no mailbox (Whose): Email
+// is not required.
+func (c Config) resolveAPI() (Config, error) { return c.check(false) }
+
+func (c Config) check(mailbox bool) (Config, error) {
 	e := ConfigError{Context: configContext}
-	c.Email = strings.TrimSpace(c.Email)
-	if c.Email == "" {
-		e.Addf("Email", "is required")
-	} else if a, err := connector.ParseAddress(c.Email); err != nil || a.Email != c.Email || a.Name != "" {
-		e.Addf("Email", "must be a bare email address, got %q", c.Email)
+	if mailbox {
+		settings.Address(&e, "Email", &c.Email)
 	}
 	if c.TokenSource == nil {
 		e.Addf("TokenSource", "is required")
 	}
-	if c.Endpoint == "" {
-		c.Endpoint = DefaultEndpoint
-	} else if u, err := url.Parse(c.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		e.Addf("Endpoint", "must be an http(s) URL, got %q", c.Endpoint)
-	}
+	settings.URL(&e, "Endpoint", &c.Endpoint, DefaultEndpoint)
 	c.Endpoint = strings.TrimSuffix(c.Endpoint, "/")
 	if len(c.Folders) == 0 {
 		c.Folders = []string{DefaultFolder}
@@ -133,11 +132,11 @@ func (c Config) resolve() (Config, error) {
 		}
 		seen[strings.ToLower(f)] = true
 	}
-	defInt(&e, "BatchSize", &c.BatchSize, DefaultBatchSize)
+	settings.Default(&e, "BatchSize", &c.BatchSize, DefaultBatchSize)
 	if c.BatchSize > MaxBatchSize {
 		e.Addf("BatchSize", "must be at most %d, got %d", MaxBatchSize, c.BatchSize)
 	}
-	defInt(&e, "MaxConcurrency", &c.MaxConcurrency, DefaultMaxConcurrency)
+	settings.Default(&e, "MaxConcurrency", &c.MaxConcurrency, DefaultMaxConcurrency)
 	switch {
 	case c.MaxRetries == 0:
 		c.MaxRetries = DefaultMaxRetries
@@ -163,13 +162,4 @@ func (c Config) resolve() (Config, error) {
 		return c, &e
 	}
 	return c, nil
-}
-
-func defInt(e *ConfigError, field string, v *int, def int) {
-	switch {
-	case *v < 0:
-		e.Addf(field, "must not be negative, got %d", *v)
-	case *v == 0:
-		*v = def
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 
+	abs "github.com/microsoft/kiota-abstractions-go"
 	core "github.com/microsoftgraph/msgraph-sdk-go-core"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
@@ -63,10 +64,15 @@ type Profile struct {
 // Profile reads GET /me: the user the token belongs to, e.g. to name a
 // new integration after an OAuth consent.
 func (c *Connector) Profile(ctx context.Context) (*Profile, error) {
+	return profile(ctx, c.adapter)
+}
+
+// profile reads GET /me through adapter.
+func profile(ctx context.Context, adapter abs.RequestAdapter) (*Profile, error) {
 	cfg := &users.UserItemRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: []string{"id", "displayName", "mail", "userPrincipalName"}},
 	}
-	u, err := c.me().Get(ctx, cfg)
+	u, err := meOn(adapter).Get(ctx, cfg)
 	if err != nil {
 		return nil, classify("outlook: get me", err)
 	}

@@ -44,9 +44,10 @@
 // ActionOf tell the webhook route what a notification asks for.
 // OAuth2Config, NewAuthRequest (PKCE and state), Exchange and Refresh
 // run the authorization; VerifySignIn binds a finished sign-in to the
-// mailbox it was started for (Graph's /me must be it; Microsoft has no
-// per-grant revocation, so a refused sign-in's token is just dropped);
-// TokenSource saves every rotated refresh token.
+// mailbox it was started for (Whose, Graph's /me with the token alone,
+// must be it; Microsoft has no per-grant revocation, so a refused
+// sign-in's token is just dropped); TokenSource saves every rotated
+// refresh token.
 // A server registers the connector with Factory:
 //
 //	reg.Register(outlook.ProviderName, outlook.Factory(outlook.FactoryOptions{

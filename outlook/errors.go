@@ -1,9 +1,7 @@
 package outlook
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,9 +9,10 @@ import (
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
-	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/oauthflow"
+	"github.com/ucsp/integration/internal/retry"
 )
 
 // classify wraps err, which happened during op ("outlook: delta"), in a
@@ -31,28 +30,16 @@ import (
 // Context errors are returned wrapped but unclassified, so that
 // errors.Is(err, context.Canceled) holds.
 func classify(op string, err error) error {
-	if err == nil {
-		return nil
+	if ok, e := oauthflow.Classified(op, err); ok {
+		return e
 	}
-	var ce *connector.Error
-	if errors.As(err, &ce) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		kind := connector.ErrAuth
-		if re.Response != nil && (re.Response.StatusCode == http.StatusTooManyRequests || re.Response.StatusCode >= 500) {
-			kind = connector.ErrTemporary
-		}
-		return connector.NewError(kind, op, fmt.Errorf("refreshing the OAuth 2.0 token: %w", err))
+	if ok, e := oauthflow.RefreshFailed(op, err); ok {
+		return e
 	}
 	var ae abs.ApiErrorable
 	if errors.As(err, &ae) && ae.GetStatusCode() != 0 {
 		e := connector.NewError(statusKind(ae.GetStatusCode()), op, &GraphError{err: err, Status: ae.GetStatusCode(), Code: graphCode(err), RequestID: header(ae, "request-id")})
-		e.RetryAfter = retryAfter(header(ae, "Retry-After"), time.Now())
+		e.RetryAfter = retry.After(header(ae, "Retry-After"), time.Now())
 		return e
 	}
 	return connector.NewError(connector.ErrTemporary, op, err)
@@ -137,23 +124,6 @@ func header(ae abs.ApiErrorable, name string) string {
 		return v[0]
 	}
 	return ""
-}
-
-// retryAfter reads a Retry-After value (delay-seconds or an HTTP date).
-func retryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil {
-		if s < 0 {
-			return 0
-		}
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
 
 // isSyncStateLost reports whether err says a delta link can no longer be

@@ -1,16 +1,12 @@
 package outlook
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"strings"
 
 	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/settings"
 )
 
 // Settings are the JSON settings a Factory reads from
@@ -50,49 +46,26 @@ type FactoryOptions struct {
 // ("email", "folders[0]"). It does no network I/O.
 func Factory(opts FactoryOptions) connector.Factory {
 	return func(ctx context.Context, cc connector.Config) (connector.Connector, error) {
-		if len(bytes.TrimSpace(cc.Settings)) == 0 {
-			return nil, &ConfigError{Context: configContext, Fields: []connector.FieldError{{Field: "settings", Message: "are required"}}}
-		}
 		var s Settings
-		dec := json.NewDecoder(bytes.NewReader(cc.Settings))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&s); err != nil {
-			return nil, &ConfigError{Context: configContext, Fields: []connector.FieldError{{Field: "settings", Message: "are not valid JSON settings: " + err.Error()}}}
+		if err := settings.Required(configContext, cc.Settings, &s); err != nil {
+			return nil, err
 		}
 		cfg := opts.Base
 		cfg.Email, cfg.Folders = s.Email, s.Folders
-		cfg.Logger = cc.Logger
-		if cc.Logger != nil && cc.IntegrationID != "" {
-			cfg.Logger = cc.Logger.With("integration_id", cc.IntegrationID)
-		}
+		cfg.Logger = settings.Logger(cc)
 		cfg.TokenSource = nil
 		if cc.TokenSource != nil || cc.Credentials.Kind() == connector.CredentialsOAuth2 {
 			cfg.TokenSource = TokenSource(ctx, opts.OAuth2, cc)
 		}
 		c, err := New(cfg)
-		var ce *ConfigError
-		if errors.As(err, &ce) {
-			for i, f := range ce.Fields {
-				ce.Fields[i].Field = settingsField(f.Field)
-			}
-			return nil, ce
+		if err != nil {
+			return nil, settingsPaths().Rename(err)
 		}
-		return c, err
+		return c, nil
 	}
 }
 
-// settingsField maps a Config field name to its JSON settings path.
-func settingsField(f string) string {
-	switch {
-	case f == "Email":
-		return "email"
-	case f == "TokenSource":
-		return "credentials"
-	case strings.HasPrefix(f, "Folders["):
-		var i int
-		if _, err := fmt.Sscanf(f, "Folders[%d]", &i); err == nil {
-			return fmt.Sprintf("folders[%d]", i)
-		}
-	}
-	return f
+// settingsPaths maps Config field names to their JSON settings paths.
+func settingsPaths() settings.Paths {
+	return settings.Paths{"Email": "email", "Folders": "folders", "TokenSource": "credentials"}
 }

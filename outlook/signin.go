@@ -34,38 +34,25 @@ type SignInCheck struct {
 	// any address; a caller that binds sign-ins to mailboxes never
 	// leaves it empty.
 	Expected string
-	// API is how GET /me is read with the new token: its HTTPClient,
-	// Endpoint, MaxRetries and Logger are used; Email and TokenSource are
-	// set by VerifySignIn.
+	// API is how GET /me is read with the new token (see Whose): its
+	// HTTPClient, Endpoint, MaxRetries and Logger are used.
 	API Config
 }
 
 // VerifySignIn checks who signed in with tok, the token Exchange
-// returned, before anything is kept: the address Microsoft Graph gives
-// for the token's user (GET /me: mail, else userPrincipalName, as
-// Profile.Address) must be check.Expected's mailbox. It returns that
-// address. Another mailbox than expected is a *MailboxMismatchError; a
-// failing call keeps the connector's error kinds. Microsoft has no
-// per-token revocation: on an error the caller drops tok (its refresh
-// token is then never used).
+// returned, before anything is kept: the address of the mailbox tok
+// opens (Whose: GET /me's mail, else userPrincipalName) must be
+// check.Expected's mailbox. It returns that address. Another mailbox
+// than expected is a *MailboxMismatchError; a failing call keeps the
+// connector's error kinds. Microsoft has no per-token revocation: on an
+// error the caller drops tok (its refresh token is then never used).
 func VerifySignIn(ctx context.Context, tok *oauth2.Token, check SignInCheck) (string, error) {
-	api := check.API
-	api.Email, api.TokenSource = pendingAddress, oauth2.StaticTokenSource(tok)
-	c, err := New(api)
+	addr, err := Whose(ctx, tok, check.API)
 	if err != nil {
 		return "", err
 	}
-	p, err := c.Profile(ctx)
-	if err != nil {
-		return "", err
-	}
-	addr := p.Address()
 	if err := oauthflow.CheckMailbox(check.Expected, addr); err != nil {
 		return "", err
 	}
 	return addr, nil
 }
-
-// pendingAddress names the mailbox of a connector made before its
-// address is known: Profile reads /me, whatever Email says.
-const pendingAddress = "pending@oauth.invalid"

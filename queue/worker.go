@@ -326,14 +326,6 @@ func (w *Worker) fetchLoop(ctx context.Context, jobs chan<- *delivery, slots cha
 	}
 }
 
-// fetchBackoff is the wait after n failed fetches in a row: 100ms
-// doubling to 5s, with jitter.
-func fetchBackoff(n int) time.Duration {
-	d := 100 * time.Millisecond << min(n-1, 6)
-	d = min(d, 5*time.Second)
-	return d/2 + rand.N(d/2+1)
-}
-
 // order returns the queues in the order this fetch tries them.
 func (w *Worker) order() []string {
 	if w.cfg.StrictPriority || len(w.queues) == 1 {

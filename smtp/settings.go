@@ -10,6 +10,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/settings"
 )
 
 // Settings are the SMTP settings of an integration as stored in
@@ -37,7 +38,7 @@ type Settings struct {
 	DSN bool `json:"dsn,omitempty"`
 }
 
-// ConfigFromSettings builds a Config from an integration's settings (a
+// ConfigFromSettings builds a Config from raw, an integration's settings (a
 // JSON Settings object; unknown fields are refused) and credentials: a
 // password, or an OAuth 2.0 token for XOAUTH2. With "auth": "none" the
 // credentials are not used (they may be the IMAP side's, see
@@ -54,15 +55,11 @@ type Settings struct {
 // listing every problem by its JSON field, "credentials" for the
 // credentials. The Logger, Timeout and TLSConfig are left zero for the
 // caller to set. ConfigFromSettings does no network I/O.
-func ConfigFromSettings(settings json.RawMessage, creds connector.Credentials) (Config, error) {
+func ConfigFromSettings(raw json.RawMessage, creds connector.Credentials) (Config, error) {
 	var st Settings
-	if len(bytes.TrimSpace(settings)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(settings))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&st); err != nil {
-			return Config{}, &connector.ValidationError{Context: settingsContext,
-				Fields: []connector.FieldError{{Field: "settings", Message: jsonProblem(err)}},
-			}
+	if len(bytes.TrimSpace(raw)) > 0 {
+		if err := settings.Decode(raw, &st); err != nil {
+			return Config{}, settings.Invalid(settingsContext, "settings", jsonProblem(err))
 		}
 	}
 	cfg := Config{

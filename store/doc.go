@@ -52,5 +52,8 @@
 //
 // Implementations return [ErrNotFound], [ErrConflict],
 // [ErrIdempotencyConflict], [ErrInvalid] (as an [InvalidError] naming the
-// field) and [ErrInvalidCursor], wrapped so that errors.Is finds them.
+// field) and [ErrInvalidCursor], wrapped so that errors.Is finds them. A
+// store with a backing service returns [ErrUnavailable] when it cannot
+// reach it now (store/postgres classifies its driver's errors so that
+// callers need not); store/memory never does.
 package store

@@ -2,8 +2,20 @@ package store
 
 import (
 	"encoding/base64"
+	"errors"
 	"strings"
 )
+
+// ErrUnavailable says that the store's backing service cannot be
+// reached now: a refused or reset connection, a closed pool, no
+// connection made before the deadline, a server shutting down or
+// starting up. The operation did not happen, or its outcome is unknown
+// as after any broken connection, and it may be tried again later; an
+// HTTP server answers it 503 with Retry-After. Stores wrap it beside the
+// driver's error, so that the message stays the driver's.
+// store/postgres returns it; store/memory, which has nothing to reach,
+// never does.
+var ErrUnavailable = errors.New("store: unavailable")
 
 // InvalidError says which field of a value could not be stored. It is an
 // ErrInvalid error.

@@ -80,7 +80,6 @@ type Server struct {
 
 	uidValidity atomic.Uint32
 	accepted    atomic.Int32
-	logins      atomic.Int32
 	held        atomic.Int32
 }
 
@@ -116,9 +115,6 @@ func Start(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Addr returns the server's host:port.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
-
 // Host returns the server's IP address.
 func (s *Server) Host() string { return s.ln.Addr().(*net.TCPAddr).IP.String() }
 
@@ -127,9 +123,6 @@ func (s *Server) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
 
 // Accepted returns how many connections the server accepted.
 func (s *Server) Accepted() int { return int(s.accepted.Load()) }
-
-// Logins returns how many LOGINs succeeded.
-func (s *Server) Logins() int { return int(s.logins.Load()) }
 
 // SetUIDValidity renumbers INBOX, as a server migration would: SELECT
 // answers v from now on.

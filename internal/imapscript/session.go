@@ -66,7 +66,6 @@ func (ss *session) dispatch(tag, cmd string, args []string) error {
 			return nil
 		}
 		ss.login = true
-		ss.s.logins.Add(1)
 		ss.line(tag + " OK [CAPABILITY " + capabilities + "] logged in")
 		return nil
 	case !ss.login:

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 )
 
 // WriteMaildir writes messages 0 to count-1 of the mailbox seeded by seed
@@ -53,7 +52,3 @@ func maildirFlags(flags []string) string {
 	}
 	return b.String()
 }
-
-// Date returns when message index was sent, without generating the
-// mailbox, to a precision of its 90-minute step.
-func Date(index int) time.Time { return Base.Add(time.Duration(index) * 5400 * time.Second) }

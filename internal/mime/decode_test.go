@@ -116,9 +116,16 @@ func TestParseMedia(t *testing.T) {
 		{`inline`, "inline", nil},
 	} {
 		p := &parser{msg: newTestMessage()}
-		got := p.parseMedia("test", tc.in)
+		got := p.parseMediaParams("test", tc.in)
 		require.Equal(t, tc.token, got.token, tc.in)
-		require.Equal(t, tc.params, got.params, tc.in)
+		var params map[string]string
+		for i := range got.params.n {
+			if params == nil {
+				params = map[string]string{}
+			}
+			params[got.params.at(i).name] = got.params.at(i).value
+		}
+		require.Equal(t, tc.params, params, tc.in)
 		require.Empty(t, p.msg.Problems, tc.in)
 	}
 }
@@ -140,7 +147,7 @@ func TestMsgIDs(t *testing.T) {
 		{"no id here", nil},
 		{"<>", nil},
 	} {
-		require.Equal(t, tc.want, msgIDs(tc.in), tc.in)
+		require.Equal(t, tc.want, appendMsgIDs(nil, tc.in), tc.in)
 	}
 }
 

@@ -7,16 +7,12 @@ import (
 // maxMsgIDLen bounds one message id (RFC 5322 lines are 998 bytes).
 const maxMsgIDLen = 995
 
-// msgIDs extracts the message ids of a Message-ID, In-Reply-To or
-// References value, without angle brackets. It takes every "<...>" (so
-// comments and old "Your message of ..." phrases around them do no harm);
-// a value without any '<' is split on spaces and commas and the pieces
-// with an '@' are kept. Whitespace inside an id is dropped.
-func msgIDs(v string) []string {
-	return appendMsgIDs(nil, v)
-}
-
-// appendMsgIDs appends the message ids of v (see msgIDs) to ids.
+// appendMsgIDs appends to ids the message ids of v, a Message-ID,
+// In-Reply-To or References value, without angle brackets. It takes
+// every "<...>" (so comments and old "Your message of ..." phrases
+// around them do no harm); a value without any '<' is split on spaces
+// and commas and the pieces with an '@' are kept. Whitespace inside an
+// id is dropped.
 func appendMsgIDs(ids []string, v string) []string {
 	if strings.IndexByte(v, '<') < 0 {
 		for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' }) {

@@ -24,7 +24,13 @@ const (
 const maxProblems = 100
 
 // defaultHeaders are the headers Parse keeps in Message.Headers unless
-// ParseOptions.Headers says otherwise.
+// ParseOptions.Headers says otherwise: those a help desk uses to spot
+// mailing lists, auto-replies and bounces (List-Id, List-Unsubscribe,
+// Auto-Submitted, Precedence, X-Auto-Response-Suppress, X-Autoreply,
+// X-Autorespond, X-Failed-Recipients, X-Loop), to route mail
+// (Delivered-To, X-Original-To, Return-Path, Sender) and Outlook's
+// threading and priority headers (Thread-Index, Thread-Topic,
+// Importance, X-Priority).
 var defaultHeaders = []string{
 	"Auto-Submitted",
 	"Delivered-To",
@@ -47,18 +53,6 @@ var defaultHeaders = []string{
 	"X-Priority",
 }
 
-// DefaultHeaders returns the names of the headers Parse keeps in
-// Message.Headers by default: those a help desk uses to spot mailing lists,
-// auto-replies and bounces (List-Id, List-Unsubscribe, Auto-Submitted,
-// Precedence, X-Auto-Response-Suppress, X-Autoreply, X-Autorespond,
-// X-Failed-Recipients, X-Loop), to route mail (Delivered-To, X-Original-To,
-// Return-Path, Sender) and Outlook's threading and priority headers
-// (Thread-Index, Thread-Topic, Importance, X-Priority). The slice is a new
-// copy each time.
-func DefaultHeaders() []string {
-	return append([]string(nil), defaultHeaders...)
-}
-
 // ParseOptions tunes Parse. The zero value means the documented defaults.
 type ParseOptions struct {
 	// MaxAttachmentContent is the largest decoded size, in bytes, of an
@@ -75,8 +69,11 @@ type ParseOptions struct {
 	MaxParts int
 	// Headers names the headers kept in Message.Headers (any case; they
 	// are stored under their canonical names, decoded, every occurrence in
-	// order). Nil means DefaultHeaders(); an empty non-nil slice keeps
-	// none.
+	// order). Nil means the headers a help desk uses to spot mailing
+	// lists, auto-replies and bounces, to route mail, and Outlook's
+	// threading and priority headers (List-Id, Auto-Submitted,
+	// Precedence, Delivered-To, Thread-Index, ...); an empty non-nil
+	// slice keeps none.
 	Headers []string
 }
 

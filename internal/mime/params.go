@@ -15,23 +15,14 @@ import (
 // parameter (an unquoted file name with spaces, a duplicate, a missing
 // semicolon) and drops RFC 2231 values in charsets other than UTF-8.
 
-// mediaValue is a parsed Content-Type or Content-Disposition, its
-// parameters in a map: what parseMedia returns. The parser itself uses
-// media, which does not allocate for a few parameters.
-type mediaValue struct {
-	// token is the lower-cased media type or disposition type.
-	token string
-	// params maps lower-cased parameter names to values: RFC 2231
-	// continuations joined and decoded; RFC 2047 words decoded in name and
-	// filename.
-	params map[string]string
-}
-
-// media is a parsed Content-Type or Content-Disposition.
+// media is a parsed Content-Type or Content-Disposition. It does not
+// allocate for a few parameters.
 type media struct {
 	// token is the lower-cased media type or disposition type.
 	token string
-	// params are as mediaValue's.
+	// params are the parameters by lower-cased name: RFC 2231
+	// continuations joined and decoded; RFC 2047 words decoded in name
+	// and filename.
 	params paramList
 }
 
@@ -117,21 +108,6 @@ type segment struct {
 	index    int
 	value    string
 	extended bool // percent-encoded, the first one with charset'lang'
-}
-
-// parseMedia is parseMediaParams with the parameters in a map (nil when
-// there are none).
-func (p *parser) parseMedia(where, v string) mediaValue {
-	m := p.parseMediaParams(where, v)
-	mv := mediaValue{token: m.token}
-	for i := range m.params.n {
-		if mv.params == nil {
-			mv.params = make(map[string]string, m.params.n)
-		}
-		pa := m.params.at(i)
-		mv.params[pa.name] = pa.value
-	}
-	return mv
 }
 
 // parseMediaParams parses a Content-Type or Content-Disposition value.

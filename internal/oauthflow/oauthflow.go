@@ -1,9 +1,11 @@
 // Package oauthflow holds the provider-neutral steps of an OAuth 2.0
 // authorization code flow with PKCE that the gmail and outlook
 // connectors share: the authorization URL with an S256 challenge and a
-// state, the code exchange with the verifier, and a refresh now. The
-// provider packages add their own parameters (Google's offline access
-// and prompt=consent, Microsoft's prompt) and classify the errors.
+// state, the code exchange with the verifier, a refresh now, and the
+// first steps of classifying an API call's error (Classified,
+// RefreshFailed: what a token endpoint's refusal means). The provider
+// packages add their own parameters (Google's offline access and
+// prompt=consent, Microsoft's prompt) and classify their APIs' errors.
 package oauthflow
 
 import (

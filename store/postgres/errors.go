@@ -17,13 +17,14 @@ const (
 )
 
 // wrapErr prefixes err with the operation, mapping pgx.ErrNoRows to
-// store.ErrNotFound. Errors that are already the store's pass through
+// store.ErrNotFound and marking an unreachable database
+// store.ErrUnavailable. Errors that are already the store's pass through
 // with the prefix only.
 func wrapErr(op string, err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return notFound(op)
 	}
-	return fmt.Errorf("postgres: %s: %w", op, err)
+	return unavailable(fmt.Errorf("postgres: %s: %w", op, err))
 }
 
 // notFound is store.ErrNotFound for op.

@@ -27,7 +27,7 @@ type execer interface {
 // skipped.
 func (s *Store) InsertEvents(ctx context.Context, events ...*store.Event) error {
 	if err := insertEvents(ctx, s.pool, now(), events, "", ""); err != nil {
-		return fmt.Errorf("postgres: insert events: %w", err)
+		return unavailable(fmt.Errorf("postgres: insert events: %w", err))
 	}
 	return nil
 }

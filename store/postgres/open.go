@@ -69,7 +69,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres: open: %w", err)
+		return nil, unavailable(fmt.Errorf("postgres: open: %w", err))
 	}
 	s := newStore(pool, opts)
 	s.ownsPool = true
@@ -119,7 +119,7 @@ func newStore(pool *pgxpool.Pool, opts Options) *Store {
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("postgres: ping: %w", err)
+		return unavailable(fmt.Errorf("postgres: ping: %w", err))
 	}
 	return nil
 }

@@ -29,7 +29,7 @@ type Options struct {
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Registry builds connectors; nil means the providers this server
-	// links in (see NewRegistry).
+	// links in (see newRegistry).
 	Registry *connector.Registry
 	// GoogleHTTPClient fetches the keys that sign Pub/Sub push tokens
 	// (POST /webhooks/gmail); nil means a client with a 10 s timeout.

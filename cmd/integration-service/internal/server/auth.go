@@ -208,12 +208,6 @@ func bearer(h string) (string, bool) {
 	return token, token != ""
 }
 
-// NewToken signs an API token for tenant and subject, valid for ttl,
-// without issuer or audience.
-func NewToken(secret []byte, tenant, subject, tier string, ttl time.Duration) (string, error) {
-	return NewTokenWith(secret, tenant, subject, TokenOptions{Tier: tier, TTL: ttl})
-}
-
 // TokenOptions are the claims of a token besides its tenant and subject.
 type TokenOptions struct {
 	// Tier is the rate-limit tier claim; "" means the server's default.

@@ -190,7 +190,8 @@ func (a *App) loadIntegration(w http.ResponseWriter, r *http.Request) (*store.In
 	return in, true
 }
 
-// storeError answers for a store error: 404, 409, 422 or a logged 500.
+// storeError answers for a store error: 404, 409, 422, or a logged 500
+// (503 when the store is unavailable, see internalError).
 func (a *App) storeError(w http.ResponseWriter, r *http.Request, err error, what string) {
 	var inv *store.InvalidError
 	switch {

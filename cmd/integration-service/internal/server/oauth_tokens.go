@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/gmail"
+	"github.com/ucsp/integration/internal/retry"
 	"github.com/ucsp/integration/outlook"
 	"github.com/ucsp/integration/store"
 )
@@ -135,7 +135,7 @@ func (a *App) refreshToken(ctx context.Context, tenant, id string, refresh func(
 		select {
 		case <-ctx.Done():
 			return nil, connector.TemporaryError("oauth refresh: waiting for another process's refresh", ctx.Err())
-		case <-time.After(25*time.Millisecond + rand.N(25*time.Millisecond)):
+		case <-time.After(retry.Backoff{Base: 50 * time.Millisecond, Max: 50 * time.Millisecond}.Delay(1)): // 25-50 ms
 		}
 		creds, err := a.store.Credentials(ctx, tenant, id)
 		if err == nil && usableToken(creds.OAuth2, old, a.now().Add(tokenMargin)) {

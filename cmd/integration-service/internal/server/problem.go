@@ -87,8 +87,8 @@ func writeProblemBody(w http.ResponseWriter, status int, p any) {
 }
 
 // internalError logs err with the request id and answers 500 without
-// saying what failed, or 503 with Retry-After when err says PostgreSQL or
-// Redis could not be reached (see unavailable).
+// saying what failed, or 503 with Retry-After when err says the store
+// (store.ErrUnavailable) or Redis could not be reached (see unavailable).
 func internalError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, msg string, err error) {
 	if unavailable(err) {
 		// PostgreSQL or Redis cannot be reached now: nothing happened, the

@@ -36,16 +36,6 @@ func knownProvider(p string) bool {
 	return false
 }
 
-// NewRegistry returns the connectors this server links in: "imap" (IMAP
-// in, SMTP out), whose connections refuse internal addresses unless
-// cfg.AllowPrivateHosts, "gmail" (the Gmail API at cfg.Gmail.APIURL,
-// tokens refreshed with the GOOGLE_CLIENT_ID client) and "outlook"
-// (Microsoft Graph at cfg.Graph.APIURL, tokens refreshed with the
-// MICROSOFT_CLIENT_ID client).
-func NewRegistry(cfg *Config) (*connector.Registry, error) {
-	return newRegistry(cfg, registryDeps{})
-}
-
 // registryDeps are what the server's connectors share: the limiter
 // that keeps Gmail's and Graph's per-mailbox quotas (nil: none), the
 // semaphore of Graph's 4 concurrent requests per mailbox and of the
@@ -58,7 +48,12 @@ type registryDeps struct {
 	now     func() time.Time
 }
 
-// newRegistry is NewRegistry with deps.
+// newRegistry returns the connectors this server links in, sharing
+// deps: "imap" (IMAP in, SMTP out), whose connections refuse internal
+// addresses unless cfg.AllowPrivateHosts, "gmail" (the Gmail API at
+// cfg.Gmail.APIURL, tokens refreshed with the GOOGLE_CLIENT_ID client)
+// and "outlook" (Microsoft Graph at cfg.Graph.APIURL, tokens refreshed
+// with the MICROSOFT_CLIENT_ID client).
 func newRegistry(cfg *Config, deps registryDeps) (*connector.Registry, error) {
 	limiter := deps.limiter
 	dialer, err := newMailDialer(cfg, deps.sem)

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"hash/maphash"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/connector/syncrun"
+	"github.com/ucsp/integration/internal/retry"
 	"github.com/ucsp/integration/store"
 )
 
@@ -209,7 +209,8 @@ func insertedFor(inserted []*store.Message, id string) *store.Message {
 
 // commitMessages commits msgs with their events through CommitSync at
 // the version s remembers for in (read from the store when it does not),
-// retrying on conflicts.
+// retrying on conflicts after a short backoff with jitter (2 ms doubling
+// to 10 ms, retry.Backoff).
 func (a *App) commitMessages(ctx context.Context, in *store.Integration, s *ingestStripe, lastDelivery string, msgs []*connector.Message) (*store.SyncResult, error) {
 	var err error
 	for attempt := range 8 {
@@ -218,7 +219,7 @@ func (a *App) commitMessages(ctx context.Context, in *store.Integration, s *inge
 			select {
 			case <-ctx.Done():
 				return nil, ctx.Err()
-			case <-time.After(time.Duration(attempt)*time.Millisecond + rand.N(5*time.Millisecond)):
+			case <-time.After(retry.Backoff{Base: 2 * time.Millisecond, Max: 10 * time.Millisecond}.Delay(attempt)):
 			}
 		}
 		version, known := s.version(in.ID)
@@ -248,18 +249,6 @@ func (a *App) commitMessages(ctx context.Context, in *store.Integration, s *inge
 		}
 	}
 	return nil, err
-}
-
-// waiting returns how many deliveries of integration id wait for a
-// commit.
-func (l *ingestLocks) waiting(id string) int {
-	s := l.stripe(id)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if q := s.queues[id]; q != nil {
-		return len(q.waiting)
-	}
-	return 0
 }
 
 func (s *ingestStripe) version(id string) (int64, bool) {

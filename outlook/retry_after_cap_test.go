@@ -1,0 +1,25 @@
+package outlook
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/internal/retry"
+	"github.com/ucsp/integration/outlook/outlooktest"
+)
+
+// A Retry-After longer than the module's cap is waited on for the cap
+// (retry.MaxAfter, an hour), as every other reader of it does.
+func TestRetryAfterCapped(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, outlooktest.Options{}, func(c *Config) { c.MaxRetries = -1 })
+	f.srv.InjectFault(outlooktest.Fault{Op: "me", Status: http.StatusTooManyRequests, Code: "TooManyRequests", Message: "injected", RetryAfter: 48 * time.Hour})
+	err := f.c.Test(context.Background())
+	require.ErrorIs(t, err, connector.ErrRateLimited)
+	require.Equal(t, retry.MaxAfter, connector.RetryAfter(err))
+}
