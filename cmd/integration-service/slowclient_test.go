@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"bufio"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -85,8 +87,10 @@ func requireCutAtDeadline(t *testing.T, conn net.Conn, sent time.Time, deadline,
 	require.NoError(t, json.Unmarshal(body, &p))
 	require.Equal(t, http.StatusRequestTimeout, p.Status)
 	require.GreaterOrEqual(t, took, deadline-100*time.Millisecond, "cut at its deadline, not before")
+	// Closed: an orderly EOF, or a reset when the client was still
+	// sending (the server closes with its bytes unread).
 	_, err = br.ReadByte()
-	require.ErrorIs(t, err, io.EOF, "the connection is closed after the answer")
+	require.True(t, errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET), "the connection is closed after the answer: %v", err)
 }
 
 // TestSlowBodyClosedAtDeadline: with BODY_READ_TIMEOUT=1s, a request
