@@ -11,12 +11,13 @@ import (
 )
 
 // Renew renews the registrations due at now, of every tenant: those
-// that expire within Options.RenewBefore (expired ones included) and
-// those whose creation failed. It returns how many it renewed. A
-// registration of an integration that is disabled or waiting for
-// reauthorization is dropped (call Start when it is active again); one the provider refuses for the integration's credentials
-// marks the integration needs_reauth (Failures); the others' failures
-// are logged and left for the next round, each tried once a round.
+// that expire within Options.RenewBefore (expired ones are made anew)
+// and those whose creation failed, each once. It returns how many it
+// renewed or made. A registration of an integration that is disabled
+// or waiting for reauthorization is dropped (call Start when it is
+// active again); one the provider refuses for the integration's
+// credentials marks the integration needs_reauth (Failures); the
+// others' failures are logged and left for the next round.
 func (m *Manager) Renew(ctx context.Context, now time.Time) (int, error) {
 	before := now.Add(m.renewBefore)
 	renewed := 0
@@ -29,7 +30,7 @@ func (m *Manager) Renew(ctx context.Context, now time.Time) (int, error) {
 		progress := false
 		for _, sub := range due {
 			if seen[sub.IntegrationID] {
-				continue // failed this round; its next chance is the next round
+				continue // done, or failed, this round: a failure's next chance is the next round
 			}
 			seen[sub.IntegrationID] = true
 			progress = true
@@ -59,7 +60,7 @@ func (m *Manager) renewOne(ctx context.Context, sub *store.Subscription, now tim
 	case err != nil:
 		return false, err
 	case in.Status == store.StatusDisabled || in.Status == store.StatusNeedsReauth:
-		return false, m.store.DeleteSubscription(ctx, in.TenantID, in.ID) // made again when it is back
+		return false, m.store.DeleteSubscription(ctx, in.TenantID, in.ID) // Start makes one when it is back
 	}
 	ok, err := m.watch(ctx, in, sub, now)
 	if err != nil {

@@ -11,11 +11,12 @@ import (
 	"github.com/ucsp/integration/store"
 )
 
-// Start makes in's first push registration, when its provider pushes
-// (see Options) and its connector is a connector.Watcher: call it once
-// an integration is connected (after a sign-in). A failure is logged
-// and recorded as a registration due now, which Renew retries, except
-// one of in's credentials, which marks in needs_reauth (Failures).
+// Start makes in's push registration, when its provider pushes (see
+// Options) and its connector is a connector.Watcher: call it once an
+// integration is connected (after a sign-in). The registration replaces
+// any stored one. A failure is logged and recorded as a registration
+// due now, which Renew retries, except one of in's credentials, which
+// marks in needs_reauth (Failures).
 func (m *Manager) Start(ctx context.Context, in *store.Integration) {
 	_, err := m.watch(ctx, in, nil, m.opts.Now())
 	if err == nil {
