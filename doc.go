@@ -18,6 +18,8 @@
 //   - connector/syncrun: runs connectors' syncs into a store with their
 //     events, coalesced triggers, the catch-up sweep, the error policy
 //     and the real-time (IMAP IDLE) watchers.
+//   - connector/pushwatch: keeps the mailboxes' push registrations (Gmail
+//     watches, Graph subscriptions) and turns their pushes into syncs.
 //   - gmail: the Gmail API connector and the Google OAuth flow.
 //   - outlook: the Microsoft Graph connector and the Microsoft OAuth flow.
 //   - imap: the IMAP connector (UID/CONDSTORE sync, IDLE).

@@ -13,7 +13,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/connector/pushwatch"
 	"github.com/ucsp/integration/connector/syncrun"
+	"github.com/ucsp/integration/gmail"
 	"github.com/ucsp/integration/health"
 	"github.com/ucsp/integration/queue"
 	"github.com/ucsp/integration/queue/lease"
@@ -84,6 +86,9 @@ type App struct {
 	// nil when IMAP_WATCH is off.
 	syncs    *syncrun.Runner
 	watchers *syncrun.Watchers
+	// push keeps the Gmail watches and Graph subscriptions, and routes
+	// their pushes (connector/pushwatch).
+	push *pushwatch.Manager
 }
 
 // New opens what cfg's mode needs: in embedded mode memory
@@ -157,12 +162,6 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	if a.ingress, err = newIngress(cfg, a.limiter, a.logger); err != nil {
 		return nil, fmt.Errorf("ingress limits: %w", err)
 	}
-	if a.gmailPushRoute, err = a.gmailPushHandler(ctx, opts); err != nil {
-		return nil, fmt.Errorf("gmail push: %w", err)
-	}
-	if a.graphRoute, err = a.graphHandler(); err != nil {
-		return nil, fmt.Errorf("graph notifications: %w", err)
-	}
 	if err := a.registerChecks(); err != nil {
 		return nil, err
 	}
@@ -175,6 +174,23 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	base := cfg.PublicBaseURL.String()
+	a.push, err = pushwatch.New(a.store, a.broker, pushwatch.Options{
+		Connect: a.buildConnector, Trigger: a.syncs.Trigger, Failures: a.syncs,
+		GmailTopic:           cfg.Gmail.Topic, // none: Gmail mail arrives by the sweep
+		GraphNotificationURL: base + "/webhooks/microsoft", GraphLifecycleURL: base + "/webhooks/microsoft/lifecycle",
+		RenewBefore: gmail.WatchLifetime - gmail.WatchRenewAfter, // daily, for a 7-day watch
+		MaxAttempts: syncMaxAttempts, Now: a.now, Logger: a.logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if a.gmailPushRoute, err = a.gmailPushHandler(ctx, opts); err != nil {
+		return nil, fmt.Errorf("gmail push: %w", err)
+	}
+	if a.graphRoute, err = a.graphHandler(); err != nil {
+		return nil, fmt.Errorf("graph notifications: %w", err)
 	}
 	if cfg.IMAPWatch {
 		a.watchers, err = a.syncs.Watchers(syncrun.WatchOptions{

@@ -42,5 +42,6 @@
 // The package is internal: operators run the command, teams that compose
 // their own service import the packages it wires (store, queue,
 // ratelimit, health, imap, smtp, connector/syncrun for the mailboxes'
-// syncs and watchers).
+// syncs and watchers, connector/pushwatch for their Gmail watches and
+// Graph subscriptions).
 package server

@@ -311,13 +311,13 @@ func TestGmailWatchRenewal(t *testing.T) {
 	}
 
 	// Not yet due: nothing renewed.
-	n, err := e.app.renewWatches(context.Background(), e.clock())
+	n, err := e.app.push.Renew(context.Background(), e.clock())
 	require.NoError(t, err)
 	require.Zero(t, n)
 
 	e.advance(25 * time.Hour)
 	e.fake.InjectFault(gmailtest.Fault{Method: "users.watch", User: "c@example.com", Status: http.StatusUnauthorized, Times: -1})
-	n, err = e.app.renewWatches(context.Background(), e.clock())
+	n, err = e.app.push.Renew(context.Background(), e.clock())
 	require.NoError(t, err)
 	require.Equal(t, 2, n)
 	for _, addr := range addrs[:2] {

@@ -163,7 +163,7 @@ func (a *App) deleteIntegration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	revokeGrant := a.grantRevoker(r.Context(), TenantID(r.Context()), id)
-	a.unwatch(r.Context(), TenantID(r.Context()), id)
+	a.push.Remove(r.Context(), TenantID(r.Context()), id)
 	err := a.store.DeleteIntegration(r.Context(), TenantID(r.Context()), id)
 	a.verifiers.forget(id)
 	if err != nil {

@@ -6,7 +6,9 @@ import (
 )
 
 // The job types the worker runs, and their attempts. The sync runner's
-// (connector/syncrun) are syncrun.JobSync and syncrun.JobSweep.
+// (connector/syncrun) are syncrun.JobSync and syncrun.JobSweep; the push
+// registrations' (connector/pushwatch) pushwatch.JobRenew and
+// pushwatch.JobLifecycle.
 const (
 	jobSend         = "send"
 	syncMaxAttempts = 10
@@ -35,9 +37,8 @@ func (a *App) registerJobs() {
 	a.jobs.HandleFunc(syncrun.JobSweep, a.syncs.HandleSweep)
 	a.jobs.HandleFunc(jobCheckIntegrations, a.runCheckIntegrations)
 	a.jobs.HandleFunc(jobCheckIntegration, a.runCheckIntegration)
-	a.jobs.HandleFunc(jobRenewWatches, a.runRenewWatches)
 	a.jobs.HandleFunc(jobRefreshTokens, a.runRefreshTokens)
-	a.jobs.HandleFunc(jobSubscriptionLifecycle, a.runSubscriptionLifecycle)
+	a.push.Register(&a.jobs) // pushwatch.JobRenew, pushwatch.JobLifecycle
 }
 
 // HandleJob registers h for jobs of type typ beside the server's own,
@@ -54,11 +55,8 @@ func (a *App) newWorker() (*queue.Worker, error) {
 		Lease:           a.cfg.QueueLease,
 		ShutdownTimeout: a.cfg.ShutdownTimeout,
 		Logger:          a.logger,
-		Periodic: []queue.Periodic{a.events.Periodic(), a.syncs.SweepSchedule(a.cfg.SyncSweepInterval), {
+		Periodic: []queue.Periodic{a.events.Periodic(), a.syncs.SweepSchedule(a.cfg.SyncSweepInterval), a.push.RenewSchedule(a.cfg.WatchRenewInterval), {
 			Name: jobCheckIntegrations, Every: a.cfg.HealthCheckInterval, Type: jobCheckIntegrations,
-			Options: []queue.Option{queue.MaxAttempts(1)},
-		}, {
-			Name: jobRenewWatches, Every: a.cfg.WatchRenewInterval, Type: jobRenewWatches,
 			Options: []queue.Option{queue.MaxAttempts(1)},
 		}, {
 			Name: jobRefreshTokens, Every: a.cfg.TokenRefreshInterval, Type: jobRefreshTokens,

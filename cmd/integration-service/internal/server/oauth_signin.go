@@ -87,7 +87,7 @@ func (a *App) finishSignIn(ctx context.Context, p *oauthProvider, st *store.OAut
 	case err != nil:
 		return nil, false, &signInFailure{status: http.StatusInternalServerError, typ: storeProblemType(err), err: err}
 	}
-	a.startWatch(ctx, in)
+	a.push.Start(ctx, in)
 	if _, err := a.syncs.Trigger(ctx, in.TenantID, in.ID); err != nil {
 		a.logger.WarnContext(ctx, "enqueueing a new mailbox's first sync failed; the sweep will", "integration_id", in.ID, "error", err)
 	}

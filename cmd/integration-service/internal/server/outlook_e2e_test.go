@@ -224,7 +224,7 @@ func TestOutlookEndToEnd(t *testing.T) {
 	e.mu.Lock()
 	e.now = e.now.Add(25 * time.Hour)
 	e.mu.Unlock()
-	n, err := e.app.renewWatches(context.Background(), e.clock())
+	n, err := e.app.push.Renew(context.Background(), e.clock())
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	require.Equal(t, 1, e.fake.Calls("subscriptions.update"))
