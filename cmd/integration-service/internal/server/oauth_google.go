@@ -74,7 +74,9 @@ func googleTokens(cfg *Config) oauthtokens.Provider {
 	}
 	if cfg.Google.ID != "" {
 		conf := googleOAuthConfig(cfg)
-		p.Refresh = func(ctx context.Context, tok *oauth2.Token) (*oauth2.Token, error) { return gmail.Refresh(ctx, conf, tok) }
+		p.Refresh = func(ctx context.Context, tok *oauth2.Token) (*oauth2.Token, error) {
+			return gmail.Refresh(ctx, conf, tok)
+		}
 	}
 	return p
 }

@@ -60,6 +60,8 @@ func microsoftTokens(cfg *Config) oauthtokens.Provider {
 	}
 	conf := microsoftOAuthConfig(cfg)
 	return oauthtokens.Provider{
-		Refresh: func(ctx context.Context, tok *oauth2.Token) (*oauth2.Token, error) { return outlook.Refresh(ctx, conf, tok) },
+		Refresh: func(ctx context.Context, tok *oauth2.Token) (*oauth2.Token, error) {
+			return outlook.Refresh(ctx, conf, tok)
+		},
 	}
 }
