@@ -29,7 +29,9 @@ func ExampleManager_TokenSource() {
 	defer st.Close()
 	tokens, err := oauthtokens.New(st, oauthtokens.Options{
 		Providers: map[string]oauthtokens.Provider{"gmail": {
-			Refresh: func(ctx context.Context, tok *oauth2.Token) (*oauth2.Token, error) { return gmail.Refresh(ctx, conf, tok) },
+			Refresh: func(ctx context.Context, tok *oauth2.Token) (*oauth2.Token, error) {
+				return gmail.Refresh(ctx, conf, tok)
+			},
 		}},
 		Leases: lease.NewMemoryStore(), // a lease.RedisStore across processes
 	})
@@ -69,7 +71,9 @@ func ExampleManager_RefreshDue() {
 	defer st.Close()
 	tokens, _ := oauthtokens.New(st, oauthtokens.Options{
 		Providers: map[string]oauthtokens.Provider{"gmail": {
-			Refresh: func(ctx context.Context, tok *oauth2.Token) (*oauth2.Token, error) { return gmail.Refresh(ctx, conf, tok) },
+			Refresh: func(ctx context.Context, tok *oauth2.Token) (*oauth2.Token, error) {
+				return gmail.Refresh(ctx, conf, tok)
+			},
 		}},
 		Refused: func(_ context.Context, in *store.Integration, err error) {
 			fmt.Println("needs a new sign-in:", in.Name)

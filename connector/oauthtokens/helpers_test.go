@@ -71,8 +71,12 @@ func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func googleTokens(fake *gmailtest.Server) oauthtokens.Provider {
 	conf := fake.OAuthConfig("https://service.example/auth/google/callback")
 	return oauthtokens.Provider{
-		Refresh: func(ctx context.Context, tok *oauth2.Token) (*oauth2.Token, error) { return gmail.Refresh(ctx, conf, tok) },
-		Revoke:  func(ctx context.Context, tok *oauth2.Token) error { return gmail.Revoke(ctx, nil, fake.RevokeURL(), tok) },
+		Refresh: func(ctx context.Context, tok *oauth2.Token) (*oauth2.Token, error) {
+			return gmail.Refresh(ctx, conf, tok)
+		},
+		Revoke: func(ctx context.Context, tok *oauth2.Token) error {
+			return gmail.Revoke(ctx, nil, fake.RevokeURL(), tok)
+		},
 	}
 }
 
