@@ -18,6 +18,10 @@
 //   - connector/syncrun: runs connectors' syncs into a store with their
 //     events, coalesced triggers, the catch-up sweep, the error policy
 //     and the real-time (IMAP IDLE) watchers.
+//   - connector/signin: the OAuth sign-in that connects a tenant's
+//     mailbox, bound to the mailbox the tenant states.
+//   - connector/oauthtokens: mailbox integrations' OAuth tokens, refreshed
+//     one at a time across processes and saved before use; revocation.
 //   - gmail: the Gmail API connector and the Google OAuth flow.
 //   - outlook: the Microsoft Graph connector and the Microsoft OAuth flow.
 //   - imap: the IMAP connector (UID/CONDSTORE sync, IDLE).

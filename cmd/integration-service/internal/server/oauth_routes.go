@@ -47,7 +47,7 @@ func (a *App) oauthAuthorize(provider string) http.HandlerFunc {
 // (signin.Flow.Finish): the tenant's integration of the mailbox that
 // signed in, if it is the expected one, created (201) or given the new
 // tokens (200); then its push registration starts and its first sync is
-// enqueued (App.signedIn). A refused sign-in gets a problem and creates
+// enqueued (the Connected hook of oauth_setup.go). A refused sign-in gets a problem and creates
 // and changes nothing. A sign-in started with a return_url sends the
 // browser there instead (303), with the outcome in the query (status,
 // provider, integration_id or error: the problem type's last part).
