@@ -20,6 +20,10 @@
 //     and the real-time (IMAP IDLE) watchers.
 //   - connector/pushwatch: keeps the mailboxes' push registrations (Gmail
 //     watches, Graph subscriptions) and turns their pushes into syncs.
+//   - connector/signin: the OAuth sign-in that connects a tenant's
+//     mailbox, bound to the mailbox the tenant states.
+//   - connector/oauthtokens: mailbox integrations' OAuth tokens, refreshed
+//     one at a time across processes and saved before use; revocation.
 //   - gmail: the Gmail API connector and the Google OAuth flow.
 //   - outlook: the Microsoft Graph connector and the Microsoft OAuth flow.
 //   - imap: the IMAP connector (UID/CONDSTORE sync, IDLE).

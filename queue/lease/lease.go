@@ -12,7 +12,7 @@
 //
 // A Store alone is also a lock across processes with a time limit:
 // Acquire a key, do the work, Release it; a holder that dies releases it
-// by letting it lapse. The integration service serialises OAuth token
+// by letting it lapse. connector/oauthtokens serialises OAuth token
 // refreshes per integration this way, and connector/syncrun's watchers
 // run on a Balancer.
 //

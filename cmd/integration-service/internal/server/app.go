@@ -13,7 +13,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/connector/oauthtokens"
 	"github.com/ucsp/integration/connector/pushwatch"
+	"github.com/ucsp/integration/connector/signin"
 	"github.com/ucsp/integration/connector/syncrun"
 	"github.com/ucsp/integration/gmail"
 	"github.com/ucsp/integration/health"
@@ -78,9 +80,10 @@ type App struct {
 	// gmailPushRoute serves POST /webhooks/gmail; graphRoute POST
 	// /webhooks/microsoft and its lifecycle URL.
 	gmailPushRoute, graphRoute http.Handler
-	// refreshLocks serialise OAuth refreshes per integration across
-	// processes (Redis in production).
-	refreshLocks lease.Store
+	// signin is the mailboxes' OAuth sign-in; tokens keeps their
+	// tokens (refreshes one at a time across processes, revocation).
+	signin *signin.Flow
+	tokens *oauthtokens.Manager
 	// syncs runs the mailboxes' syncs, their triggers and the sweep
 	// (connector/syncrun); watchers the IMAP IDLE watchers of a worker,
 	// nil when IMAP_WATCH is off.
@@ -112,7 +115,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a.refreshLocks = a.leases("oauth")
+	if err = a.newOAuth(); err != nil {
+		return nil, err
+	}
 	if a.registry == nil {
 		var sem ratelimit.Semaphore
 		if sem, err = a.newSemaphore(); err != nil {

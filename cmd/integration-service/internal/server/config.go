@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ucsp/integration/connector/signin"
 	"github.com/ucsp/integration/gmail"
 	"github.com/ucsp/integration/imap"
 	"github.com/ucsp/integration/outlook"
@@ -91,8 +92,8 @@ type Config struct {
 	// sees it (OAuth redirects, webhook URLs); default http://localhost:PORT.
 	PublicBaseURL *url.URL
 	// OAuthReturnURLs is OAUTH_RETURN_URLS, where a finished sign-in may
-	// send the browser back (see returnAllowList); empty: nowhere.
-	OAuthReturnURLs returnAllowList
+	// send the browser back (see signin.AllowList); empty: nowhere.
+	OAuthReturnURLs signin.AllowList
 
 	// LogLevel and LogFormat are LOG_LEVEL (default info) and LOG_FORMAT
 	// (json in staging and production, text in development).

@@ -42,7 +42,7 @@ func (a *App) buildConnector(ctx context.Context, in *store.Integration) (connec
 			return a.store.SetCredentials(ctx, tenant, id, c)
 		},
 		// OAuth tokens are refreshed by one process at a time.
-		TokenSource: a.tokenSource(in, creds),
+		TokenSource: a.tokens.TokenSource(in.Provider, in.TenantID, in.ID, creds.OAuth2),
 		Logger:      a.logger,
 	})
 }

@@ -20,6 +20,12 @@
 //
 // # Mailbox sign-in
 //
+// The OAuth flow is connector/signin's (signin.Flow), the tokens it
+// obtains connector/oauthtokens' (oauthtokens.Manager); oauth_routes.go
+// serves their two routes per provider, oauth_google.go and
+// oauth_microsoft.go describe the providers from package gmail and
+// outlook, oauth_setup.go wires them.
+//
 // GET /auth/{google,microsoft}/authorize, called by the platform's
 // backend with a tenant JWT, starts an OAuth sign-in bound to the
 // tenant and to the mailbox the backend states (email, or the address
@@ -35,13 +41,17 @@
 // backend's decision, made when it asks for the link. A return_url
 // under an entry of OAUTH_RETURN_URLS receives the outcome (303, query
 // status, provider, integration_id or error; never a token); without
-// the allow-list none is accepted. Deleting a gmail integration revokes
-// its Google grant unless another integration of the mailbox remains;
-// Microsoft has no per-grant revocation.
+// the allow-list none is accepted. A connected mailbox's push
+// registration starts and its first sync is enqueued. Its tokens are
+// refreshed by one process at a time (a lease in Redis), and ahead of
+// expiry by the refresh-tokens job. Deleting a gmail integration
+// revokes its Google grant unless another integration of the mailbox
+// remains; Microsoft has no per-grant revocation.
 //
 // The package is internal: operators run the command, teams that compose
 // their own service import the packages it wires (store, queue,
 // ratelimit, health, imap, smtp, connector/syncrun for the mailboxes'
 // syncs and watchers, connector/pushwatch for their Gmail watches and
-// Graph subscriptions).
+// Graph subscriptions, connector/signin and connector/oauthtokens for
+// their sign-in and tokens).
 package server

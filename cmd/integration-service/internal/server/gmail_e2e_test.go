@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ucsp/integration/connector/signin"
 	"github.com/ucsp/integration/gmail/gmailtest"
 	"github.com/ucsp/integration/store"
 	"github.com/ucsp/integration/webhook/pubsub/pubsubtest"
@@ -104,9 +105,9 @@ func (e *gmailEnv) authorize(query string) string {
 	require.NoError(e.t, err)
 	defer resp.Body.Close()
 	require.Equal(e.t, http.StatusOK, resp.StatusCode)
-	var started authorizeStarted
+	var started signin.Started
 	require.NoError(e.t, json.NewDecoder(resp.Body).Decode(&started))
-	require.WithinDuration(e.t, time.Now().Add(oauthStateTTL), started.ExpiresAt, time.Minute)
+	require.WithinDuration(e.t, time.Now().Add(signin.DefaultStateTTL), started.ExpiresAt, time.Minute)
 	return started.URL
 }
 
@@ -213,7 +214,7 @@ func TestGmailEndToEnd(t *testing.T) {
 	require.Equal(t, "support@example.com", sub.Address)
 	require.WithinDuration(t, w.Expiration, sub.Expiry, time.Second)
 	e.waitMessages(view.ID, 3)
-	n, err := e.app.refreshTokens(context.Background())
+	n, err := e.app.tokens.RefreshDue(context.Background())
 	require.NoError(t, err)
 	require.Zero(t, n, "a token valid for an hour is not refreshed ahead")
 

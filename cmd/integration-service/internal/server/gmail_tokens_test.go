@@ -79,7 +79,7 @@ func refreshConcurrently(t *testing.T, id, old string, apps ...*App) {
 	var wg sync.WaitGroup
 	for i, app := range apps {
 		wg.Go(func() {
-			tok, err := app.refreshToken(context.Background(), "tenant-gmail", id, app.oauthRefresher(providerGmail), old)
+			tok, err := app.tokens.Refresh(context.Background(), providerGmail, "tenant-gmail", id, old)
 			require.NoError(t, err)
 			got[i] = tok.AccessToken
 		})
@@ -105,7 +105,7 @@ func TestGmailTokenRefreshAhead(t *testing.T) {
 	first := e.refreshTokenOf(id)
 
 	calls := e.fake.Calls("oauth2.token")
-	n, err := e.app.refreshTokens(context.Background())
+	n, err := e.app.tokens.RefreshDue(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	require.Equal(t, calls+1, e.fake.Calls("oauth2.token"))
@@ -126,7 +126,7 @@ func TestGmailTokenRefreshAhead(t *testing.T) {
 	e.waitMessages(id, 1)
 
 	e.fake.RevokeGrant("support@example.com")
-	_, err = e.app.refreshTokens(context.Background())
+	_, err = e.app.tokens.RefreshDue(context.Background())
 	require.NoError(t, err)
 	in, err := e.app.store.GetIntegration(context.Background(), "tenant-gmail", id)
 	require.NoError(t, err)

@@ -162,7 +162,7 @@ func (a *App) deleteIntegration(w http.ResponseWriter, r *http.Request) {
 		notFound(w, r, "integration")
 		return
 	}
-	revokeGrant := a.grantRevoker(r.Context(), TenantID(r.Context()), id)
+	revokeGrant := a.tokens.Revoker(r.Context(), TenantID(r.Context()), id)
 	a.push.Remove(r.Context(), TenantID(r.Context()), id)
 	err := a.store.DeleteIntegration(r.Context(), TenantID(r.Context()), id)
 	a.verifiers.forget(id)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ucsp/integration/connector/signin"
 )
 
 func TestReturnAllowList(t *testing.T) {
@@ -26,7 +28,7 @@ func TestReturnAllowList(t *testing.T) {
 		"http://localhost:8080/anything/at/all",
 		"https://admin.example.org/x",
 	} {
-		_, allowed := l.allows(ok)
+		_, allowed := l.Allows(ok)
 		require.True(t, allowed, ok)
 	}
 	for _, bad := range []string{
@@ -48,11 +50,11 @@ func TestReturnAllowList(t *testing.T) {
 		"http://localhost/",
 		"",
 	} {
-		_, allowed := l.allows(bad)
+		_, allowed := l.Allows(bad)
 		require.False(t, allowed, bad)
 	}
-	var none returnAllowList
-	_, allowed := none.allows("https://app.example.com/")
+	var none signin.AllowList
+	_, allowed := none.Allows("https://app.example.com/")
 	require.False(t, allowed, "no allow-list: nothing")
 }
 
@@ -66,16 +68,6 @@ func TestReturnAllowListConfigErrors(t *testing.T) {
 		require.ErrorAs(t, err, &ce, v)
 		require.ErrorContains(t, err, "OAUTH_RETURN_URLS", v)
 	}
-}
-
-func TestWithOutcome(t *testing.T) {
-	t.Parallel()
-	u, _ := url.Parse("https://app.example.com/done?session=s&status=forged&integration_id=forged")
-	ok, _ := url.Parse(withOutcome(u, "gmail", "id-1", ""))
-	require.Equal(t, url.Values{"session": {"s"}, "status": {"connected"}, "provider": {"gmail"}, "integration_id": {"id-1"}}, ok.Query())
-	failed, _ := url.Parse(withOutcome(u, "outlook", "", probOAuthMismatch))
-	require.Equal(t, url.Values{"session": {"s"}, "status": {"failed"}, "provider": {"outlook"}, "error": {"oauth-mailbox-mismatch"}}, failed.Query())
-	require.Equal(t, "https://app.example.com/done?session=s&status=forged&integration_id=forged", u.String(), "u is not changed")
 }
 
 // Without OAUTH_RETURN_URLS every return_url is refused at authorize,

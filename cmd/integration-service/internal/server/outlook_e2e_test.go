@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ucsp/integration/connector/signin"
 	"github.com/ucsp/integration/outlook/outlooktest"
 	"github.com/ucsp/integration/store"
 )
@@ -84,7 +85,7 @@ func (e *outlookEnv) connect(addr string) string {
 	req.Header.Set("Accept", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(e.t, err)
-	var started authorizeStarted
+	var started signin.Started
 	require.NoError(e.t, json.NewDecoder(resp.Body).Decode(&started))
 	_ = resp.Body.Close()
 	u, err := url.Parse(started.URL)
