@@ -3,18 +3,42 @@ package server
 import (
 	"bytes"
 	"context"
-	"errors"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/connector/syncrun"
 	"github.com/ucsp/integration/store"
 )
 
-// listIntegrations: GET /api/v1/integrations?limit=&cursor=&provider=&status=
-func (a *App) listIntegrations(w http.ResponseWriter, r *http.Request) {
+// integrationsAPI serves a tenant's integrations: GET and POST
+// /api/v1/integrations, GET, PUT and DELETE /api/v1/integrations/{id}.
+type integrationsAPI struct {
+	store store.Store
+	// input checks what a create or an update asks for.
+	input  *integrationInput
+	quotas *tenantQuotas
+	// syncs starts a new mailbox's first sync.
+	syncs *syncrun.Runner
+	// publicBase is PUBLIC_BASE_URL; maxBody MAX_BODY_BYTES.
+	publicBase *url.URL
+	maxBody    int64
+	logger     *slog.Logger
+	// sourceChanged is told that the integration id was created, changed
+	// or deleted: a custom source's verifier, cached, is forgotten.
+	sourceChanged func(id string)
+	// beforeDelete runs before the tenant's integration id is deleted
+	// (its push registration ended, what revoking its grant needs read)
+	// and returns what runs once it is (the grant revoked).
+	beforeDelete func(ctx context.Context, tenant, id string) (afterDelete func(context.Context))
+}
+
+// list: GET /api/v1/integrations?limit=&cursor=&provider=&status=
+func (h *integrationsAPI) list(w http.ResponseWriter, r *http.Request) {
 	lo, ok := parseListOptions(w, r, "provider", "status")
 	if !ok {
 		return
@@ -32,38 +56,43 @@ func (a *App) listIntegrations(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusBadRequest, probInvalidRequest, "invalid query parameters", errs...)
 		return
 	}
-	page, err := a.store.ListIntegrations(r.Context(), TenantID(r.Context()), opts)
+	page, err := h.store.ListIntegrations(r.Context(), TenantID(r.Context()), opts)
 	if err != nil {
-		a.storeError(w, r, err, "integration")
+		storeError(w, r, h.logger, err, "integration")
 		return
 	}
-	writeJSON(w, http.StatusOK, newPage(page, a.integrationView))
+	writeJSON(w, http.StatusOK, newPage(page, h.view))
 }
 
-// getIntegration: GET /api/v1/integrations/{id}
-func (a *App) getIntegration(w http.ResponseWriter, r *http.Request) {
-	if in, ok := a.loadIntegration(w, r); ok {
-		writeJSON(w, http.StatusOK, a.integrationView(in))
+// get: GET /api/v1/integrations/{id}
+func (h *integrationsAPI) get(w http.ResponseWriter, r *http.Request) {
+	if in, ok := loadIntegration(w, r, h.store, h.logger); ok {
+		writeJSON(w, http.StatusOK, h.view(in))
 	}
 }
 
-// createIntegration: POST /api/v1/integrations. A mailbox
-// integration's first sync is enqueued at once.
-func (a *App) createIntegration(w http.ResponseWriter, r *http.Request) {
+// view shows in as the API does.
+func (h *integrationsAPI) view(in *store.Integration) integrationView {
+	return viewIntegration(in, h.publicBase)
+}
+
+// create: POST /api/v1/integrations. A mailbox integration's first
+// sync is enqueued at once.
+func (h *integrationsAPI) create(w http.ResponseWriter, r *http.Request) {
 	var req createRequest
-	if !decodeJSON(w, r, a.cfg.MaxBodyBytes, &req) {
+	if !decodeJSON(w, r, h.maxBody, &req) {
 		return
 	}
 	name, errs := checkName(req.Name, nil)
-	errs = a.checkProvider(req.Provider, errs)
+	errs = h.input.checkProvider(req.Provider, errs)
 	creds := req.Credentials.credentials()
-	config, errs := a.checkConfig(r.Context(), "", req.Provider, req.Config, creds, errs)
-	errs = a.checkSizes(config, req.Credentials, errs)
+	config, errs := h.input.checkConfig(r.Context(), "", req.Provider, req.Config, creds, errs)
+	errs = h.quotas.checkSizes(config, req.Credentials, errs)
 	if len(errs) > 0 {
 		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the integration is not valid", errs...)
 		return
 	}
-	if !a.allowIntegration(w, r) {
+	if !h.quotas.allowIntegration(w, r) {
 		return
 	}
 	var secret string
@@ -72,32 +101,32 @@ func (a *App) createIntegration(w http.ResponseWriter, r *http.Request) {
 		creds = connector.Credentials{AppSecret: secret}
 	}
 	in := &store.Integration{TenantID: TenantID(r.Context()), Provider: req.Provider, Name: name, Config: config}
-	if err := a.store.CreateIntegration(r.Context(), in, creds); err != nil {
-		a.storeError(w, r, err, "integration")
+	if err := h.store.CreateIntegration(r.Context(), in, creds); err != nil {
+		storeError(w, r, h.logger, err, "integration")
 		return
 	}
-	a.verifiers.forget(in.ID) // a delivery that came before it was remembered as unknown
+	h.sourceChanged(in.ID) // a delivery that came before it was remembered as unknown
 	if in.Provider != providerCustom {
 		// The first sync starts now, not at the next sweep or IDLE news;
 		// should the enqueue fail, the sweep will.
-		if _, err := a.syncs.Trigger(r.Context(), in.TenantID, in.ID); err != nil {
-			a.logger.WarnContext(r.Context(), "enqueueing a new integration's first sync failed; the sweep will", "integration_id", in.ID, "error", err)
+		if _, err := h.syncs.Trigger(r.Context(), in.TenantID, in.ID); err != nil {
+			h.logger.WarnContext(r.Context(), "enqueueing a new integration's first sync failed; the sweep will", "integration_id", in.ID, "error", err)
 		}
 	}
-	v := a.integrationView(in)
+	v := h.view(in)
 	v.WebhookSecret = secret // shown once, here and on rotation
 	w.Header().Set("Location", "/api/v1/integrations/"+in.ID)
 	writeJSON(w, http.StatusCreated, v)
 }
 
-// updateIntegration: PUT /api/v1/integrations/{id}
-func (a *App) updateIntegration(w http.ResponseWriter, r *http.Request) {
-	cur, ok := a.loadIntegration(w, r)
+// update: PUT /api/v1/integrations/{id}
+func (h *integrationsAPI) update(w http.ResponseWriter, r *http.Request) {
+	cur, ok := loadIntegration(w, r, h.store, h.logger)
 	if !ok {
 		return
 	}
 	var req updateRequest
-	if !decodeJSON(w, r, a.cfg.MaxBodyBytes, &req) {
+	if !decodeJSON(w, r, h.maxBody, &req) {
 		return
 	}
 	name, errs := checkName(req.Name, nil)
@@ -111,9 +140,9 @@ func (a *App) updateIntegration(w http.ResponseWriter, r *http.Request) {
 	ctx, tenant := r.Context(), TenantID(r.Context())
 	creds := req.Credentials.credentials()
 	if req.Credentials == nil && cur.Provider != providerCustom {
-		stored, err := a.store.Credentials(ctx, tenant, cur.ID)
+		stored, err := h.store.Credentials(ctx, tenant, cur.ID)
 		if err != nil {
-			a.storeError(w, r, err, "integration")
+			storeError(w, r, h.logger, err, "integration")
 			return
 		}
 		creds = stored
@@ -124,19 +153,19 @@ func (a *App) updateIntegration(w http.ResponseWriter, r *http.Request) {
 				": the stored credentials are sent only to the server, port, security and login they were given for"})
 		}
 	}
-	config, errs := a.checkConfig(ctx, cur.ID, cur.Provider, req.Config, creds, errs)
-	errs = a.checkSizes(config, req.Credentials, errs)
+	config, errs := h.input.checkConfig(ctx, cur.ID, cur.Provider, req.Config, creds, errs)
+	errs = h.quotas.checkSizes(config, req.Credentials, errs)
 	if len(errs) > 0 {
 		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the integration is not valid", errs...)
 		return
 	}
 	if req.Credentials != nil {
-		if err := a.store.SetCredentials(ctx, tenant, cur.ID, creds); err != nil {
-			a.storeError(w, r, err, "integration")
+		if err := h.store.SetCredentials(ctx, tenant, cur.ID, creds); err != nil {
+			storeError(w, r, h.logger, err, "integration")
 			return
 		}
 	}
-	in, err := a.store.UpdateIntegration(ctx, tenant, cur.ID, func(in *store.Integration) error {
+	in, err := h.store.UpdateIntegration(ctx, tenant, cur.ID, func(in *store.Integration) error {
 		in.Name, in.Config = name, config
 		if status != "" && status != in.Status {
 			in.Status = status
@@ -146,89 +175,47 @@ func (a *App) updateIntegration(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	a.verifiers.forget(cur.ID)
+	h.sourceChanged(cur.ID)
 	if err != nil {
-		a.storeError(w, r, err, "integration")
+		storeError(w, r, h.logger, err, "integration")
 		return
 	}
-	writeJSON(w, http.StatusOK, a.integrationView(in))
+	writeJSON(w, http.StatusOK, h.view(in))
 }
 
-// deleteIntegration: DELETE /api/v1/integrations/{id}. A gmail
-// integration's Google grant is revoked once it is deleted.
-func (a *App) deleteIntegration(w http.ResponseWriter, r *http.Request) {
+// delete: DELETE /api/v1/integrations/{id}. What beforeDelete returns
+// runs once the integration is deleted (a gmail integration's Google
+// grant is revoked then).
+func (h *integrationsAPI) delete(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
 	if !store.ValidID(id) {
 		notFound(w, r, "integration")
 		return
 	}
-	revokeGrant := a.grantRevoker(r.Context(), TenantID(r.Context()), id)
-	a.unwatch(r.Context(), TenantID(r.Context()), id)
-	err := a.store.DeleteIntegration(r.Context(), TenantID(r.Context()), id)
-	a.verifiers.forget(id)
+	afterDelete := h.beforeDelete(r.Context(), TenantID(r.Context()), id)
+	err := h.store.DeleteIntegration(r.Context(), TenantID(r.Context()), id)
+	h.sourceChanged(id)
 	if err != nil {
-		a.storeError(w, r, err, "integration")
+		storeError(w, r, h.logger, err, "integration")
 		return
 	}
-	revokeGrant(r.Context())
+	afterDelete(r.Context())
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// loadIntegration reads the {id} integration of the request's tenant, or
-// answers 404 (for a malformed id too, and for another tenant's).
-func (a *App) loadIntegration(w http.ResponseWriter, r *http.Request) (*store.Integration, bool) {
+// loadIntegration reads the {id} integration of the request's tenant
+// from st, or answers 404 (for a malformed id too, and for another
+// tenant's).
+func loadIntegration(w http.ResponseWriter, r *http.Request, st store.Store, logger *slog.Logger) (*store.Integration, bool) {
 	id := chi.URLParam(r, "id")
 	if !store.ValidID(id) {
 		notFound(w, r, "integration")
 		return nil, false
 	}
-	in, err := a.store.GetIntegration(r.Context(), TenantID(r.Context()), id)
+	in, err := st.GetIntegration(r.Context(), TenantID(r.Context()), id)
 	if err != nil {
-		a.storeError(w, r, err, "integration")
+		storeError(w, r, logger, err, "integration")
 		return nil, false
 	}
 	return in, true
-}
-
-// storeError answers for a store error: 404, 409, 422, or a logged 500
-// (503 when the store is unavailable, see internalError).
-func (a *App) storeError(w http.ResponseWriter, r *http.Request, err error, what string) {
-	var inv *store.InvalidError
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		notFound(w, r, what)
-	case errors.Is(err, store.ErrIdempotencyConflict):
-		writeProblem(w, r, http.StatusConflict, probIdempotency, "the Idempotency-Key was used before with a different request")
-	case errors.Is(err, store.ErrConflict):
-		writeProblem(w, r, http.StatusConflict, probConflict, "the "+what+" changed meanwhile; retry")
-	case errors.Is(err, store.ErrInvalidCursor):
-		writeProblem(w, r, http.StatusBadRequest, probInvalidRequest, "invalid query parameters", fieldError{Field: "cursor", Message: "is not a cursor this server issued"})
-	case errors.As(err, &inv):
-		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the request is not valid", fieldError{Field: inv.Field, Message: inv.Message})
-	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:
-		writeProblem(w, r, http.StatusServiceUnavailable, probUnavailable, "the request was cancelled")
-	default:
-		internalError(w, r, a.logger, "store error", err)
-	}
-}
-
-// eachIntegration calls fn for every integration of every tenant that
-// opts selects, page by page.
-func (a *App) eachIntegration(ctx context.Context, opts store.ListIntegrationsOptions, fn func(*store.Integration) error) error {
-	opts.Limit = store.MaxLimit
-	for {
-		page, err := a.store.ScanIntegrations(ctx, opts)
-		if err != nil {
-			return err
-		}
-		for _, in := range page.Items {
-			if err := fn(in); err != nil {
-				return err
-			}
-		}
-		if page.NextCursor == "" {
-			return nil
-		}
-		opts.Cursor = page.NextCursor
-	}
 }

@@ -13,11 +13,6 @@ import (
 	"github.com/ucsp/integration/webhook"
 )
 
-// jobSubscriptionLifecycle acts on a Graph lifecycle notification:
-// reauthorize a subscription (reauthorizationRequired), make a new one
-// and sync (subscriptionRemoved), or sync (missed).
-const jobSubscriptionLifecycle = "subscription-lifecycle"
-
 // lifecycleJob is a jobSubscriptionLifecycle's payload.
 type lifecycleJob struct {
 	TenantID       string `json:"tenant_id"`

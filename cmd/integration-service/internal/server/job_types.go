@@ -2,13 +2,50 @@ package server
 
 import (
 	"github.com/ucsp/integration/connector/syncrun"
-	"github.com/ucsp/integration/queue"
+	"github.com/ucsp/integration/webhook/outbox"
 )
 
-// The job types the worker runs, and their attempts. The sync runner's
-// (connector/syncrun) are syncrun.JobSync and syncrun.JobSweep.
+// The job types the worker runs, every one, and where each is
+// processed (registerJobs adds them, newWorker schedules the periodic
+// ones). A name is stable: jobs queued by one version are run by the
+// next.
 const (
-	jobSend         = "send"
+	// jobSync syncs one mailbox; jobSweepSyncs triggers every active
+	// mailbox's sync (SYNC_SWEEP_INTERVAL). connector/syncrun.
+	jobSync       = syncrun.JobSync
+	jobSweepSyncs = syncrun.JobSweep
+	// jobCheckIntegration tests one mailbox's connection and records its
+	// health; jobCheckIntegrations enqueues one per mailbox
+	// (HEALTH_CHECK_INTERVAL). connector/syncrun's Checks.
+	jobCheckIntegration  = syncrun.JobCheck
+	jobCheckIntegrations = syncrun.JobCheckAll
+	// jobDeliverEvent posts one event to EVENTS_WEBHOOK_URL;
+	// jobSweepEvents enqueues the deliveries a lost enqueue missed
+	// (EVENTS_SWEEP_INTERVAL). webhook/outbox.
+	jobDeliverEvent = outbox.JobDeliver
+	jobSweepEvents  = outbox.JobSweep
+	// jobSend sends one outbox entry (sendJob): jobs_send.go.
+	jobSend = "send"
+	// jobRenewWatches is the periodic job (WATCH_RENEW_INTERVAL) that
+	// renews every push registration due for renewal: a Gmail watch
+	// lasts 7 days and is renewed daily, so that a renewal that fails for
+	// a few days in a row still leaves a working watch. push_watch.go.
+	jobRenewWatches = "renew-watches"
+	// jobSubscriptionLifecycle acts on a Graph lifecycle notification:
+	// reauthorize a subscription (reauthorizationRequired), make a new
+	// one and sync (subscriptionRemoved), or sync (missed).
+	// graph_notify.go.
+	jobSubscriptionLifecycle = "subscription-lifecycle"
+	// jobRefreshTokens is the periodic job (TOKEN_REFRESH_INTERVAL) that
+	// removes expired OAuth states and refreshes the OAuth tokens about
+	// to expire, so that a sync or a send seldom waits for a refresh,
+	// and a revoked grant is found (and the integration marked
+	// needs_reauth) before mail is due. oauth_refresh_job.go.
+	jobRefreshTokens = "refresh-tokens"
+)
+
+// The attempts of the server's jobs.
+const (
 	syncMaxAttempts = 10
 	sendMaxAttempts = 10
 )
@@ -26,43 +63,4 @@ const (
 type sendJob struct {
 	TenantID string `json:"tenant_id"`
 	OutboxID string `json:"outbox_id"`
-}
-
-func (a *App) registerJobs() {
-	a.jobs.HandleFunc(syncrun.JobSync, a.syncs.HandleSync)
-	a.jobs.HandleFunc(jobSend, a.runSend)
-	a.events.Register(&a.jobs) // outbox.JobDeliver, outbox.JobSweep
-	a.jobs.HandleFunc(syncrun.JobSweep, a.syncs.HandleSweep)
-	a.jobs.HandleFunc(jobCheckIntegrations, a.runCheckIntegrations)
-	a.jobs.HandleFunc(jobCheckIntegration, a.runCheckIntegration)
-	a.jobs.HandleFunc(jobRenewWatches, a.runRenewWatches)
-	a.jobs.HandleFunc(jobRefreshTokens, a.runRefreshTokens)
-	a.jobs.HandleFunc(jobSubscriptionLifecycle, a.runSubscriptionLifecycle)
-}
-
-// HandleJob registers h for jobs of type typ beside the server's own,
-// measured like them: for deployments that add job types, and tests.
-func (a *App) HandleJob(typ string, h queue.Handler) { a.jobs.Handle(typ, h) }
-
-// Broker returns the queue broker jobs are enqueued on.
-func (a *App) Broker() queue.Broker { return a.broker }
-
-// newWorker returns a worker running QUEUE_CONCURRENCY jobs at once.
-func (a *App) newWorker() (*queue.Worker, error) {
-	return queue.NewWorker(a.broker, queue.Chain(&a.jobs, a.metrics.jobMiddleware), queue.WorkerConfig{
-		Concurrency:     a.cfg.QueueConcurrency,
-		Lease:           a.cfg.QueueLease,
-		ShutdownTimeout: a.cfg.ShutdownTimeout,
-		Logger:          a.logger,
-		Periodic: []queue.Periodic{a.events.Periodic(), a.syncs.SweepSchedule(a.cfg.SyncSweepInterval), {
-			Name: jobCheckIntegrations, Every: a.cfg.HealthCheckInterval, Type: jobCheckIntegrations,
-			Options: []queue.Option{queue.MaxAttempts(1)},
-		}, {
-			Name: jobRenewWatches, Every: a.cfg.WatchRenewInterval, Type: jobRenewWatches,
-			Options: []queue.Option{queue.MaxAttempts(1)},
-		}, {
-			Name: jobRefreshTokens, Every: a.cfg.TokenRefreshInterval, Type: jobRefreshTokens,
-			Options: []queue.Option{queue.MaxAttempts(1)},
-		}},
-	})
 }

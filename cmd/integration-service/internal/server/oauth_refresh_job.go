@@ -10,13 +10,6 @@ import (
 	"github.com/ucsp/integration/store"
 )
 
-// jobRefreshTokens is the periodic job (TOKEN_REFRESH_INTERVAL) that
-// removes expired OAuth states and refreshes the OAuth tokens about to
-// expire, so that a sync or a send
-// seldom waits for a refresh, and a revoked grant is found (and the
-// integration marked needs_reauth) before mail is due.
-const jobRefreshTokens = "refresh-tokens"
-
 // tokenRefreshAhead: the job refreshes tokens that expire within it.
 const tokenRefreshAhead = 15 * time.Minute
 

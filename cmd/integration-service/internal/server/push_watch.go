@@ -14,12 +14,6 @@ import (
 	"github.com/ucsp/integration/store"
 )
 
-// jobRenewWatches is the periodic job (WATCH_RENEW_INTERVAL) that renews
-// every push registration due for renewal: a Gmail watch lasts 7 days
-// and is renewed daily, so that a renewal that fails for a few days in a
-// row still leaves a working watch.
-const jobRenewWatches = "renew-watches"
-
 // watchRenewBatch is how many subscriptions a renewal round reads at a
 // time.
 const watchRenewBatch = 100
