@@ -17,7 +17,7 @@
 //     passes, and an in-memory mailbox for tests.
 //   - connector/syncrun: runs connectors' syncs into a store with their
 //     events, coalesced triggers, the catch-up sweep, the error policy
-//     and the real-time (IMAP IDLE) watchers.
+//     and the real-time (IMAP IDLE) watchers, connectivity checks.
 //   - connector/pushwatch: keeps the mailboxes' push registrations (Gmail
 //     watches, Graph subscriptions) and turns their pushes into syncs.
 //   - connector/signin: the OAuth sign-in that connects a tenant's
@@ -33,7 +33,8 @@
 //     (Redis or memory), and serve as locks with a time limit.
 //   - ratelimit: one-round-trip Redis rate limiting, tiers, HTTP middleware.
 //   - store: what the service persists; store/memory, store/postgres,
-//     store/storetest (the contract), store/secrets (sealed secrets).
+//     store/storetest (the contract), store/secrets (sealed secrets),
+//     store/quota (what one tenant may hold: integrations, pending sends).
 //   - webhook: verifying inbound webhooks, signing outbound events.
 //   - webhook/outbox: delivering a store's events through a queue,
 //     signed, with retries, redelivery and a sweep for lost enqueues.

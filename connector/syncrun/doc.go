@@ -80,6 +80,17 @@
 // the others within about a lease time. A listener that gives up is
 // started again with backoff; its news calls Trigger.
 //
+// # Connectivity checks
+//
+// Runner.Checks tests integrations' connections (connector.Connector's
+// Test) and records each outcome as the integration's health: now
+// (Checks.Test, for an API's "test" button), or every integration of
+// the providers synced that is not disabled, periodically
+// (Checks.Register and Checks.Schedule: one JobCheckAll job enqueues a
+// JobCheck per integration, one pending per integration). A test refused
+// for its credentials marks an active integration needs_reauth with its
+// event, as the error policy does; a passing test makes it active again.
+//
 // # Tracing and metrics
 //
 // Hooks are told when a sync starts and ends, when a batch commits and

@@ -10,12 +10,16 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 )
 
-// observe logs one line per request (method, route pattern, status,
-// duration, request id, tenant; never a header, a query or a body),
-// counts it in the metrics, and turns a handler's panic into a logged
-// 500.
-func (a *App) observe(next http.Handler) http.Handler {
-	logger := a.logger
+// accessLog returns the middleware that logs one line per request to
+// logger (method, route pattern, status, duration, request id, tenant;
+// never a header, a query or a body), counts it in m, and turns a
+// handler's panic into a logged 500.
+func accessLog(logger *slog.Logger, m *metrics) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler { return observe(next, logger, m) }
+}
+
+// observe is accessLog's middleware around next.
+func observe(next http.Handler, logger *slog.Logger, m *metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
@@ -36,7 +40,7 @@ func (a *App) observe(next http.Handler) http.Handler {
 			}
 			elapsed := time.Since(start)
 			route, method := routePattern(r), httpMethod(r.Method)
-			a.metrics.observeRequest(method, route, status, elapsed)
+			m.observeRequest(method, route, status, elapsed)
 			level := slog.LevelInfo
 			if status >= 500 {
 				level = slog.LevelError

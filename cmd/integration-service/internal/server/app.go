@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/connector/oauthtokens"
@@ -42,25 +42,29 @@ type Options struct {
 }
 
 // App is the server's wiring: the store, queue broker and rate limiter
-// of its mode, the connector registry, health checks, metrics and job
-// handlers. Serve it with Run.
+// of its mode, the connector registry, the library packages' runners
+// (syncs, connectivity checks, event outbox, quotas), the HTTP handlers
+// of each concern, health checks, metrics and job handlers. Serve it
+// with Run.
 type App struct {
-	cfg      *Config
-	logger   *slog.Logger
-	store    store.Store
-	pool     *pgxpool.Pool // nil in embedded mode
-	rdb      *redis.Client // nil in embedded mode
-	broker   queue.Broker
-	limiter  ratelimit.Limiter
-	registry *connector.Registry
-	checks   *health.Registry
-	metrics  *metrics
-	tracer   *sdktrace.TracerProvider // nil without OTEL_EXPORTER_OTLP_ENDPOINT
-	auth     *authenticator
-	hosts    *hostGuard
-	jobs     queue.Mux
-	// dashboard lets operators in; nil without ADMIN_TOKEN.
-	dashboard *dashboardAccess
+	cfg       *Config
+	logger    *slog.Logger
+	store     store.Store
+	pool      *pgxpool.Pool // nil in embedded mode
+	rdb       *redis.Client // nil in embedded mode
+	broker    queue.Broker
+	limiter   ratelimit.Limiter
+	registry  *connector.Registry
+	readiness *health.Registry
+	metrics   *metrics
+	tracer    *sdktrace.TracerProvider // nil without OTEL_EXPORTER_OTLP_ENDPOINT
+	auth      *authenticator
+	hosts     *hostGuard
+	jobs      queue.Mux
+	// http are the HTTP handlers, by concern (router.go).
+	http handlers
+	// quotas are the tenant quotas and size limits (api_quota.go).
+	quotas *tenantQuotas
 	// events delivers the store's events to EVENTS_WEBHOOK_URL; without
 	// one it delivers nothing (events stay pending).
 	events *outbox.Outbox
@@ -92,6 +96,9 @@ type App struct {
 	// push keeps the Gmail watches and Graph subscriptions, and routes
 	// their pushes (connector/pushwatch).
 	push *pushwatch.Manager
+	// checks tests the mailboxes' connections, periodically and for the
+	// API (connector/syncrun).
+	checks *syncrun.Checks
 }
 
 // New opens what cfg's mode needs: in embedded mode memory
@@ -127,17 +134,17 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 			return nil, err
 		}
 	}
-	if a.events, err = a.newOutbox(); err != nil {
+	if a.events, err = newOutbox(cfg, a.store, a.broker, a.logger); err != nil {
 		return nil, err
 	}
-	if a.dashboard, err = a.newDashboardAccess(); err != nil {
-		return nil, fmt.Errorf("dashboard: %w", err)
+	if a.quotas, err = newTenantQuotas(a.store, cfg.Quotas, a.logger); err != nil {
+		return nil, err
 	}
 	a.ingest = newIngestLocks()
 	a.verifiers = newVerifierCache(a.replayStore(), cfg.MaxBodyBytes, a.logger)
 	a.auth = newAuthenticator(cfg)
 	a.hosts = &hostGuard{allowPrivate: cfg.AllowPrivateHosts, allowPlaintext: cfg.AllowPlaintext}
-	a.metrics = newMetrics(a)
+	a.metrics = newMetrics(&stateCollector{stats: a.broker.Stats, counts: a.store.CountIntegrations, pool: a.pool})
 	if cfg.OTLPEndpoint != "" {
 		if a.tracer, err = newTracerProvider(ctx, cfg.OTLPEndpoint); err != nil {
 			return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
@@ -167,7 +174,11 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	if a.ingress, err = newIngress(cfg, a.limiter, a.logger); err != nil {
 		return nil, fmt.Errorf("ingress limits: %w", err)
 	}
-	if err := a.registerChecks(); err != nil {
+	queuePing := func(ctx context.Context) error { _, err := a.broker.Stats(ctx); return err }
+	if a.rdb != nil {
+		queuePing = func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() }
+	}
+	if a.readiness, err = newReadiness(a.logger, a.store.Ping, queuePing); err != nil {
 		return nil, err
 	}
 	a.syncs, err = syncrun.New(a.store, a.broker, syncrun.Options{
@@ -197,6 +208,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	if a.graphRoute, err = a.graphHandler(); err != nil {
 		return nil, fmt.Errorf("graph notifications: %w", err)
 	}
+	if a.checks, err = a.syncs.Checks(syncrun.CheckOptions{Timeout: cfg.ConnectorTestTimeout, Describe: describeTestError}); err != nil {
+		return nil, err
+	}
 	if cfg.IMAPWatch {
 		a.watchers, err = a.syncs.Watchers(syncrun.WatchOptions{
 			Leases: a.leases("watch"), Providers: []string{providerIMAP}, LeaseTTL: cfg.WatchLeaseTTL,
@@ -204,6 +218,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+	if err := a.newHandlers(); err != nil {
+		return nil, err
 	}
 	a.registerJobs()
 	return a, nil
@@ -292,23 +309,6 @@ func (a *App) openProduction(ctx context.Context) error {
 	a.limiter = lim
 	a.closers = append(a.closers, lim.Close)
 	return nil
-}
-
-// registerChecks sets up readiness: the store and the queue reachable.
-func (a *App) registerChecks() error {
-	checks, err := health.New(health.Options{Logger: a.logger, CacheTTL: time.Second})
-	if err != nil {
-		return err
-	}
-	a.checks = checks
-	queueCheck := func(ctx context.Context) error { _, err := a.broker.Stats(ctx); return err }
-	if a.rdb != nil {
-		queueCheck = func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() }
-	}
-	return errors.Join(
-		checks.Register(health.Check{Name: "store", Func: a.store.Ping, Timeout: 2 * time.Second, Critical: true}),
-		checks.Register(health.Check{Name: "queue", Func: queueCheck, Timeout: 2 * time.Second, Critical: true}),
-	)
 }
 
 // Migrate applies pending database migrations (the migrate subcommand).

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"html/template"
 	"strings"
@@ -49,10 +48,13 @@ type dashboardQueue struct {
 	DepthChart, ProcessedChart, WaitChart, DurationChart template.HTML
 }
 
-func (a *App) dashboardData(ctx context.Context, tenant string) (*dashboardView, error) {
-	now := a.now().UTC()
+// data reads what the page shows: integrations of every tenant (the
+// first dashboardMaxRows), the queues with their charts and dead jobs,
+// the latest dead events, and tenant's events when one is named.
+func (d *dashboard) data(ctx context.Context, tenant string) (*dashboardView, error) {
+	now := d.now().UTC()
 	v := &dashboardView{Now: now, Tenant: tenant}
-	counts, err := a.store.CountIntegrations(ctx)
+	counts, err := d.store.CountIntegrations(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -60,31 +62,28 @@ func (a *App) dashboardData(ctx context.Context, tenant string) (*dashboardView,
 	for _, c := range counts {
 		v.Total += int(c.Count)
 	}
-	err = a.eachIntegration(ctx, store.ListIntegrationsOptions{}, func(in *store.Integration) error {
-		if len(v.Integrations) == dashboardMaxRows {
-			return errEnough
-		}
+	first, err := d.store.ScanIntegrations(ctx, store.ListIntegrationsOptions{ListOptions: store.ListOptions{Limit: dashboardMaxRows}})
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range first.Items {
 		row := dashboardIntegration{ID: in.ID, Tenant: in.TenantID, Name: in.Name, Provider: in.Provider, Status: string(in.Status), LastError: in.LastError,
 			LastSync: "never", Lag: "—", WatchExpiry: "—"}
 		if !in.LastSyncAt.IsZero() {
 			row.LastSync = in.LastSyncAt.UTC().Format("2006-01-02 15:04:05")
 			row.Lag = now.Sub(in.LastSyncAt).Round(time.Second).String()
 		}
-		if sub, err := a.store.GetSubscription(ctx, in.TenantID, in.ID); err == nil {
+		if sub, err := d.store.GetSubscription(ctx, in.TenantID, in.ID); err == nil {
 			row.WatchExpiry = sub.Expiry.UTC().Format("2006-01-02 15:04:05")
 		}
 		v.Integrations = append(v.Integrations, row)
-		return nil
-	})
-	if err != nil && !errors.Is(err, errEnough) {
-		return nil, err
 	}
-	stats, err := a.broker.Stats(ctx)
+	stats, err := d.broker.Stats(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, s := range stats {
-		h := a.metrics.history.series(s.Queue, now)
+		h := d.history.series(s.Queue, now)
 		q := dashboardQueue{Name: s.Queue, Paused: s.Paused, Pending: s.Pending, Active: s.Active, Retry: s.Retry, Dead: s.Dead,
 			Processed: s.Processed, Failed: s.Failed, OldestPending: s.OldestPending.Round(time.Second).String()}
 		for _, n := range h.Processed {
@@ -94,18 +93,18 @@ func (a *App) dashboardData(ctx context.Context, tenant string) (*dashboardView,
 		q.WaitChart, q.DurationChart = sparkline(h.WaitSec, "oldest pending job's wait, s"), sparkline(h.MeanMS, "mean job duration in this process, ms")
 		v.Queues = append(v.Queues, q)
 		if s.Dead > 0 && len(v.Dead) < dashboardMaxRows {
-			dead, err := a.broker.Dead(ctx, s.Queue, dashboardMaxRows-len(v.Dead))
+			dead, err := d.broker.Dead(ctx, s.Queue, dashboardMaxRows-len(v.Dead))
 			if err != nil {
 				return nil, err
 			}
 			v.Dead = append(v.Dead, dead...)
 		}
 	}
-	if v.Failed, err = a.store.RecentEvents(ctx, store.EventDead, 50); err != nil {
+	if v.Failed, err = d.store.RecentEvents(ctx, store.EventDead, 50); err != nil {
 		return nil, err
 	}
 	if tenant != "" {
-		page, err := a.store.ListEvents(ctx, tenant, store.ListEventsOptions{ListOptions: store.ListOptions{Limit: 50}})
+		page, err := d.store.ListEvents(ctx, tenant, store.ListEventsOptions{ListOptions: store.ListOptions{Limit: 50}})
 		if err != nil {
 			return nil, err
 		}
@@ -113,9 +112,6 @@ func (a *App) dashboardData(ctx context.Context, tenant string) (*dashboardView,
 	}
 	return v, nil
 }
-
-// errEnough stops a scan that has all the rows a page shows.
-var errEnough = errors.New("enough rows for a page")
 
 // sparkline draws values as a small inline SVG line chart (numbers
 // only: safe as HTML).

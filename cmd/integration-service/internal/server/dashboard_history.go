@@ -118,16 +118,16 @@ func (h *jobHistory) series(queue string, now time.Time) queueSeries {
 	return out
 }
 
-// sampleQueues records every queue's statistics now and every 20 s
-// until ctx ends, for the dashboard's charts.
-func (a *App) sampleQueues(ctx context.Context) {
+// sampleQueues records every queue's statistics (stats: a broker's
+// Stats) now and every 20 s until ctx ends, for the dashboard's charts.
+func (h *jobHistory) sampleQueues(ctx context.Context, stats func(context.Context) ([]queue.Stats, error)) {
 	t := time.NewTicker(20 * time.Second)
 	defer t.Stop()
 	for {
-		if stats, err := a.broker.Stats(ctx); err == nil {
+		if all, err := stats(ctx); err == nil {
 			now := time.Now()
-			for _, s := range stats {
-				a.metrics.history.sample(s, now)
+			for _, s := range all {
+				h.sample(s, now)
 			}
 		}
 		select {

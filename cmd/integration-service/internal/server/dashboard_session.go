@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/ucsp/integration/internal/session"
 	"github.com/ucsp/integration/ratelimit"
@@ -16,78 +18,65 @@ import (
 // never ADMIN_TOKEN.
 const dashboardCookie = "ucsp_dashboard"
 
-// dashboardAccess is what lets operators into the dashboard: their
-// sessions (in Redis in production mode, so that every API process
-// knows them; in memory in embedded mode) and the limit on sign-in
-// attempts per client address.
-type dashboardAccess struct {
-	sessions    *session.Manager
-	limitSignIn func(http.Handler) http.Handler
+// newDashboardSessions returns the operators' sessions: in Redis (rdb,
+// under RedisPrefix) in production mode, so that every API process
+// knows them, in memory in embedded mode (rdb nil); bound to ADMIN_TOKEN,
+// whose change ends every session.
+func newDashboardSessions(cfg *Config, rdb *redis.Client, now func() time.Time) (*session.Manager, error) {
+	var st session.Store = session.NewMemoryStore()
+	if rdb != nil {
+		st = session.NewRedisStore(rdb, cfg.RedisPrefix+":dashboard:session")
+	}
+	return session.NewManager(st, session.Options{TTL: cfg.Dashboard.SessionTTL, Idle: cfg.Dashboard.SessionIdle,
+		Secret: []byte(cfg.AdminToken), Now: now})
 }
 
-// newDashboardAccess returns the dashboard's access, or nil when
-// ADMIN_TOKEN is not set (no dashboard).
-func (a *App) newDashboardAccess() (*dashboardAccess, error) {
-	if a.cfg.AdminToken == "" {
-		return nil, nil
-	}
-	var st session.Store = session.NewMemoryStore()
-	if a.rdb != nil {
-		st = session.NewRedisStore(a.rdb, a.cfg.RedisPrefix+":dashboard:session")
-	}
-	// Sessions are bound to ADMIN_TOKEN: changing it ends every session.
-	m, err := session.NewManager(st, session.Options{TTL: a.cfg.Dashboard.SessionTTL, Idle: a.cfg.Dashboard.SessionIdle,
-		Secret: []byte(a.cfg.AdminToken), Now: a.now})
-	if err != nil {
-		return nil, err
-	}
+// newSignInLimit returns the limit of sign-in attempts per client
+// address (DASHBOARD_SIGN_IN_LIMIT), every attempt counted before the
+// token is checked.
+func newSignInLimit(cfg *Config, lim ratelimit.Limiter, logger *slog.Logger) (func(http.Handler) http.Handler, error) {
 	const tier = "dashboard-sign-in"
-	limit, err := ratelimit.Middleware(a.limiter, ratelimit.MiddlewareOptions{
-		Tiers:          ratelimit.Tiers{tier: {a.cfg.Dashboard.SignInLimit}},
+	return ratelimit.Middleware(lim, ratelimit.MiddlewareOptions{
+		Tiers:          ratelimit.Tiers{tier: {cfg.Dashboard.SignInLimit}},
 		DefaultTier:    tier,
-		TrustedProxies: a.cfg.TrustedProxies,
+		TrustedProxies: cfg.TrustedProxies,
 		ProblemType:    probRateLimited,
-		Logger:         a.logger,
+		Logger:         logger,
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &dashboardAccess{sessions: m, limitSignIn: limit}, nil
 }
 
 // dashboardSessionKey is the context key of a request's session.
 type dashboardSessionKey struct{}
 
-// dashboardSessionFrom returns the session of a request that
-// dashboardAuth let in with one; nil for a bearer token.
+// dashboardSessionFrom returns the session of a request that the
+// dashboard's auth let in with one; nil for a bearer token.
 func dashboardSessionFrom(ctx context.Context) *session.Session {
 	s, _ := ctx.Value(dashboardSessionKey{}).(*session.Session)
 	return s
 }
 
-// dashboardAuth lets operators through: a live session (its cookie), or
-// a bearer ADMIN_TOKEN. Others are sent to the sign-in page (GET) or
-// refused.
-func (a *App) dashboardAuth(next http.Handler) http.Handler {
+// auth lets operators through: a live session (its cookie), or a bearer
+// ADMIN_TOKEN. Others are sent to the sign-in page (GET) or refused.
+func (d *dashboard) auth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var s *session.Session
 		c, cerr := r.Cookie(dashboardCookie)
 		if cerr == nil {
 			var err error
-			s, err = a.dashboard.sessions.Get(r.Context(), c.Value)
+			s, err = d.sessions.Get(r.Context(), c.Value)
 			if err != nil && !errors.Is(err, session.ErrNoSession) {
-				internalError(w, r, a.logger, "dashboard session", err)
+				internalError(w, r, d.logger, "dashboard session", err)
 				return
 			}
 		}
 		switch {
 		case s != nil:
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), dashboardSessionKey{}, s)))
-		case a.isOperator(r):
+		case d.operator.sentBy(r):
 			next.ServeHTTP(w, r)
 		case r.Method == http.MethodGet:
 			if cerr == nil {
-				a.setDashboardCookie(w, r, "", -1) // expired or signed out
+				d.setCookie(w, r, "", -1) // expired or signed out
 			}
 			http.Redirect(w, r, "/dashboard/login", http.StatusSeeOther)
 		default:
@@ -96,60 +85,58 @@ func (a *App) dashboardAuth(next http.Handler) http.Handler {
 	})
 }
 
-func equalSecret(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
-
-// setDashboardCookie sets the session cookie to id for maxAge seconds
-// (-1 deletes it): HttpOnly, SameSite=Strict, for /dashboard only, and
+// setCookie sets the session cookie to id for maxAge seconds (-1
+// deletes it): HttpOnly, SameSite=Strict, for /dashboard only, and
 // Secure whenever the browser reached r over https — on the public
 // listener whenever PUBLIC_BASE_URL is https (TLS ends at a proxy in
 // front of it); the admin listener (ADMIN_ADDR) serves plain http on an
 // internal network, where a Secure cookie would never come back.
-func (a *App) setDashboardCookie(w http.ResponseWriter, r *http.Request, id string, maxAge int) {
-	secure := r.TLS != nil || (!onAdminListener(r) && a.cfg.PublicBaseURL.Scheme == "https")
+func (d *dashboard) setCookie(w http.ResponseWriter, r *http.Request, id string, maxAge int) {
+	secure := r.TLS != nil || (!onAdminListener(r) && d.secureCookies)
 	http.SetCookie(w, &http.Cookie{
 		Name: dashboardCookie, Value: id, Path: "/dashboard", MaxAge: maxAge,
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure,
 	})
 }
 
-// dashboardSignIn: POST /dashboard/login (limited per client address)
-// checks the token posted and starts a new session, ending the one the
-// browser held, if any.
-func (a *App) dashboardSignIn(w http.ResponseWriter, r *http.Request) {
+// signIn: POST /dashboard/login (limited per client address) checks the
+// token posted and starts a new session, ending the one the browser
+// held, if any.
+func (d *dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
-	if err := r.ParseForm(); err != nil || !equalSecret(r.PostForm.Get("token"), a.cfg.AdminToken) {
-		a.logger.WarnContext(r.Context(), "dashboard sign-in refused", slog.String("request_id", RequestID(r.Context())))
+	if err := r.ParseForm(); err != nil || !d.operator.is(r.PostForm.Get("token")) {
+		d.logger.WarnContext(r.Context(), "dashboard sign-in refused", slog.String("request_id", RequestID(r.Context())))
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusUnauthorized)
 		_ = dashboardLogin.Execute(w, struct{ Failed bool }{true})
 		return
 	}
 	if c, err := r.Cookie(dashboardCookie); err == nil {
-		if err := a.dashboard.sessions.Delete(r.Context(), c.Value); err != nil {
-			internalError(w, r, a.logger, "dashboard sign-in", err)
+		if err := d.sessions.Delete(r.Context(), c.Value); err != nil {
+			internalError(w, r, d.logger, "dashboard sign-in", err)
 			return
 		}
 	}
-	s, err := a.dashboard.sessions.Create(r.Context())
+	s, err := d.sessions.Create(r.Context())
 	if err != nil {
-		internalError(w, r, a.logger, "dashboard sign-in", err)
+		internalError(w, r, d.logger, "dashboard sign-in", err)
 		return
 	}
-	a.setDashboardCookie(w, r, s.ID, int(a.dashboard.sessions.TTL().Seconds()))
+	d.setCookie(w, r, s.ID, int(d.sessions.TTL().Seconds()))
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 }
 
-// dashboardSignOut: POST /dashboard/logout ends the session, on every
-// process, and deletes its cookie.
-func (a *App) dashboardSignOut(w http.ResponseWriter, r *http.Request) {
-	if !a.checkCSRF(w, r) {
+// signOut: POST /dashboard/logout ends the session, on every process,
+// and deletes its cookie.
+func (d *dashboard) signOut(w http.ResponseWriter, r *http.Request) {
+	if !checkCSRF(w, r) {
 		return
 	}
-	if err := a.dashboard.sessions.Delete(r.Context(), dashboardSessionFrom(r.Context()).ID); err != nil {
-		internalError(w, r, a.logger, "dashboard sign-out", err)
+	if err := d.sessions.Delete(r.Context(), dashboardSessionFrom(r.Context()).ID); err != nil {
+		internalError(w, r, d.logger, "dashboard sign-out", err)
 		return
 	}
-	a.setDashboardCookie(w, r, "", -1)
+	d.setCookie(w, r, "", -1)
 	http.Redirect(w, r, "/dashboard/login", http.StatusSeeOther)
 }
 
@@ -157,7 +144,7 @@ func (a *App) dashboardSignOut(w http.ResponseWriter, r *http.Request) {
 // form carries that session's CSRF token, answering 403 when not. A
 // bearer token opens pages but does no action: only a session has a
 // token.
-func (a *App) checkCSRF(w http.ResponseWriter, r *http.Request) bool {
+func checkCSRF(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	s := dashboardSessionFrom(r.Context())
 	if r.ParseForm() != nil || s == nil || !s.CheckCSRF(r.PostForm.Get("csrf")) {

@@ -48,10 +48,44 @@
 // revokes its Google grant unless another integration of the mailbox
 // remains; Microsoft has no per-grant revocation.
 //
+// # Where things are
+//
+// Files are named by concern: api_ (the tenant API), webhook_, oauth_,
+// job_, dashboard_, ops_ (health, metrics, queue statistics, the admin
+// listener, logs, traces), config_ (the environment), app_ (what New
+// opens). Each concern's handlers are a type holding what it uses,
+// built in router.go (newHandlers).
+//
+//   - Routes: router.go (Handler, apiRoutes: every public route and its
+//     handler), ops_admin.go (AdminHandler: the admin listener).
+//   - Tenant API: api_integrations.go, api_integration_actions.go (test
+//     on connector/syncrun's Checks, sync on its Runner), api_messages.go,
+//     api_events.go (webhook/outbox redelivers), api_quota.go
+//     (store/quota), send.go (POST .../messages); api_auth.go verifies
+//     the JWTs.
+//   - Inbound webhooks: POST /webhooks/custom/{integrationId} in
+//     webhook_custom.go (signatures: webhook_verifiers.go, package
+//     webhook; storing: webhook_commit.go); POST /webhooks/gmail in
+//     gmail_push.go (webhook/pubsub); POST /webhooks/microsoft and
+//     /webhooks/microsoft/lifecycle in graph_notify.go (webhook's Graph
+//     verifier).
+//   - OAuth: GET /auth/{google,microsoft}/authorize and /callback in
+//     google_oauth.go (oauthAuthorize, oauthCallback), the callback's
+//     work in oauth_signin.go and mailbox_connect.go, Microsoft's client
+//     in microsoft_oauth.go, token refresh and revocation in
+//     oauth_tokens.go; gmail.VerifySignIn, outlook.VerifySignIn and
+//     internal/oauthflow do the providers' part.
+//   - Job processors: job_types.go names every job type and where it
+//     is processed: connector/syncrun (sync, sweep, connectivity
+//     checks), webhook/outbox (event delivery and its sweep),
+//     jobs_send.go, push_watch.go, graph_notify.go,
+//     oauth_refresh_job.go; job_worker.go registers and schedules them.
+//
 // The package is internal: operators run the command, teams that compose
 // their own service import the packages it wires (store, queue,
 // ratelimit, health, imap, smtp, connector/syncrun for the mailboxes'
-// syncs and watchers, connector/pushwatch for their Gmail watches and
-// Graph subscriptions, connector/signin and connector/oauthtokens for
-// their sign-in and tokens).
+// syncs, watchers and connectivity checks, connector/pushwatch for their
+// Gmail watches and Graph subscriptions, connector/signin and
+// connector/oauthtokens for their sign-in and tokens, webhook/outbox for
+// the events, store/quota for the tenant quotas).
 package server

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"slices"
 	"strconv"
@@ -41,10 +39,21 @@ func parseListOptions(w http.ResponseWriter, r *http.Request, extra ...string) (
 	return lo, true
 }
 
-// newWebhookSecret returns a Standard Webhooks secret: whsec_ and the
-// base64 of 32 random bytes.
-func newWebhookSecret() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-	return "whsec_" + base64.StdEncoding.EncodeToString(b[:])
+// pageView is one page of a listing.
+type pageView[T any] struct {
+	Data       []T     `json:"data"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// newPage shows p's items with view, and its cursor.
+func newPage[T, S any](p *store.Page[S], view func(S) T) pageView[T] {
+	out := pageView[T]{Data: make([]T, 0, len(p.Items))}
+	for _, it := range p.Items {
+		out.Data = append(out.Data, view(it))
+	}
+	if p.NextCursor != "" {
+		c := p.NextCursor
+		out.NextCursor = &c
+	}
+	return out
 }

@@ -2,8 +2,11 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
+
+	"github.com/ucsp/integration/store"
 )
 
 // problemBase starts the type URI of every problem this server writes.
@@ -71,6 +74,19 @@ func newProblem(r *http.Request, status int, typ, detail string, errs []fieldErr
 	}
 }
 
+// limitProblem is a problem naming the limit a request went beyond.
+// Limit and Max are extension members.
+type limitProblem struct {
+	problem
+	Limit string `json:"limit"`
+	Max   int64  `json:"max"`
+}
+
+// writeLimitProblem answers with a problem naming limit and its max.
+func writeLimitProblem(w http.ResponseWriter, r *http.Request, status int, typ, detail, limit string, limitMax int64, errs ...fieldError) {
+	writeProblemBody(w, status, limitProblem{problem: newProblem(r, status, typ, detail, errs), Limit: limit, Max: limitMax})
+}
+
 // writeProblemBody writes p, a problem or one with extension members,
 // as the answer.
 func writeProblemBody(w http.ResponseWriter, status int, p any) {
@@ -100,6 +116,29 @@ func internalError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, 
 	}
 	logger.ErrorContext(r.Context(), msg, slog.String("request_id", RequestID(r.Context())), slog.Any("error", err))
 	writeProblem(w, r, http.StatusInternalServerError, probInternal, "the server failed to handle the request; quote the request id when reporting it")
+}
+
+// storeError answers for a store error: 404, 409, 422, or a logged 500
+// (503 when the store is unavailable, see internalError); what names
+// the resource ("integration").
+func storeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error, what string) {
+	var inv *store.InvalidError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		notFound(w, r, what)
+	case errors.Is(err, store.ErrIdempotencyConflict):
+		writeProblem(w, r, http.StatusConflict, probIdempotency, "the Idempotency-Key was used before with a different request")
+	case errors.Is(err, store.ErrConflict):
+		writeProblem(w, r, http.StatusConflict, probConflict, "the "+what+" changed meanwhile; retry")
+	case errors.Is(err, store.ErrInvalidCursor):
+		writeProblem(w, r, http.StatusBadRequest, probInvalidRequest, "invalid query parameters", fieldError{Field: "cursor", Message: "is not a cursor this server issued"})
+	case errors.As(err, &inv):
+		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the request is not valid", fieldError{Field: inv.Field, Message: inv.Message})
+	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:
+		writeProblem(w, r, http.StatusServiceUnavailable, probUnavailable, "the request was cancelled")
+	default:
+		internalError(w, r, logger, "store error", err)
+	}
 }
 
 // notFound answers 404 for a resource of the tenant that does not exist,

@@ -1,6 +1,9 @@
 package server
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -17,30 +20,42 @@ const (
 	RoleWorker Role = "worker"
 )
 
+// handlers are the server's HTTP handlers, by concern, each holding what
+// it uses (built by New, see newHandlers).
+type handlers struct {
+	integrations *integrationsAPI    // api_integrations.go
+	actions      *integrationActions // api_integration_actions.go
+	messages     *messagesAPI        // api_messages.go
+	events       *eventsAPI          // api_events.go
+	ops          *opsRoutes          // ops_routes.go
+	// dashboard is nil without ADMIN_TOKEN (dashboard_routes.go).
+	dashboard *dashboard
+}
+
 // Handler returns the HTTP routes of role: the health and metrics routes
 // always (see opsRoutes), the API and its OpenAPI document unless role is
 // RoleWorker, and the dashboard unless the admin listener serves it.
 func (a *App) Handler(role Role) http.Handler {
-	r := a.newRouter()
-	a.opsRoutes(r, false)
+	r := newRouter(a.logger, a.metrics, a.tracer != nil)
+	a.http.ops.add(r, false)
 	if role == RoleWorker {
 		return r
 	}
 	r.Get("/openapi.json", serveOpenAPI)
-	if a.cfg.AdminAddr == "" {
-		a.dashboardRoutes(r) // else on the admin listener only
+	if a.cfg.AdminAddr == "" && a.http.dashboard != nil {
+		a.http.dashboard.routes(r) // else on the admin listener only
 	}
 	a.apiRoutes(r)
 	return r
 }
 
 // newRouter returns a router with the middleware every route has (request
-// id, access log and metrics, span names) and problem answers for
-// unknown routes and methods.
-func (a *App) newRouter() *chi.Mux {
+// id, access log and metrics, span names when tracing) and problem
+// answers for unknown routes and methods.
+func newRouter(logger *slog.Logger, m *metrics, tracing bool) *chi.Mux {
 	r := chi.NewRouter()
-	r.Use(withRequestID, a.observe)
-	if a.tracer != nil {
+	r.Use(withRequestID, accessLog(logger, m))
+	if tracing {
 		r.Use(nameSpan)
 	}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -72,23 +87,83 @@ func (a *App) apiRoutes(r chi.Router) {
 		r.Method(http.MethodPost, "/webhooks/microsoft", a.graphRoute)
 		r.Method(http.MethodPost, "/webhooks/microsoft/lifecycle", a.graphRoute)
 	})
+	h := a.http
 	r.Group(func(r chi.Router) {
 		r.Use(a.ingress.bodyDeadline, a.auth.middleware, a.rateLimit)
 		r.Get("/auth/google/authorize", a.oauthAuthorize(providerGmail))
 		r.Get("/auth/microsoft/authorize", a.oauthAuthorize(providerOutlook))
-		r.Get("/api/v1/integrations", a.listIntegrations)
-		r.Post("/api/v1/integrations", a.createIntegration)
-		r.Get("/api/v1/integrations/{id}", a.getIntegration)
-		r.Put("/api/v1/integrations/{id}", a.updateIntegration)
-		r.Delete("/api/v1/integrations/{id}", a.deleteIntegration)
-		r.Post("/api/v1/integrations/{id}/test", a.testIntegration)
-		r.Post("/api/v1/integrations/{id}/sync", a.syncIntegration)
-		r.Post("/api/v1/integrations/{id}/rotate-secret", a.rotateSecret)
-		r.Get("/api/v1/integrations/{id}/messages", a.listMessages)
+		r.Get("/api/v1/integrations", h.integrations.list)
+		r.Post("/api/v1/integrations", h.integrations.create)
+		r.Get("/api/v1/integrations/{id}", h.integrations.get)
+		r.Put("/api/v1/integrations/{id}", h.integrations.update)
+		r.Delete("/api/v1/integrations/{id}", h.integrations.delete)
+		r.Post("/api/v1/integrations/{id}/test", h.actions.test)
+		r.Post("/api/v1/integrations/{id}/sync", h.actions.sync)
+		r.Post("/api/v1/integrations/{id}/rotate-secret", h.actions.rotateSecret)
+		r.Get("/api/v1/integrations/{id}/messages", h.messages.list)
 		r.Post("/api/v1/integrations/{id}/messages", a.sendMessage)
-		r.Get("/api/v1/integrations/{id}/messages/{messageID}", a.getMessage)
-		r.Get("/api/v1/integrations/{id}/outbox/{outboxID}", a.getOutbox)
-		r.Get("/api/v1/events", a.listEvents)
-		r.Post("/api/v1/events/{id}/redeliver", a.redeliverEvent)
+		r.Get("/api/v1/integrations/{id}/messages/{messageID}", h.messages.get)
+		r.Get("/api/v1/integrations/{id}/outbox/{outboxID}", h.messages.getOutbox)
+		r.Get("/api/v1/events", h.events.list)
+		r.Post("/api/v1/events/{id}/redeliver", h.events.redeliver)
 	})
+}
+
+// newHandlers builds the handlers of every concern from what New
+// opened. The operations other files of the server still do as App
+// methods (a push registration ended, an OAuth grant revoked, a custom
+// source's verifier forgotten) are passed as functions.
+func (a *App) newHandlers() error {
+	dash, err := a.newDashboard()
+	if err != nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	lg, st := a.logger, a.store
+	a.http = handlers{
+		integrations: &integrationsAPI{
+			store: st, quotas: a.quotas, syncs: a.syncs,
+			input:      &integrationInput{registry: a.registry, hosts: a.hosts, logger: lg},
+			publicBase: a.cfg.PublicBaseURL, maxBody: a.cfg.MaxBodyBytes, logger: lg,
+			sourceChanged: a.verifiers.forget,
+			beforeDelete: func(ctx context.Context, tenant, id string) func(context.Context) {
+				revokeGrant := a.tokens.Revoker(ctx, tenant, id)
+				a.push.Remove(ctx, tenant, id)
+				return revokeGrant
+			},
+		},
+		actions: &integrationActions{
+			store: st, syncs: a.syncs, checks: a.checks, hosts: a.hosts,
+			publicBase: a.cfg.PublicBaseURL, logger: lg, sourceChanged: a.verifiers.forget,
+		},
+		messages: &messagesAPI{store: st, logger: lg},
+		events:   &eventsAPI{store: st, outbox: a.events, logger: lg},
+		ops: &opsRoutes{
+			readiness: a.readiness, operator: operatorToken(a.cfg.AdminToken),
+			stats: a.broker.Stats, metrics: a.metrics.handler(), logger: lg,
+		},
+		dashboard: dash,
+	}
+	return nil
+}
+
+// newDashboard returns the dashboard, or nil when ADMIN_TOKEN is not set
+// (no dashboard).
+func (a *App) newDashboard() (*dashboard, error) {
+	if a.cfg.AdminToken == "" {
+		return nil, nil
+	}
+	sessions, err := newDashboardSessions(a.cfg, a.rdb, a.now)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := newSignInLimit(a.cfg, a.limiter, a.logger)
+	if err != nil {
+		return nil, err
+	}
+	return &dashboard{
+		sessions: sessions, limitSignIn: limit, bodyDeadline: a.ingress.bodyDeadline,
+		operator: operatorToken(a.cfg.AdminToken), secureCookies: a.cfg.PublicBaseURL.Scheme == "https",
+		store: a.store, broker: a.broker, outbox: a.events, history: a.metrics.history,
+		now: a.now, logger: a.logger,
+	}, nil
 }

@@ -41,7 +41,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
 	// http.Server's ReadTimeout and WriteTimeout would bind every route,
 	// those that must stream at length too.
 	srv := &http.Server{
-		Handler:           a.traced(a.Handler(role)),
+		Handler:           traced(a.tracer, a.Handler(role)),
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    maxHeaderBytes,
 		IdleTimeout:       2 * time.Minute,
@@ -49,10 +49,14 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
 	}
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(ln) }()
-	admin, adminDone, err := a.startAdmin(role)
-	if err != nil {
-		_ = srv.Close()
-		return err
+	var admin *http.Server
+	adminDone := make(<-chan error)
+	if a.cfg.AdminAddr != "" {
+		var err error
+		if admin, adminDone, err = startAdmin(a.cfg.AdminAddr, a.AdminHandler(role), a.logger, a.cfg.Pprof); err != nil {
+			_ = srv.Close()
+			return err
+		}
 	}
 
 	workerDone := make(chan error, 1)
@@ -85,7 +89,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
 		}()
 	}
 	if role != RoleWorker && a.cfg.AdminToken != "" {
-		go a.sampleQueues(workerCtx) // the dashboard's charts
+		go a.metrics.history.sampleQueues(workerCtx, a.broker.Stats) // the dashboard's charts
 	}
 	a.logger.Info("serving", slog.String("role", string(role)), slog.String("addr", ln.Addr().String()), slog.Any("config", a.cfg))
 
@@ -125,30 +129,4 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, role Role) error {
 		a.logger.Info("stopped cleanly")
 	}
 	return errors.Join(errs...)
-}
-
-// startAdmin listens on ADMIN_ADDR, when set, and serves AdminHandler
-// there; adminDone receives what Serve returned if it stops by itself.
-func (a *App) startAdmin(role Role) (*http.Server, <-chan error, error) {
-	done := make(chan error, 1)
-	if a.cfg.AdminAddr == "" {
-		return nil, done, nil
-	}
-	ln, err := net.Listen("tcp", a.cfg.AdminAddr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("ADMIN_ADDR: %w", err)
-	}
-	srv := &http.Server{
-		Handler:           a.AdminHandler(role),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
-	}
-	go func() {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			done <- err
-		}
-	}()
-	a.logger.Info("admin listener", slog.String("addr", ln.Addr().String()), slog.Bool("pprof", a.cfg.Pprof))
-	return srv, done, nil
 }

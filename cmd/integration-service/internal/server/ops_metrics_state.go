@@ -4,13 +4,22 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ucsp/integration/queue"
+	"github.com/ucsp/integration/store"
 )
 
 // stateCollector reads, at scrape time, what the server does not count
-// itself: the queue's depth and totals, integrations by status, and the
-// database pool.
-type stateCollector struct{ a *App }
+// itself: the queue's depth and totals (stats: a broker's Stats),
+// integrations by status (counts: a store's CountIntegrations), and the
+// database pool (nil in embedded mode).
+type stateCollector struct {
+	stats  func(context.Context) ([]queue.Stats, error)
+	counts func(context.Context) ([]store.IntegrationCount, error)
+	pool   *pgxpool.Pool
+}
 
 var (
 	descQueueJobs = prometheus.NewDesc("integration_queue_jobs",
@@ -43,7 +52,7 @@ func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if stats, err := c.a.broker.Stats(ctx); err == nil {
+	if stats, err := c.stats(ctx); err == nil {
 		for _, s := range stats {
 			for state, n := range map[string]int64{"pending": s.Pending, "active": s.Active, "scheduled": s.Scheduled, "retry": s.Retry, "dead": s.Dead} {
 				ch <- prometheus.MustNewConstMetric(descQueueJobs, prometheus.GaugeValue, float64(n), s.Queue, state)
@@ -55,14 +64,14 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	} else {
 		ch <- prometheus.NewInvalidMetric(descQueueJobs, err)
 	}
-	if counts, err := c.a.store.CountIntegrations(ctx); err == nil {
+	if counts, err := c.counts(ctx); err == nil {
 		for _, n := range counts {
 			ch <- prometheus.MustNewConstMetric(descIntegrations, prometheus.GaugeValue, float64(n.Count), n.Provider, string(n.Status))
 		}
 	} else {
 		ch <- prometheus.NewInvalidMetric(descIntegrations, err)
 	}
-	if p := c.a.pool; p != nil {
+	if p := c.pool; p != nil {
 		st := p.Stat()
 		for state, n := range map[string]int32{"acquired": st.AcquiredConns(), "idle": st.IdleConns(), "total": st.TotalConns(), "max": st.MaxConns()} {
 			ch <- prometheus.MustNewConstMetric(descPoolConns, prometheus.GaugeValue, float64(n), state)

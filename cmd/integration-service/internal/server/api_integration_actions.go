@@ -1,9 +1,10 @@
 package server
 
 import (
-	"context"
 	"errors"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/ucsp/integration/connector"
@@ -13,6 +14,23 @@ import (
 	"github.com/ucsp/integration/smtp"
 	"github.com/ucsp/integration/store"
 )
+
+// integrationActions serves what a tenant asks of one of its
+// integrations besides reading and changing it: POST
+// /api/v1/integrations/{id}/test, .../sync and .../rotate-secret.
+type integrationActions struct {
+	store store.Store
+	// syncs triggers syncs; checks tests connections (connector/syncrun).
+	syncs  *syncrun.Runner
+	checks *syncrun.Checks
+	hosts  *hostGuard
+	// publicBase is PUBLIC_BASE_URL.
+	publicBase *url.URL
+	logger     *slog.Logger
+	// sourceChanged is told that a custom source's secret changed: its
+	// verifier, cached, is forgotten.
+	sourceChanged func(id string)
+}
 
 // testResult is the body of POST /api/v1/integrations/{id}/test.
 type testResult struct {
@@ -34,13 +52,15 @@ type testError struct {
 	Message string `json:"message"`
 }
 
-// testIntegration: POST /api/v1/integrations/{id}/test runs the
+// test: POST /api/v1/integrations/{id}/test runs the
 // provider's connectivity test now, bounded by CONNECTOR_TEST_TIMEOUT,
-// records the outcome as the integration's health and returns it. An
-// auth failure of an active integration marks it needs_reauth, with an
-// integration.needs_reauth event in the same transaction.
-func (a *App) testIntegration(w http.ResponseWriter, r *http.Request) {
-	in, ok := a.loadIntegration(w, r)
+// records the outcome as the integration's health and returns it
+// (syncrun.Checks.Test). An auth failure of an active integration marks
+// it needs_reauth, with an integration.needs_reauth event in the same
+// transaction. Servers the host guard refuses now (a DNS record changed
+// since the config was accepted) are a 422, as at create and update.
+func (h *integrationActions) test(w http.ResponseWriter, r *http.Request) {
+	in, ok := loadIntegration(w, r, h.store, h.logger)
 	if !ok {
 		return
 	}
@@ -49,85 +69,28 @@ func (a *App) testIntegration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	c, err := a.buildConnector(ctx, in)
-	if errs := (*guardError)(nil); errors.As(err, &errs) {
-		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the integration's servers are not allowed", errs.fields...)
+	if errs := h.hosts.check(ctx, endpoints(in.Provider, in.Config)); len(errs) > 0 {
+		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the integration's servers are not allowed", errs...)
 		return
 	}
-	out, err := a.runTest(ctx, in, c, err)
+	out, err := h.checks.Test(ctx, in)
 	if err != nil {
-		a.storeError(w, r, err, "integration")
+		storeError(w, r, h.logger, err, "integration")
 		return
 	}
-	class, msg := testClass(out.err)
-	res := testResult{OK: out.err == nil, Result: class, LatencyMS: float64(out.latency) / float64(time.Millisecond), Integration: a.integrationView(out.in)}
-	if out.err != nil {
-		res.Error = &testError{Kind: errorKind(out.err), Message: msg}
+	class, msg := testClass(out.Err)
+	res := testResult{OK: out.Err == nil, Result: class, LatencyMS: float64(out.Latency) / float64(time.Millisecond), Integration: viewIntegration(out.Integration, h.publicBase)}
+	if out.Err != nil {
+		res.Error = &testError{Kind: errorKind(out.Err), Message: msg}
 	}
 	writeJSON(w, http.StatusOK, res)
 }
 
-// runTest runs c's connectivity test (c, buildErr: what buildConnector
-// returned), bounded by CONNECTOR_TEST_TIMEOUT, and records the outcome
-// as in's health; an auth failure of an active integration marks it
-// needs_reauth with an integration.needs_reauth event in the same
-// transaction. The error is the store's; the test's is in the outcome.
-func (a *App) runTest(ctx context.Context, in *store.Integration, c connector.Connector, buildErr error) (*testOutcome, error) {
-	testErr := buildErr
-	start := time.Now()
-	if buildErr == nil {
-		tctx, cancel := context.WithTimeout(ctx, a.cfg.ConnectorTestTimeout)
-		testErr = c.Test(tctx)
-		cancel()
-		closeConnector(c)
-	}
-	latency := time.Since(start)
-	var announced []*store.Event
-	out, err := a.store.UpdateIntegrationWithEvents(ctx, in.TenantID, in.ID, func(in *store.Integration) ([]*store.Event, error) {
-		announced = nil
-		before := in.Status
-		recordTest(in, time.Now(), latency, testErr)
-		if in.Status == store.StatusNeedsReauth && before != store.StatusNeedsReauth {
-			ev, err := syncrun.ProblemEvent(in, eventNeedsReauth)
-			if err != nil {
-				return nil, err
-			}
-			announced = []*store.Event{ev}
-		}
-		return announced, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	a.events.Enqueue(ctx, announced...)
-	return &testOutcome{in: out, latency: latency, err: testErr}, nil
-}
-
-// testOutcome is a connectivity test's result: the integration with its
-// health recorded, how long the test took and how it failed, if it did.
-type testOutcome struct {
-	in      *store.Integration
-	latency time.Duration
-	err     error
-}
-
-// recordTest stores a test's outcome as in's health; an auth failure
-// marks the integration needs_reauth, a success clears that.
-func recordTest(in *store.Integration, at time.Time, latency time.Duration, err error) {
-	in.Health.CheckedAt, in.Health.Latency = at, latency
-	if err == nil {
-		in.Health.Status, in.Health.Error, in.Health.ConsecutiveFailures = "ok", "", 0
-		if in.Status == store.StatusNeedsReauth || in.Status == store.StatusError {
-			in.Status, in.LastError = store.StatusActive, ""
-		}
-		return
-	}
+// describeTestError is the health a failed test records: testClass's
+// message (syncrun.CheckOptions.Describe).
+func describeTestError(err error) string {
 	_, msg := testClass(err)
-	in.Health.Status, in.Health.Error = "failing", msg
-	in.Health.ConsecutiveFailures++
-	if errors.Is(err, connector.ErrAuth) && in.Status == store.StatusActive {
-		in.Status, in.LastError = store.StatusNeedsReauth, msg
-	}
+	return msg
 }
 
 // testClass classifies a connectivity test's error by how far it got,
@@ -198,10 +161,10 @@ type syncAccepted struct {
 	FollowUp  bool `json:"follow_up"`
 }
 
-// syncIntegration: POST /api/v1/integrations/{id}/sync enqueues a sync,
+// sync: POST /api/v1/integrations/{id}/sync enqueues a sync,
 // coalesced with any other pending sync of the integration.
-func (a *App) syncIntegration(w http.ResponseWriter, r *http.Request) {
-	in, ok := a.loadIntegration(w, r)
+func (h *integrationActions) sync(w http.ResponseWriter, r *http.Request) {
+	in, ok := loadIntegration(w, r, h.store, h.logger)
 	if !ok {
 		return
 	}
@@ -213,9 +176,9 @@ func (a *App) syncIntegration(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusConflict, probConflict, "the integration is disabled; enable it first")
 		return
 	}
-	res, err := a.syncs.Trigger(r.Context(), in.TenantID, in.ID)
+	res, err := h.syncs.Trigger(r.Context(), in.TenantID, in.ID)
 	if err != nil {
-		internalError(w, r, a.logger, "enqueue sync", err)
+		internalError(w, r, h.logger, "enqueue sync", err)
 		return
 	}
 	writeJSON(w, http.StatusAccepted, syncAccepted{JobID: res.ID, Duplicate: res.Duplicate, FollowUp: res.FollowUp})
@@ -223,8 +186,8 @@ func (a *App) syncIntegration(w http.ResponseWriter, r *http.Request) {
 
 // rotateSecret: POST /api/v1/integrations/{id}/rotate-secret replaces a
 // custom source's webhook secret and shows the new one, once.
-func (a *App) rotateSecret(w http.ResponseWriter, r *http.Request) {
-	in, ok := a.loadIntegration(w, r)
+func (h *integrationActions) rotateSecret(w http.ResponseWriter, r *http.Request) {
+	in, ok := loadIntegration(w, r, h.store, h.logger)
 	if !ok {
 		return
 	}
@@ -233,13 +196,13 @@ func (a *App) rotateSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	secret := newWebhookSecret()
-	err := a.store.SetCredentials(r.Context(), in.TenantID, in.ID, connector.Credentials{AppSecret: secret})
-	a.verifiers.forget(in.ID)
+	err := h.store.SetCredentials(r.Context(), in.TenantID, in.ID, connector.Credentials{AppSecret: secret})
+	h.sourceChanged(in.ID)
 	if err != nil {
-		a.storeError(w, r, err, "integration")
+		storeError(w, r, h.logger, err, "integration")
 		return
 	}
-	v := a.integrationView(in)
+	v := viewIntegration(in, h.publicBase)
 	v.WebhookSecret = secret
 	writeJSON(w, http.StatusOK, v)
 }

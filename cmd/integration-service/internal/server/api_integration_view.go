@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"net/url"
 	"time"
 
 	"github.com/ucsp/integration/store"
@@ -35,13 +36,9 @@ type healthView struct {
 	ConsecutiveFailures int        `json:"consecutive_failures"`
 }
 
-// pageView is one page of a listing.
-type pageView[T any] struct {
-	Data       []T     `json:"data"`
-	NextCursor *string `json:"next_cursor"`
-}
-
-func (a *App) integrationView(in *store.Integration) integrationView {
+// viewIntegration shows in as the API does; publicBase is
+// PUBLIC_BASE_URL, where a custom source's webhook URL starts.
+func viewIntegration(in *store.Integration, publicBase *url.URL) integrationView {
 	v := integrationView{
 		ID:         in.ID,
 		Name:       in.Name,
@@ -58,7 +55,7 @@ func (a *App) integrationView(in *store.Integration) integrationView {
 		v.Config = json.RawMessage(`{}`)
 	}
 	if in.Provider == providerCustom {
-		v.WebhookURL = a.cfg.PublicBaseURL.String() + "/webhooks/custom/" + in.ID
+		v.WebhookURL = publicBase.String() + "/webhooks/custom/" + in.ID
 	}
 	return v
 }
@@ -78,16 +75,4 @@ func timePtr(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
-}
-
-func newPage[T, S any](p *store.Page[S], view func(S) T) pageView[T] {
-	out := pageView[T]{Data: make([]T, 0, len(p.Items))}
-	for _, it := range p.Items {
-		out.Data = append(out.Data, view(it))
-	}
-	if p.NextCursor != "" {
-		c := p.NextCursor
-		out.NextCursor = &c
-	}
-	return out
 }

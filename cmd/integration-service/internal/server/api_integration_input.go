@@ -3,9 +3,12 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"strings"
 	"unicode/utf8"
 
@@ -48,15 +51,25 @@ func checkName(name string, errs []fieldError) (string, []fieldError) {
 	return name, errs
 }
 
+// integrationInput checks what a create or an update asks for: the
+// provider, among those this server links in (registry), the config
+// with the provider's connector factory (no network I/O) and the
+// servers it names with the host guard.
+type integrationInput struct {
+	registry *connector.Registry
+	hosts    *hostGuard
+	logger   *slog.Logger
+}
+
 // checkProvider validates a provider name against those the API knows
 // and those this server can build connectors for.
-func (a *App) checkProvider(p string, errs []fieldError) []fieldError {
+func (ic *integrationInput) checkProvider(p string, errs []fieldError) []fieldError {
 	switch {
 	case p == "":
 		return append(errs, fieldError{Field: "provider", Message: "is required"})
 	case !knownProvider(p):
 		return append(errs, fieldError{Field: "provider", Message: `must be one of "imap", "gmail", "outlook", "custom"`})
-	case p != providerCustom && !a.registry.Has(p):
+	case p != providerCustom && !ic.registry.Has(p):
 		return append(errs, fieldError{Field: "provider", Message: "is not available on this server yet"})
 	}
 	return errs
@@ -65,8 +78,8 @@ func (a *App) checkProvider(p string, errs []fieldError) []fieldError {
 // checkConfig validates an integration's config and credentials with
 // the provider's connector factory (no network I/O) and the host guard,
 // and returns the config compacted.
-func (a *App) checkConfig(ctx context.Context, id, provider string, config json.RawMessage, creds connector.Credentials, errs []fieldError) (json.RawMessage, []fieldError) {
-	if !knownProvider(provider) || (provider != providerCustom && !a.registry.Has(provider)) {
+func (ic *integrationInput) checkConfig(ctx context.Context, id, provider string, config json.RawMessage, creds connector.Credentials, errs []fieldError) (json.RawMessage, []fieldError) {
+	if !knownProvider(provider) || (provider != providerCustom && !ic.registry.Has(provider)) {
 		return nil, errs // reported by checkProvider
 	}
 	if provider == providerCustom && !creds.IsZero() {
@@ -90,7 +103,7 @@ func (a *App) checkConfig(ctx context.Context, id, provider string, config json.
 	if provider == providerCustom {
 		return config, errs
 	}
-	c, err := a.registry.New(ctx, connector.Config{Provider: provider, IntegrationID: id, Settings: config, Credentials: creds, Logger: a.logger})
+	c, err := ic.registry.New(ctx, connector.Config{Provider: provider, IntegrationID: id, Settings: config, Credentials: creds, Logger: ic.logger})
 	closeConnector(c)
 	var ve *connector.ValidationError
 	switch {
@@ -101,7 +114,7 @@ func (a *App) checkConfig(ctx context.Context, id, provider string, config json.
 	case err != nil:
 		errs = append(errs, fieldError{Field: "config", Message: "is not valid for this provider"})
 	}
-	return config, append(errs, a.hosts.check(ctx, endpoints(provider, config))...)
+	return config, append(errs, ic.hosts.check(ctx, endpoints(provider, config))...)
 }
 
 // configField maps a connector factory's field name to the request's.
@@ -120,4 +133,12 @@ func closeConnector(c connector.Connector) {
 	if cl, ok := c.(io.Closer); ok {
 		_ = cl.Close()
 	}
+}
+
+// newWebhookSecret returns a Standard Webhooks secret: whsec_ and the
+// base64 of 32 random bytes.
+func newWebhookSecret() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return "whsec_" + base64.StdEncoding.EncodeToString(b[:])
 }

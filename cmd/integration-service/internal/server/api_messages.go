@@ -1,6 +1,7 @@
 package server
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -10,6 +11,14 @@ import (
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/store"
 )
+
+// messagesAPI serves an integration's stored messages and outbox
+// entries: GET /api/v1/integrations/{id}/messages[/{messageID}] and
+// GET /api/v1/integrations/{id}/outbox/{outboxID}.
+type messagesAPI struct {
+	store  store.Store
+	logger *slog.Logger
+}
 
 // messageView is a stored message as the API shows it. Listings leave
 // out the bodies; attachment contents are never included.
@@ -72,9 +81,9 @@ func viewMessage(m *store.Message, bodies bool) messageView {
 	return v
 }
 
-// listMessages: GET /api/v1/integrations/{id}/messages?limit=&cursor=&include_deleted=
-func (a *App) listMessages(w http.ResponseWriter, r *http.Request) {
-	in, ok := a.loadIntegration(w, r)
+// list: GET /api/v1/integrations/{id}/messages?limit=&cursor=&include_deleted=
+func (h *messagesAPI) list(w http.ResponseWriter, r *http.Request) {
+	in, ok := loadIntegration(w, r, h.store, h.logger)
 	if !ok {
 		return
 	}
@@ -91,42 +100,42 @@ func (a *App) listMessages(w http.ResponseWriter, r *http.Request) {
 		}
 		opts.IncludeDeleted = b
 	}
-	page, err := a.store.ListMessages(r.Context(), in.TenantID, in.ID, opts)
+	page, err := h.store.ListMessages(r.Context(), in.TenantID, in.ID, opts)
 	if err != nil {
-		a.storeError(w, r, err, "integration")
+		storeError(w, r, h.logger, err, "integration")
 		return
 	}
 	writeJSON(w, http.StatusOK, newPage(page, func(m *store.Message) messageView { return viewMessage(m, false) }))
 }
 
-// getMessage: GET /api/v1/integrations/{id}/messages/{messageID}
-func (a *App) getMessage(w http.ResponseWriter, r *http.Request) {
+// get: GET /api/v1/integrations/{id}/messages/{messageID}
+func (h *messagesAPI) get(w http.ResponseWriter, r *http.Request) {
 	id, mid := chi.URLParam(r, "id"), chi.URLParam(r, "messageID")
 	if !store.ValidID(id) || !store.ValidID(mid) {
 		notFound(w, r, "message")
 		return
 	}
-	m, err := a.store.GetMessage(r.Context(), TenantID(r.Context()), id, mid)
+	m, err := h.store.GetMessage(r.Context(), TenantID(r.Context()), id, mid)
 	if err != nil {
-		a.storeError(w, r, err, "message")
+		storeError(w, r, h.logger, err, "message")
 		return
 	}
 	writeJSON(w, http.StatusOK, viewMessage(m, true))
 }
 
 // getOutbox: GET /api/v1/integrations/{id}/outbox/{outboxID}
-func (a *App) getOutbox(w http.ResponseWriter, r *http.Request) {
+func (h *messagesAPI) getOutbox(w http.ResponseWriter, r *http.Request) {
 	id, oid := chi.URLParam(r, "id"), chi.URLParam(r, "outboxID")
 	if !store.ValidID(id) || !store.ValidID(oid) {
 		notFound(w, r, "outbox entry")
 		return
 	}
-	e, err := a.store.GetOutbox(r.Context(), TenantID(r.Context()), oid)
+	e, err := h.store.GetOutbox(r.Context(), TenantID(r.Context()), oid)
 	if err == nil && e.IntegrationID != id {
 		err = store.ErrNotFound
 	}
 	if err != nil {
-		a.storeError(w, r, err, "outbox entry")
+		storeError(w, r, h.logger, err, "outbox entry")
 		return
 	}
 	writeJSON(w, http.StatusOK, viewOutbox(e))

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"time"
 
 	"github.com/ucsp/integration/connector/netguard"
-	"github.com/ucsp/integration/ratelimit"
 )
 
 // endpoint is a server an integration's config names: its JSON path (for
@@ -61,27 +59,3 @@ func (g *hostGuard) refuse(ctx context.Context, host string) string {
 	}
 	return "could not be resolved"
 }
-
-// newMailDialer returns the dialer of IMAP and SMTP connections: one
-// that refuses non-public addresses at connect time unless private
-// hosts are allowed (the check at create and update gives the tenant a
-// clear error early; this one holds when a host name is re-pointed
-// afterwards, DNS rebinding, since it sees the address actually
-// dialled), and keeps the connections open at once within
-// MAIL_MAX_CONNECTIONS_PER_HOST and MAIL_MAX_CONNECTIONS_PER_MAILBOX,
-// counted in sem (shared by every process in production).
-func newMailDialer(cfg *Config, sem ratelimit.Semaphore) (*netguard.Dialer, error) {
-	opts := netguard.DialerOptions{AllowPrivate: cfg.AllowPrivateHosts}
-	if sem != nil {
-		opts.Semaphore = netguard.SemaphoreOf(sem)
-		opts.KeyPrefix = "mail-"
-		opts.MaxPerHost = cfg.Quotas.MailConnsPerHost
-		opts.MaxPerMailbox = cfg.Quotas.MailConnsPerMailbox
-		opts.ExtendEvery = semaphoreLeaseTTL / 4
-	}
-	return netguard.NewDialer(opts)
-}
-
-// semaphoreLeaseTTL is the lease time of the server's semaphore: a
-// crashed process's slots free themselves within it.
-const semaphoreLeaseTTL = time.Minute

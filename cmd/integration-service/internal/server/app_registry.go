@@ -9,6 +9,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/connector/netguard"
 	"github.com/ucsp/integration/gmail"
 	"github.com/ucsp/integration/imap"
 	"github.com/ucsp/integration/outlook"
@@ -201,3 +202,27 @@ func graphLimiter(limiter ratelimit.Limiter, sem ratelimit.Semaphore) outlook.Li
 		return func() { _ = lease.Release(context.WithoutCancel(ctx)) }, nil
 	})
 }
+
+// newMailDialer returns the dialer of IMAP and SMTP connections: one
+// that refuses non-public addresses at connect time unless private
+// hosts are allowed (the check at create and update gives the tenant a
+// clear error early; this one holds when a host name is re-pointed
+// afterwards, DNS rebinding, since it sees the address actually
+// dialled), and keeps the connections open at once within
+// MAIL_MAX_CONNECTIONS_PER_HOST and MAIL_MAX_CONNECTIONS_PER_MAILBOX,
+// counted in sem (shared by every process in production).
+func newMailDialer(cfg *Config, sem ratelimit.Semaphore) (*netguard.Dialer, error) {
+	opts := netguard.DialerOptions{AllowPrivate: cfg.AllowPrivateHosts}
+	if sem != nil {
+		opts.Semaphore = netguard.SemaphoreOf(sem)
+		opts.KeyPrefix = "mail-"
+		opts.MaxPerHost = cfg.Quotas.MailConnsPerHost
+		opts.MaxPerMailbox = cfg.Quotas.MailConnsPerMailbox
+		opts.ExtendEvery = semaphoreLeaseTTL / 4
+	}
+	return netguard.NewDialer(opts)
+}
+
+// semaphoreLeaseTTL is the lease time of the server's semaphore: a
+// crashed process's slots free themselves within it.
+const semaphoreLeaseTTL = time.Minute

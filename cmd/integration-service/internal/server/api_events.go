@@ -1,6 +1,7 @@
 package server
 
 import (
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -9,6 +10,15 @@ import (
 	"github.com/ucsp/integration/store"
 	"github.com/ucsp/integration/webhook/outbox"
 )
+
+// eventsAPI serves the tenant's events: GET /api/v1/events and POST
+// /api/v1/events/{id}/redeliver.
+type eventsAPI struct {
+	store store.Store
+	// outbox redelivers.
+	outbox *outbox.Outbox
+	logger *slog.Logger
+}
 
 // eventView is an event as the API shows it (schema EventRecord).
 type eventView struct {
@@ -43,8 +53,8 @@ func newEventView(ev *store.Event) eventView {
 	return v
 }
 
-// listEvents: GET /api/v1/events?limit=&cursor=&status=&integration_id=
-func (a *App) listEvents(w http.ResponseWriter, r *http.Request) {
+// list: GET /api/v1/events?limit=&cursor=&status=&integration_id=
+func (h *eventsAPI) list(w http.ResponseWriter, r *http.Request) {
 	lo, ok := parseListOptions(w, r, "status", "integration_id")
 	if !ok {
 		return
@@ -58,25 +68,25 @@ func (a *App) listEvents(w http.ResponseWriter, r *http.Request) {
 			fieldError{Field: "status", Message: `must be one of "pending", "delivered", "dead"`})
 		return
 	}
-	page, err := a.store.ListEvents(r.Context(), TenantID(r.Context()), opts)
+	page, err := h.store.ListEvents(r.Context(), TenantID(r.Context()), opts)
 	if err != nil {
-		a.storeError(w, r, err, "event")
+		storeError(w, r, h.logger, err, "event")
 		return
 	}
 	writeJSON(w, http.StatusOK, newPage(page, newEventView))
 }
 
-// redeliverEvent: POST /api/v1/events/{id}/redeliver makes a delivered
-// or dead event pending again and enqueues its delivery (202).
-func (a *App) redeliverEvent(w http.ResponseWriter, r *http.Request) {
+// redeliver: POST /api/v1/events/{id}/redeliver makes a delivered or
+// dead event pending again and enqueues its delivery (202).
+func (h *eventsAPI) redeliver(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
 	if !store.ValidID(id) {
 		notFound(w, r, "event")
 		return
 	}
-	ev, err := a.events.Redeliver(r.Context(), TenantID(r.Context()), id)
+	ev, err := h.outbox.Redeliver(r.Context(), TenantID(r.Context()), id)
 	if err != nil {
-		a.storeError(w, r, err, "event")
+		storeError(w, r, h.logger, err, "event")
 		return
 	}
 	writeJSON(w, http.StatusAccepted, newEventView(ev))

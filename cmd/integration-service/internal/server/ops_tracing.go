@@ -27,15 +27,15 @@ func newTracerProvider(ctx context.Context, endpoint string) (*sdktrace.TracerPr
 	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)), nil
 }
 
-// traced wraps h in a server span per request (otelhttp), named by the
-// route pattern once the router has matched it ("GET
+// traced wraps h in a server span per request (otelhttp) of tp, named
+// by the route pattern once the router has matched it ("GET
 // /api/v1/integrations/{id}"), never by the raw path, which holds ids.
-// Without a tracer provider it returns h unchanged.
-func (a *App) traced(h http.Handler) http.Handler {
-	if a.tracer == nil {
+// Without a tracer provider (nil) it returns h unchanged.
+func traced(tp *sdktrace.TracerProvider, h http.Handler) http.Handler {
+	if tp == nil {
 		return h
 	}
-	return otelhttp.NewHandler(h, "http", otelhttp.WithTracerProvider(a.tracer),
+	return otelhttp.NewHandler(h, "http", otelhttp.WithTracerProvider(tp),
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return httpMethod(r.Method) }))
 }
 

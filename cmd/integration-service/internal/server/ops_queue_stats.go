@@ -28,10 +28,10 @@ type queueStatView struct {
 }
 
 // queueStats: GET /health/queue-stats describes every queue.
-func (a *App) queueStats(w http.ResponseWriter, r *http.Request) {
-	stats, err := a.broker.Stats(r.Context())
+func (o *opsRoutes) queueStats(w http.ResponseWriter, r *http.Request) {
+	stats, err := o.stats(r.Context())
 	if err != nil {
-		a.logger.WarnContext(r.Context(), "queue stats", "error", err)
+		o.logger.WarnContext(r.Context(), "queue stats", "error", err)
 		writeProblem(w, r, http.StatusServiceUnavailable, probUnavailable, "the queue is unreachable")
 		return
 	}

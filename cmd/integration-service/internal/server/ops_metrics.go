@@ -28,7 +28,9 @@ type metrics struct {
 	history *jobHistory
 }
 
-func newMetrics(a *App) *metrics {
+// newMetrics returns the metrics, reading at scrape time what state
+// holds.
+func newMetrics(state *stateCollector) *metrics {
 	m := &metrics{
 		history: newJobHistory(),
 		reg:     prometheus.NewRegistry(),
@@ -53,7 +55,7 @@ func newMetrics(a *App) *metrics {
 	}
 	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.jobRuns, m.jobDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&stateCollector{a: a})
+		state)
 	return m
 }
 

@@ -32,9 +32,9 @@ func (f *customFixture) createIMAP(t *testing.T, name, host string, port int, us
 
 func (f *customFixture) check(t *testing.T, id string) *store.Integration {
 	t.Helper()
-	payload, err := json.Marshal(checkJob{TenantID: "tenant-c", IntegrationID: id})
+	payload, err := json.Marshal(map[string]string{"tenant_id": "tenant-c", "integration_id": id})
 	require.NoError(t, err)
-	require.NoError(t, f.app.runCheckIntegration(t.Context(), &queue.Job{ID: "j", Type: jobCheckIntegration, Payload: payload}))
+	require.NoError(t, f.app.checks.HandleCheck(t.Context(), &queue.Job{ID: "j", Type: jobCheckIntegration, Payload: payload}))
 	in, err := f.app.store.GetIntegration(t.Context(), "tenant-c", id)
 	require.NoError(t, err)
 	return in
@@ -61,10 +61,10 @@ func TestHealthChecks(t *testing.T) {
 
 	before, err := f.app.broker.Stats(t.Context())
 	require.NoError(t, err)
-	n, err := f.app.enqueueChecks(t.Context())
+	n, err := f.app.checks.EnqueueAll(t.Context())
 	require.NoError(t, err)
 	require.Equal(t, 1, n, "only the active mailbox; not the disabled one, not the custom source")
-	_, err = f.app.enqueueChecks(t.Context())
+	_, err = f.app.checks.EnqueueAll(t.Context())
 	require.NoError(t, err)
 	after, err := f.app.broker.Stats(t.Context())
 	require.NoError(t, err)
