@@ -68,9 +68,9 @@ func (a *App) oauthCallback(provider string) http.HandlerFunc {
 			http.Redirect(w, r, signin.WithOutcome(res.ReturnURL, provider, res.Integration.ID, ""), http.StatusSeeOther)
 		case res.Created:
 			w.Header().Set("Location", "/api/v1/integrations/"+res.Integration.ID)
-			writeJSON(w, http.StatusCreated, a.integrationView(res.Integration))
+			writeJSON(w, http.StatusCreated, viewIntegration(res.Integration, a.cfg.PublicBaseURL))
 		default:
-			writeJSON(w, http.StatusOK, a.integrationView(res.Integration))
+			writeJSON(w, http.StatusOK, viewIntegration(res.Integration, a.cfg.PublicBaseURL))
 		}
 	}
 }
@@ -85,7 +85,7 @@ func (a *App) oauthProblem(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &quota):
 		quota.write(w, r)
 	case !errors.As(err, &fail) || fail.Kind == nil:
-		a.storeError(w, r, err, "integration")
+		storeError(w, r, a.logger, err, "integration")
 	case len(fail.Fields) > 0:
 		errs := make([]fieldError, len(fail.Fields))
 		for i, f := range fail.Fields {

@@ -26,7 +26,7 @@ func (a *App) newOAuth() (err error) {
 			return name, nil
 		},
 		Room: func(ctx context.Context, tenant string) error {
-			err := a.integrationQuota(ctx, tenant)
+			err := a.quotas.integration(ctx, tenant)
 			if q := (*quotaExceeded)(nil); errors.As(err, &q) {
 				return fmt.Errorf("%w: %w", signin.ErrQuota, err)
 			}
