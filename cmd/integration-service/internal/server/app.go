@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/connector/sendrun"
 	"github.com/ucsp/integration/connector/syncrun"
 	"github.com/ucsp/integration/health"
 	"github.com/ucsp/integration/queue"
@@ -21,6 +22,7 @@ import (
 	"github.com/ucsp/integration/store"
 	"github.com/ucsp/integration/store/memory"
 	"github.com/ucsp/integration/store/postgres"
+	"github.com/ucsp/integration/webhook/custom"
 	"github.com/ucsp/integration/webhook/outbox"
 )
 
@@ -60,10 +62,9 @@ type App struct {
 	// events delivers the store's events to EVENTS_WEBHOOK_URL; without
 	// one it delivers nothing (events stay pending).
 	events *outbox.Outbox
-	// verifiers caches the webhook verifiers of custom sources.
-	verifiers *verifierCache
-	// ingest serialises custom deliveries by integration.
-	ingest  *ingestLocks
+	// custom verifies and ingests the deliveries of custom sources
+	// (webhook/custom).
+	custom  *custom.Sources
 	closers []func() error
 	// clock is the time of jobs that act on expiries (watch renewal);
 	// nil means time.Now. Tests move it on.
@@ -84,6 +85,8 @@ type App struct {
 	// nil when IMAP_WATCH is off.
 	syncs    *syncrun.Runner
 	watchers *syncrun.Watchers
+	// sends runs the outbox's send jobs (connector/sendrun).
+	sends *sendrun.Runner
 }
 
 // New opens what cfg's mode needs: in embedded mode memory
@@ -123,8 +126,13 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	if a.dashboard, err = a.newDashboardAccess(); err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
-	a.ingest = newIngestLocks()
-	a.verifiers = newVerifierCache(a.replayStore(), cfg.MaxBodyBytes, a.logger)
+	a.custom, err = custom.New(a.store, custom.Options{
+		Provider: providerCustom, Replay: a.replayStore(), MaxBodyBytes: cfg.MaxBodyBytes,
+		Publish: a.events.Enqueue, Respond: a.customAnswer, Logger: a.logger,
+	})
+	if err != nil {
+		return nil, err
+	}
 	a.auth = newAuthenticator(cfg)
 	a.hosts = &hostGuard{allowPrivate: cfg.AllowPrivateHosts, allowPlaintext: cfg.AllowPlaintext}
 	a.metrics = newMetrics(a)
@@ -172,6 +180,13 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 		Publish:     a.events.Enqueue,
 		MaxAttempts: syncMaxAttempts,
 		Logger:      a.logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.sends, err = sendrun.New(a.store, a.broker, sendrun.Options{
+		Connect: a.buildConnector, Failures: a.syncs, Publish: a.events.Enqueue,
+		MaxAttempts: sendMaxAttempts, Logger: a.logger,
 	})
 	if err != nil {
 		return nil, err

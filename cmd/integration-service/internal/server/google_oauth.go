@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ucsp/integration/gmail"
+	"github.com/ucsp/integration/internal/mime"
 	"github.com/ucsp/integration/store"
 )
 
@@ -121,7 +122,7 @@ func (a *App) oauthAuthorize(p *oauthProvider) http.HandlerFunc {
 			name, errs = checkName(q.Get("name"), nil)
 		}
 		expected := strings.TrimSpace(q.Get("email"))
-		if expected != "" && !validEmail(expected) {
+		if expected != "" && !mime.ValidAddrSpec(expected) {
 			errs = append(errs, fieldError{Field: "email", Message: "must be an email address"})
 		}
 		id := q.Get("integration_id")

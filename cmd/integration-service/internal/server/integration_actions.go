@@ -234,7 +234,7 @@ func (a *App) rotateSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	secret := newWebhookSecret()
 	err := a.store.SetCredentials(r.Context(), in.TenantID, in.ID, connector.Credentials{AppSecret: secret})
-	a.verifiers.forget(in.ID)
+	a.custom.Forget(in.ID)
 	if err != nil {
 		a.storeError(w, r, err, "integration")
 		return

@@ -76,7 +76,7 @@ func (a *App) createIntegration(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, r, err, "integration")
 		return
 	}
-	a.verifiers.forget(in.ID) // a delivery that came before it was remembered as unknown
+	a.custom.Forget(in.ID) // a delivery that came before it was remembered as unknown
 	if in.Provider != providerCustom {
 		// The first sync starts now, not at the next sweep or IDLE news;
 		// should the enqueue fail, the sweep will.
@@ -146,7 +146,7 @@ func (a *App) updateIntegration(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	a.verifiers.forget(cur.ID)
+	a.custom.Forget(cur.ID)
 	if err != nil {
 		a.storeError(w, r, err, "integration")
 		return
@@ -165,7 +165,7 @@ func (a *App) deleteIntegration(w http.ResponseWriter, r *http.Request) {
 	revokeGrant := a.grantRevoker(r.Context(), TenantID(r.Context()), id)
 	a.unwatch(r.Context(), TenantID(r.Context()), id)
 	err := a.store.DeleteIntegration(r.Context(), TenantID(r.Context()), id)
-	a.verifiers.forget(id)
+	a.custom.Forget(id)
 	if err != nil {
 		a.storeError(w, r, err, "integration")
 		return

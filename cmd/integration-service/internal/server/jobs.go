@@ -6,31 +6,24 @@ import (
 )
 
 // The job types the worker runs, and their attempts. The sync runner's
-// (connector/syncrun) are syncrun.JobSync and syncrun.JobSweep.
+// (connector/syncrun) are syncrun.JobSync and syncrun.JobSweep; the send
+// runner's (connector/sendrun) sendrun.JobSend.
 const (
-	jobSend         = "send"
 	syncMaxAttempts = 10
 	sendMaxAttempts = 10
 )
 
 // The event types the server stores for delivery to the platform
-// (besides the sync runner's: sync.completed, integration.error).
+// (besides the sync runner's: sync.completed, integration.error; and the
+// send runner's: sendrun.EventMessageSent, sendrun.EventMessageFailed).
 const (
 	eventMessageReceived = syncrun.EventMessageReceived
-	eventMessageSent     = "message.sent"
-	eventMessageFailed   = "message.failed"
 	eventNeedsReauth     = syncrun.EventNeedsReauth
 )
 
-// sendJob is the payload of a send job.
-type sendJob struct {
-	TenantID string `json:"tenant_id"`
-	OutboxID string `json:"outbox_id"`
-}
-
 func (a *App) registerJobs() {
 	a.jobs.HandleFunc(syncrun.JobSync, a.syncs.HandleSync)
-	a.jobs.HandleFunc(jobSend, a.runSend)
+	a.sends.Register(&a.jobs) // sendrun.JobSend
 	a.events.Register(&a.jobs) // outbox.JobDeliver, outbox.JobSweep
 	a.jobs.HandleFunc(syncrun.JobSweep, a.syncs.HandleSweep)
 	a.jobs.HandleFunc(jobCheckIntegrations, a.runCheckIntegrations)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ucsp/integration/store"
 	"github.com/ucsp/integration/webhook"
+	"github.com/ucsp/integration/webhook/custom"
 )
 
 // customFixture is an embedded App with one custom source.
@@ -107,7 +108,7 @@ func TestCustomWebhook(t *testing.T) {
 	f := newCustomFixture(t, nil)
 	rec := f.push(t, f.id, f.secret, "msg_1", time.Now(), customBody)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	var out customIngested
+	var out custom.Result
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out))
 	require.False(t, out.Duplicate)
 	require.Equal(t, "message-id:m42@example.org", out.ProviderID)
@@ -259,7 +260,7 @@ func TestCustomWebhookConversationMessage(t *testing.T) {
 		`"created_at":"2026-03-04T05:06:07+01:00","attachments":[{"filename":"photo.jpg","content_type":"image/jpeg","size":2048}]}`
 	rec := f.push(t, f.id, f.secret, "c1", time.Now(), body)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	var out customIngested
+	var out custom.Result
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out))
 	require.False(t, out.Duplicate)
 	require.Equal(t, "event:evt-1", out.ProviderID)

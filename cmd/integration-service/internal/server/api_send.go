@@ -1,21 +1,15 @@
 package server
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/ucsp/integration/connector"
-	"github.com/ucsp/integration/queue"
+	"github.com/ucsp/integration/connector/sendrun"
 	"github.com/ucsp/integration/store"
 )
-
-// maxIdempotencyKey bounds an Idempotency-Key.
-const maxIdempotencyKey = 255
 
 // sendRequest is the body of POST /api/v1/integrations/{id}/messages.
 type sendRequest struct {
@@ -63,17 +57,19 @@ func viewOutbox(e *store.OutboxEntry) outboxView {
 }
 
 // sendMessage: POST /api/v1/integrations/{id}/messages stores the message
-// in the outbox and enqueues its send job: 202 with the outbox entry.
-// The Idempotency-Key header is required: the same key with the same
-// request returns the first entry; with another request, 409.
+// in the outbox and enqueues its send job (connector/sendrun): 202 with
+// the outbox entry. The Idempotency-Key header is required: the same key
+// with the same request returns the first entry; with another request,
+// 409.
 func (a *App) sendMessage(w http.ResponseWriter, r *http.Request) {
 	in, ok := a.loadIntegration(w, r)
 	if !ok {
 		return
 	}
 	key := r.Header.Get(headerIdempotencyID)
-	if msg := checkIdempotencyKey(key); msg != "" {
-		writeProblem(w, r, http.StatusBadRequest, probInvalidRequest, "the Idempotency-Key header is required", fieldError{Field: headerIdempotencyID, Message: msg})
+	var ke *sendrun.KeyError
+	if errors.As(sendrun.CheckIdempotencyKey(key), &ke) {
+		writeProblem(w, r, http.StatusBadRequest, probInvalidRequest, "the Idempotency-Key header is required", fieldError{Field: headerIdempotencyID, Message: ke.Reason})
 		return
 	}
 	var req sendRequest
@@ -88,7 +84,20 @@ func (a *App) sendMessage(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusConflict, probConflict, "the integration is disabled; enable it first")
 		return
 	}
-	msg, errs := a.outboundMessage(r, in, &req)
+	msg, errs := outboundMessage(in, &req)
+	if req.ReplyToMsg != "" {
+		if err := a.sends.ReplyTo(r.Context(), in.TenantID, in.ID, req.ReplyToMsg, msg); err != nil {
+			errs = append(errs, fieldError{Field: "reply_to_message_id", Message: "is not a message of this integration"})
+		}
+	}
+	var ve *connector.ValidationError
+	if errors.As(msg.Validate(), &ve) {
+		for _, f := range ve.Fields {
+			if f.Field != "message_id" {
+				errs = append(errs, fieldError{Field: f.Field, Message: f.Message})
+			}
+		}
+	}
 	if len(errs) > 0 {
 		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the message cannot be sent", errs...)
 		return
@@ -96,22 +105,13 @@ func (a *App) sendMessage(w http.ResponseWriter, r *http.Request) {
 	if !a.allowSend(w, r, in, msg) {
 		return
 	}
-	e, created, err := a.store.CreateOutbox(r.Context(), &store.OutboxEntry{
+	e, created, err := a.sends.Enqueue(r.Context(), &sendrun.Send{
 		TenantID: in.TenantID, IntegrationID: in.ID, IdempotencyKey: key,
-		RequestHash: requestHash(in.ID, &req), Message: *msg,
+		Fingerprint: sendrun.Fingerprint(in.ID, &req), Message: *msg,
 	})
 	if err != nil {
 		a.storeError(w, r, err, "integration")
 		return
-	}
-	if created || e.Status == store.OutboxPending {
-		// On a replay of a pending entry, enqueue again: a no-op while its
-		// job lives, a recovery if the first request died before enqueueing.
-		if _, err := queue.EnqueueJSON(r.Context(), a.broker, jobSend, sendJob{TenantID: e.TenantID, OutboxID: e.ID},
-			queue.ID("send:"+e.ID), queue.MaxAttempts(sendMaxAttempts)); err != nil {
-			internalError(w, r, a.logger, "enqueue send", err)
-			return
-		}
 	}
 	if !created {
 		w.Header().Set("Idempotent-Replayed", "true")
@@ -120,34 +120,10 @@ func (a *App) sendMessage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, viewOutbox(e))
 }
 
-// checkIdempotencyKey says what is wrong with a key, or "".
-func checkIdempotencyKey(k string) string {
-	switch {
-	case k == "":
-		return "is required"
-	case len(k) > maxIdempotencyKey:
-		return "must be at most 255 characters"
-	case strings.ContainsFunc(k, func(r rune) bool { return r < 0x21 || r > 0x7e }):
-		return "must be printable ASCII without spaces"
-	}
-	return ""
-}
-
-// requestHash fingerprints a send request for its integration, so that
-// a key reused with another body or another integration is a conflict
-// (the body is hashed as decoded, so whitespace does not matter).
-func requestHash(integrationID string, req *sendRequest) string {
-	b, _ := json.Marshal(req) // cannot fail: plain values
-	h := sha256.New()
-	h.Write([]byte(integrationID))
-	h.Write([]byte{0})
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// outboundMessage builds and validates the message of a send request,
-// threading it under reply_to_message_id when given.
-func (a *App) outboundMessage(r *http.Request, in *store.Integration, req *sendRequest) (*connector.OutboundMessage, []fieldError) {
+// outboundMessage makes the message of a send request, from the
+// integration's own address (a from.email other than it is an error)
+// with a new Message-ID.
+func outboundMessage(in *store.Integration, req *sendRequest) (*connector.OutboundMessage, []fieldError) {
 	var errs []fieldError
 	from := connector.Address{Email: mailboxAddress(in.Provider, in.Config)}
 	if req.From != nil {
@@ -157,7 +133,7 @@ func (a *App) outboundMessage(r *http.Request, in *store.Integration, req *sendR
 		from.Name = req.From.Name
 	}
 	msg := &connector.OutboundMessage{
-		MessageID: store.NewID() + "@" + domainOf(from.Email),
+		MessageID: sendrun.NewMessageID(from.Email),
 		From:      from, To: req.To, Cc: req.Cc, Bcc: req.Bcc, ReplyTo: req.ReplyTo,
 		Subject: req.Subject, Text: req.Text, HTML: req.HTML,
 		InReplyTo: req.InReplyTo, References: req.References, ThreadID: req.ThreadID,
@@ -166,56 +142,5 @@ func (a *App) outboundMessage(r *http.Request, in *store.Integration, req *sendR
 	for _, at := range req.Attachments {
 		msg.Attachments = append(msg.Attachments, connector.OutboundAttachment{Filename: at.Filename, ContentType: at.ContentType, ContentID: at.ContentID, Content: at.Content})
 	}
-	if req.ReplyToMsg != "" {
-		var orig *store.Message
-		err := store.ErrNotFound
-		if store.ValidID(req.ReplyToMsg) {
-			orig, err = a.store.GetMessage(r.Context(), in.TenantID, in.ID, req.ReplyToMsg)
-		}
-		if err != nil {
-			errs = append(errs, fieldError{Field: "reply_to_message_id", Message: "is not a message of this integration"})
-		} else {
-			threadUnder(msg, orig)
-		}
-	}
-	if err := msg.Validate(); err != nil {
-		var ve *connector.ValidationError
-		if errors.As(err, &ve) {
-			for _, f := range ve.Fields {
-				if f.Field != "message_id" {
-					errs = append(errs, fieldError{Field: f.Field, Message: f.Message})
-				}
-			}
-		}
-	}
 	return msg, errs
-}
-
-// threadUnder makes msg a reply to orig: In-Reply-To, References, the
-// provider's thread, and "Re: " + its subject when msg has none.
-func threadUnder(msg *connector.OutboundMessage, orig *store.Message) {
-	if msg.InReplyTo == "" && orig.MessageID != "" {
-		msg.InReplyTo = orig.MessageID
-		if len(msg.References) == 0 {
-			msg.References = append(append([]string(nil), orig.References...), orig.MessageID)
-		}
-	}
-	if msg.ThreadID == "" {
-		msg.ThreadID = orig.ThreadID
-	}
-	msg.ReplyToProviderID = orig.ProviderID
-	if msg.Subject == "" && orig.Subject != "" {
-		msg.Subject = orig.Subject
-		if !strings.HasPrefix(strings.ToLower(orig.Subject), "re:") {
-			msg.Subject = "Re: " + orig.Subject
-		}
-	}
-}
-
-// domainOf returns the domain of an address, or "localhost".
-func domainOf(email string) string {
-	if _, d, ok := strings.Cut(email, "@"); ok && d != "" {
-		return d
-	}
-	return "localhost"
 }
