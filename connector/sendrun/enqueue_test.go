@@ -60,10 +60,10 @@ func TestEnqueueRefusesBadKeys(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, backends()["memory"](t), nil)
 	for key, reason := range map[string]string{
-		"":                      "is required",
+		"":                       "is required",
 		strings.Repeat("k", 256): "must be at most 255 characters",
-		"with space":            "must be printable ASCII without spaces",
-		"naïve":                 "must be printable ASCII without spaces",
+		"with space":             "must be printable ASCII without spaces",
+		"naïve":                  "must be printable ASCII without spaces",
 	} {
 		_, _, err := f.r.Enqueue(t.Context(), &sendrun.Send{TenantID: "acme", IntegrationID: f.in.ID, IdempotencyKey: key, Message: message(1)})
 		var ke *sendrun.KeyError

@@ -143,8 +143,10 @@ func TestFailurePolicy(t *testing.T) {
 	t.Parallel()
 	b := backends()["memory"](t)
 	syncs, err := syncrun.New(b.store, b.broker, syncrun.Options{
-		Connect: func(context.Context, *store.Integration) (connector.Connector, error) { return nil, errors.New("unused") },
-		Logger:  quiet(),
+		Connect: func(context.Context, *store.Integration) (connector.Connector, error) {
+			return nil, errors.New("unused")
+		},
+		Logger: quiet(),
 	})
 	require.NoError(t, err)
 	f := newFixture(t, b, nil, func(o *sendrun.Options) { o.Failures = syncs })

@@ -128,12 +128,12 @@ type Source struct {
 
 // Integration returns the source's integration, as it was when the
 // source was loaded. The caller must not change it.
-func (s *Source) Integration() *store.Integration { return s.in }
+func (src *Source) Integration() *store.Integration { return src.in }
 
 // ServeHTTP serves one delivery to the source: it verifies it (Standard
 // Webhooks, with replay protection), checks that the body is JSON,
 // ingests it and answers through Options.Respond.
-func (s *Source) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+func (src *Source) ServeHTTP(w http.ResponseWriter, r *http.Request) { src.handler.ServeHTTP(w, r) }
 
 // Source returns the custom source of integration id, from the cache or
 // loaded from the store, with a verifier of its current secret. When

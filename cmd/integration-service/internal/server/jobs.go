@@ -23,7 +23,7 @@ const (
 
 func (a *App) registerJobs() {
 	a.jobs.HandleFunc(syncrun.JobSync, a.syncs.HandleSync)
-	a.sends.Register(&a.jobs) // sendrun.JobSend
+	a.sends.Register(&a.jobs)  // sendrun.JobSend
 	a.events.Register(&a.jobs) // outbox.JobDeliver, outbox.JobSweep
 	a.jobs.HandleFunc(syncrun.JobSweep, a.syncs.HandleSweep)
 	a.jobs.HandleFunc(jobCheckIntegrations, a.runCheckIntegrations)
