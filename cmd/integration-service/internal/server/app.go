@@ -15,6 +15,7 @@ import (
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/connector/oauthtokens"
 	"github.com/ucsp/integration/connector/pushwatch"
+	"github.com/ucsp/integration/connector/sendrun"
 	"github.com/ucsp/integration/connector/signin"
 	"github.com/ucsp/integration/connector/syncrun"
 	"github.com/ucsp/integration/gmail"
@@ -25,6 +26,7 @@ import (
 	"github.com/ucsp/integration/store"
 	"github.com/ucsp/integration/store/memory"
 	"github.com/ucsp/integration/store/postgres"
+	"github.com/ucsp/integration/webhook/custom"
 	"github.com/ucsp/integration/webhook/outbox"
 )
 
@@ -68,10 +70,9 @@ type App struct {
 	// events delivers the store's events to EVENTS_WEBHOOK_URL; without
 	// one it delivers nothing (events stay pending).
 	events *outbox.Outbox
-	// verifiers caches the webhook verifiers of custom sources.
-	verifiers *verifierCache
-	// ingest serialises custom deliveries by integration.
-	ingest  *ingestLocks
+	// custom verifies and ingests the deliveries of custom sources
+	// (webhook/custom).
+	custom  *custom.Sources
 	closers []func() error
 	// clock is the time of jobs that act on expiries (watch renewal);
 	// nil means time.Now. Tests move it on.
@@ -99,6 +100,8 @@ type App struct {
 	// checks tests the mailboxes' connections, periodically and for the
 	// API (connector/syncrun).
 	checks *syncrun.Checks
+	// sends runs the outbox's send jobs (connector/sendrun).
+	sends *sendrun.Runner
 }
 
 // New opens what cfg's mode needs: in embedded mode memory
@@ -140,8 +143,13 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	if a.quotas, err = newTenantQuotas(a.store, cfg.Quotas, a.logger); err != nil {
 		return nil, err
 	}
-	a.ingest = newIngestLocks()
-	a.verifiers = newVerifierCache(a.replayStore(), cfg.MaxBodyBytes, a.logger)
+	a.custom, err = custom.New(a.store, custom.Options{
+		Provider: providerCustom, Replay: a.replayStore(), MaxBodyBytes: cfg.MaxBodyBytes,
+		Publish: a.events.Enqueue, Respond: a.customAnswer, Logger: a.logger,
+	})
+	if err != nil {
+		return nil, err
+	}
 	a.auth = newAuthenticator(cfg)
 	a.hosts = &hostGuard{allowPrivate: cfg.AllowPrivateHosts, allowPlaintext: cfg.AllowPlaintext}
 	a.metrics = newMetrics(&stateCollector{stats: a.broker.Stats, counts: a.store.CountIntegrations, pool: a.pool})
@@ -198,6 +206,13 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 		GraphNotificationURL: base + "/webhooks/microsoft", GraphLifecycleURL: base + "/webhooks/microsoft/lifecycle",
 		RenewBefore: gmail.WatchLifetime - gmail.WatchRenewAfter, // daily, for a 7-day watch
 		MaxAttempts: syncMaxAttempts, Now: a.now, Logger: a.logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.sends, err = sendrun.New(a.store, a.broker, sendrun.Options{
+		Connect: a.buildConnector, Failures: a.syncs, Publish: a.events.Enqueue,
+		MaxAttempts: sendMaxAttempts, Logger: a.logger,
 	})
 	if err != nil {
 		return nil, err

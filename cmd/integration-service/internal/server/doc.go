@@ -18,6 +18,19 @@
 // query; the document at /openapi.json describes every route and a test
 // checks it against the router and against real traffic.
 //
+// # Custom sources and sending
+//
+// POST /webhooks/custom/{integrationId} (webhook_custom.go) is served by
+// webhook/custom: the source's Standard Webhooks verifier (cached,
+// replay-protected in Redis or memory), the two body kinds decoded and
+// sanitized, deliveries committed in groups with their message.received
+// events; the route maps its errors to problems. POST
+// /api/v1/integrations/{id}/messages (api_send.go) decodes the request
+// and checks quotas, then connector/sendrun stores the outbox entry and
+// enqueues the "send" job, whose processor (registered from sendrun)
+// sends once as far as it can be and announces message.sent or
+// message.failed.
+//
 // # Mailbox sign-in
 //
 // The OAuth flow is connector/signin's (signin.Flow), the tokens it
@@ -86,6 +99,7 @@
 // ratelimit, health, imap, smtp, connector/syncrun for the mailboxes'
 // syncs, watchers and connectivity checks, connector/pushwatch for their
 // Gmail watches and Graph subscriptions, connector/signin and
-// connector/oauthtokens for their sign-in and tokens, webhook/outbox for
-// the events, store/quota for the tenant quotas).
+// connector/oauthtokens for their sign-in and tokens, connector/sendrun
+// for sending, webhook/custom for custom sources, webhook/outbox for the
+// events, store/quota for the tenant quotas).
 package server

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ucsp/integration/connector/syncrun"
 	"github.com/ucsp/integration/internal/testenv"
 	"github.com/ucsp/integration/queue"
 	"github.com/ucsp/integration/store"
@@ -89,7 +90,7 @@ func TestHealthChecks(t *testing.T) {
 	require.Equal(t, store.StatusNeedsReauth, in.Status)
 	var reauth int
 	for _, ev := range f.events(t) {
-		if ev.Type == eventNeedsReauth {
+		if ev.Type == syncrun.EventNeedsReauth {
 			reauth++
 			require.Equal(t, wrong, ev.IntegrationID)
 			require.NotContains(t, string(ev.Payload), "not-the-password")

@@ -3,6 +3,7 @@ package server
 import (
 	"github.com/ucsp/integration/connector/oauthtokens"
 	"github.com/ucsp/integration/connector/pushwatch"
+	"github.com/ucsp/integration/connector/sendrun"
 	"github.com/ucsp/integration/connector/syncrun"
 	"github.com/ucsp/integration/webhook/outbox"
 )
@@ -26,8 +27,8 @@ const (
 	// (EVENTS_SWEEP_INTERVAL). webhook/outbox.
 	jobDeliverEvent = outbox.JobDeliver
 	jobSweepEvents  = outbox.JobSweep
-	// jobSend sends one outbox entry (sendJob): jobs_send.go.
-	jobSend = "send"
+	// jobSend sends one outbox entry. connector/sendrun.
+	jobSend = sendrun.JobSend
 	// jobRenewWatches is the periodic job (WATCH_RENEW_INTERVAL) that
 	// renews every push registration due for renewal: a Gmail watch
 	// lasts 7 days and is renewed daily, so that a renewal that fails for
@@ -52,18 +53,3 @@ const (
 	syncMaxAttempts = 10
 	sendMaxAttempts = 10
 )
-
-// The event types the server stores for delivery to the platform
-// (besides the sync runner's: sync.completed, integration.error).
-const (
-	eventMessageReceived = syncrun.EventMessageReceived
-	eventMessageSent     = "message.sent"
-	eventMessageFailed   = "message.failed"
-	eventNeedsReauth     = syncrun.EventNeedsReauth
-)
-
-// sendJob is the payload of a send job.
-type sendJob struct {
-	TenantID string `json:"tenant_id"`
-	OutboxID string `json:"outbox_id"`
-}

@@ -26,6 +26,7 @@ type handlers struct {
 	integrations *integrationsAPI    // api_integrations.go
 	actions      *integrationActions // api_integration_actions.go
 	messages     *messagesAPI        // api_messages.go
+	send         *sendAPI            // api_send.go
 	events       *eventsAPI          // api_events.go
 	ops          *opsRoutes          // ops_routes.go
 	// dashboard is nil without ADMIN_TOKEN (dashboard_routes.go).
@@ -101,7 +102,7 @@ func (a *App) apiRoutes(r chi.Router) {
 		r.Post("/api/v1/integrations/{id}/sync", h.actions.sync)
 		r.Post("/api/v1/integrations/{id}/rotate-secret", h.actions.rotateSecret)
 		r.Get("/api/v1/integrations/{id}/messages", h.messages.list)
-		r.Post("/api/v1/integrations/{id}/messages", a.sendMessage)
+		r.Post("/api/v1/integrations/{id}/messages", h.send.send)
 		r.Get("/api/v1/integrations/{id}/messages/{messageID}", h.messages.get)
 		r.Get("/api/v1/integrations/{id}/outbox/{outboxID}", h.messages.getOutbox)
 		r.Get("/api/v1/events", h.events.list)
@@ -124,7 +125,7 @@ func (a *App) newHandlers() error {
 			store: st, quotas: a.quotas, syncs: a.syncs,
 			input:      &integrationInput{registry: a.registry, hosts: a.hosts, logger: lg},
 			publicBase: a.cfg.PublicBaseURL, maxBody: a.cfg.MaxBodyBytes, logger: lg,
-			sourceChanged: a.verifiers.forget,
+			sourceChanged: a.custom.Forget,
 			beforeDelete: func(ctx context.Context, tenant, id string) func(context.Context) {
 				revokeGrant := a.tokens.Revoker(ctx, tenant, id)
 				a.push.Remove(ctx, tenant, id)
@@ -133,9 +134,10 @@ func (a *App) newHandlers() error {
 		},
 		actions: &integrationActions{
 			store: st, syncs: a.syncs, checks: a.checks, hosts: a.hosts,
-			publicBase: a.cfg.PublicBaseURL, logger: lg, sourceChanged: a.verifiers.forget,
+			publicBase: a.cfg.PublicBaseURL, logger: lg, sourceChanged: a.custom.Forget,
 		},
 		messages: &messagesAPI{store: st, logger: lg},
+		send:     &sendAPI{store: st, sends: a.sends, quotas: a.quotas, maxBody: a.cfg.MaxSendBodyBytes, logger: lg},
 		events:   &eventsAPI{store: st, outbox: a.events, logger: lg},
 		ops: &opsRoutes{
 			readiness: a.readiness, operator: operatorToken(a.cfg.AdminToken),

@@ -11,8 +11,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ucsp/integration/connector/syncrun"
 	"github.com/ucsp/integration/store"
 	"github.com/ucsp/integration/webhook"
+	"github.com/ucsp/integration/webhook/custom"
 )
 
 // customFixture is an embedded App with one custom source.
@@ -107,7 +109,7 @@ func TestCustomWebhook(t *testing.T) {
 	f := newCustomFixture(t, nil)
 	rec := f.push(t, f.id, f.secret, "msg_1", time.Now(), customBody)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	var out customIngested
+	var out custom.Result
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out))
 	require.False(t, out.Duplicate)
 	require.Equal(t, "message-id:m42@example.org", out.ProviderID)
@@ -121,7 +123,7 @@ func TestCustomWebhook(t *testing.T) {
 	require.Equal(t, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), m.Date.UTC())
 	evs := f.events(t)
 	require.Len(t, evs, 1)
-	require.Equal(t, eventMessageReceived, evs[0].Type)
+	require.Equal(t, syncrun.EventMessageReceived, evs[0].Type)
 	require.Equal(t, f.id, evs[0].IntegrationID)
 
 	rec = f.push(t, f.id, f.secret, "msg_1", time.Now(), customBody)
@@ -259,7 +261,7 @@ func TestCustomWebhookConversationMessage(t *testing.T) {
 		`"created_at":"2026-03-04T05:06:07+01:00","attachments":[{"filename":"photo.jpg","content_type":"image/jpeg","size":2048}]}`
 	rec := f.push(t, f.id, f.secret, "c1", time.Now(), body)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	var out customIngested
+	var out custom.Result
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out))
 	require.False(t, out.Duplicate)
 	require.Equal(t, "event:evt-1", out.ProviderID)
@@ -283,6 +285,6 @@ func TestCustomWebhookConversationMessage(t *testing.T) {
 	require.Equal(t, int64(1), f.messages(t))
 	events := f.events(t)
 	require.Len(t, events, 1)
-	require.Equal(t, eventMessageReceived, events[0].Type)
+	require.Equal(t, syncrun.EventMessageReceived, events[0].Type)
 	require.Contains(t, string(events[0].Payload), `"thread_id":"ticket-7"`)
 }

@@ -1,4 +1,4 @@
-package server
+package mime
 
 import (
 	"net/mail"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// mailAccepts is validEmail's answer by net/mail alone.
+// mailAccepts is ValidAddrSpec's answer by net/mail alone.
 func mailAccepts(s string) bool {
 	if s == "" || len(s) > 320 {
 		return false
@@ -25,12 +25,12 @@ var emailCorpus = []string{
 }
 
 // TestValidEmailAgreesWithNetMail: the fast path for plain addresses
-// never changes validEmail's answer.
+// never changes ValidAddrSpec's answer.
 func TestValidEmailAgreesWithNetMail(t *testing.T) {
 	fast := 0
 	for _, s := range emailCorpus {
-		if got, want := validEmail(s), mailAccepts(s); got != want {
-			t.Errorf("validEmail(%q) = %v, net/mail says %v", s, got, want)
+		if got, want := ValidAddrSpec(s), mailAccepts(s); got != want {
+			t.Errorf("ValidAddrSpec(%q) = %v, net/mail says %v", s, got, want)
 		}
 		if plainAddrSpec(s) {
 			fast++
@@ -49,8 +49,8 @@ func FuzzValidEmail(f *testing.F) {
 		if len(s) <= 320 && plainAddrSpec(s) && !mailAccepts(s) {
 			t.Errorf("plainAddrSpec takes %q, which net/mail refuses", s)
 		}
-		if got, want := validEmail(s), mailAccepts(s); got != want {
-			t.Errorf("validEmail(%q) = %v, net/mail says %v", s, got, want)
+		if got, want := ValidAddrSpec(s), mailAccepts(s); got != want {
+			t.Errorf("ValidAddrSpec(%q) = %v, net/mail says %v", s, got, want)
 		}
 	})
 }

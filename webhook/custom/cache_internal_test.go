@@ -1,27 +1,25 @@
-package server
+package custom
 
 import (
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/ucsp/integration/webhook"
 )
 
-// The negative cache of custom sources: a miss lasts customMissTTL,
+// TestCacheMisses: the negative cache of custom sources: a miss lasts
+// missTTL,
 // creating the integration (forget) ends it at once, and the cache
 // stays bounded.
-func TestVerifierCacheMisses(t *testing.T) {
+func TestCacheMisses(t *testing.T) {
 	t.Parallel()
-	c := newVerifierCache(webhook.NewMemoryReplayStore(), 1024, slog.New(slog.DiscardHandler))
+	c := newCache()
 	now := time.Unix(1_800_000_000, 0)
 	require.False(t, c.missed("a", now))
 	c.miss("a", now)
-	require.True(t, c.missed("a", now.Add(customMissTTL)))
-	require.False(t, c.missed("a", now.Add(customMissTTL+time.Nanosecond)), "a miss expires")
+	require.True(t, c.missed("a", now.Add(missTTL)))
+	require.False(t, c.missed("a", now.Add(missTTL+time.Nanosecond)), "a miss expires")
 
 	c.miss("b", now)
 	c.forget("b")
@@ -29,15 +27,15 @@ func TestVerifierCacheMisses(t *testing.T) {
 
 	fill := func() {
 		clear(c.misses)
-		for i := range customMissMax {
+		for i := range missMax {
 			c.miss(fmt.Sprint(i), now)
 		}
-		require.Len(t, c.misses, customMissMax)
+		require.Len(t, c.misses, missMax)
 	}
 	fill()
-	c.miss("late", now.Add(2*customMissTTL))
+	c.miss("late", now.Add(2*missTTL))
 	require.Len(t, c.misses, 1, "a full cache drops its expired misses")
-	require.True(t, c.missed("late", now.Add(2*customMissTTL)))
+	require.True(t, c.missed("late", now.Add(2*missTTL)))
 	fill()
 	c.miss("fresh", now)
 	require.Len(t, c.misses, 1, "a cache full of live misses starts over")
