@@ -74,25 +74,26 @@
 //   - Tenant API: api_integrations.go, api_integration_actions.go (test
 //     on connector/syncrun's Checks, sync on its Runner), api_messages.go,
 //     api_events.go (webhook/outbox redelivers), api_quota.go
-//     (store/quota), send.go (POST .../messages); api_auth.go verifies
-//     the JWTs.
+//     (store/quota), api_send.go (POST .../messages on connector/sendrun);
+//     api_auth.go verifies the JWTs.
 //   - Inbound webhooks: POST /webhooks/custom/{integrationId} in
-//     webhook_custom.go (signatures: webhook_verifiers.go, package
-//     webhook; storing: webhook_commit.go); POST /webhooks/gmail in
-//     gmail_push.go (webhook/pubsub); POST /webhooks/microsoft and
-//     /webhooks/microsoft/lifecycle in graph_notify.go (webhook's Graph
-//     verifier).
+//     webhook_custom.go (webhook/custom verifies, decodes and stores);
+//     POST /webhooks/gmail in webhook_gmail.go (webhook/pubsub verifies,
+//     connector/pushwatch finds the mailboxes); POST /webhooks/microsoft
+//     and /webhooks/microsoft/lifecycle in webhook_graph.go (webhook's
+//     Graph verifier, connector/pushwatch).
 //   - OAuth: GET /auth/{google,microsoft}/authorize and /callback in
-//     google_oauth.go (oauthAuthorize, oauthCallback), the callback's
-//     work in oauth_signin.go and mailbox_connect.go, Microsoft's client
-//     in microsoft_oauth.go, token refresh and revocation in
-//     oauth_tokens.go; gmail.VerifySignIn, outlook.VerifySignIn and
-//     internal/oauthflow do the providers' part.
+//     oauth_routes.go, on connector/signin (built in oauth_setup.go, the
+//     providers described in oauth_google.go and oauth_microsoft.go);
+//     tokens on connector/oauthtokens (connectors.go gives each
+//     connector its token source).
 //   - Job processors: job_types.go names every job type and where it
 //     is processed: connector/syncrun (sync, sweep, connectivity
 //     checks), webhook/outbox (event delivery and its sweep),
-//     jobs_send.go, push_watch.go, graph_notify.go,
-//     oauth_refresh_job.go; job_worker.go registers and schedules them.
+//     connector/sendrun (send), connector/pushwatch (watch renewal, Graph
+//     lifecycle), connector/oauthtokens (refresh-tokens, run by
+//     oauth_refresh_job.go with the sweep of expired sign-ins);
+//     job_worker.go registers and schedules them.
 //
 // The package is internal: operators run the command, teams that compose
 // their own service import the packages it wires (store, queue,
