@@ -11,8 +11,9 @@ func (a *App) registerJobs() {
 	a.jobs.HandleFunc(jobCheckIntegration, a.checks.HandleCheck)
 	a.jobs.HandleFunc(jobCheckIntegrations, a.checks.HandleCheckAll)
 	a.events.Register(&a.jobs) // jobDeliverEvent, jobSweepEvents (newOutbox names them)
-	a.sends.Register(&a.jobs)  // jobSend
-	a.push.Register(&a.jobs)   // jobRenewWatches, jobSubscriptionLifecycle
+	a.jobs.HandleFunc(jobSend, a.sends.HandleSend)
+	a.jobs.HandleFunc(jobRenewWatches, a.push.HandleRenew)
+	a.jobs.HandleFunc(jobSubscriptionLifecycle, a.push.HandleLifecycle)
 	a.jobs.HandleFunc(jobRefreshTokens, a.runRefreshTokens)
 }
 
