@@ -76,6 +76,12 @@ type Message struct {
 	// broken part). A message with problems is still usable: the parts
 	// that failed are kept as well as could be.
 	Problems []string `json:"problems,omitempty"`
+
+	// History reports that the mailbox held the message when its
+	// integration's backfill mark was taken, or when a resync started
+	// (see Backfiller): mail to store, not to announce as new. Only a
+	// Sync from a Backfiller's cursor sets it; it is not serialised.
+	History bool `json:"-"`
 }
 
 // The flags connectors normalise to (RFC 9051 system flags).

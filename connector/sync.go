@@ -26,6 +26,11 @@ type Batch struct {
 
 	// Cursor covers this batch and every earlier one. It is never zero.
 	Cursor Cursor
+
+	// BackfillDone is set on the batch after which every message the
+	// mailbox held at the backfill mark has been reported (see
+	// Backfiller): once per mark, never by a resync.
+	BackfillDone bool
 }
 
 // Len returns the number of messages and changes in b.

@@ -48,6 +48,8 @@ type Integration struct {
 	LastError string            `json:"last_error,omitempty"`
 	// Health is the outcome of the latest connectivity test.
 	Health Health `json:"health"`
+	// Backfill is the integration's history policy and mark.
+	Backfill Backfill `json:"backfill"`
 	// LastSyncAt is when a sync last committed; zero if never.
 	LastSyncAt time.Time `json:"last_sync_at,omitzero"`
 	CreatedAt  time.Time `json:"created_at"`

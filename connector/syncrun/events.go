@@ -49,17 +49,31 @@ type BatchInfo struct {
 	// Inserted are the messages this commit stored for the first time
 	// (store.SyncCommit.Events), in the batch's order.
 	Inserted []*store.Message
+	// Backfill are the sync's counts of history and new mail, this
+	// batch's included (for BackfillEvents).
+	Backfill BackfillStats
+
+	history map[string]bool // IsHistory's, built on first use
 }
 
 // DefaultEvents is the EventPolicy of a Runner whose Options.Events is
-// nil: one message.received per message a batch inserted, and a
-// sync.completed with the counts when the sync reaches the end. It
-// announces neither changes to stored messages nor deletions.
+// nil: one message.received per new message a batch inserted (not the
+// history, unless the integration's policy announces it: see
+// BatchInfo.Announced), a sync.backfill_completed with the batch that
+// completes the backfill, and a sync.completed with the counts when the
+// sync reaches the end. It announces neither changes to stored messages
+// nor deletions.
 type DefaultEvents struct{}
 
-// BatchEvents returns ReceivedEvents of the messages b inserted.
+// BatchEvents returns ReceivedEvents of the messages b announces, then
+// BackfillEvents.
 func (DefaultEvents) BatchEvents(_ context.Context, b *BatchInfo) ([]*store.Event, error) {
-	return ReceivedEvents(b.Inserted)
+	events, err := ReceivedEvents(b.Announced())
+	if err != nil {
+		return nil, err
+	}
+	done, err := BackfillEvents(b)
+	return append(events, done...), err
 }
 
 // SyncEvents returns one sync.completed event.

@@ -107,20 +107,32 @@ func (r *Runner) Sync(ctx context.Context, tenant, integration string) (sum Summ
 		return Summary{Outcome: OutcomeFailed}, err
 	}
 
+	start, err := r.startCursor(ctx, in, c, state.Cursor)
+	if err != nil {
+		return Summary{Outcome: OutcomeFailed}, r.JobError(ctx, in, "sync: backfill mark", err, ScopeIntegration)
+	}
 	version := state.Version
 	var published sync.WaitGroup
-	err = c.Sync(ctx, state.Cursor, func(ctx context.Context, b *connector.Batch) error {
+	var backfill BackfillStats
+	err = c.Sync(ctx, start, func(ctx context.Context, b *connector.Batch) error {
 		start := time.Now()
+		b = applyBackfill(in.Backfill, b, &backfill)
+		base, stats := backfill, backfill
 		res, err := r.store.CommitSync(ctx, &store.SyncCommit{
 			TenantID: in.TenantID, IntegrationID: in.ID, Version: version,
 			Cursor: b.Cursor, Messages: b.Messages, Changes: b.Changes,
 			Events: func(inserted []*store.Message) ([]*store.Event, error) {
-				return r.events.BatchEvents(ctx, &BatchInfo{Integration: in, Batch: b, Inserted: inserted})
+				bi := &BatchInfo{Integration: in, Batch: b, Inserted: inserted}
+				bi.Backfill = base // a retried transaction counts from the batch's start again
+				countInserted(bi, &bi.Backfill)
+				stats = bi.Backfill
+				return r.events.BatchEvents(ctx, bi)
 			},
 		})
 		if err != nil {
 			return err
 		}
+		backfill = stats
 		version = res.Version
 		sum.Batches++
 		sum.Inserted, sum.Updated, sum.Deleted = sum.Inserted+len(res.Inserted), sum.Updated+res.Updated, sum.Deleted+res.Deleted

@@ -25,6 +25,7 @@ func fullMessage() *connector.Message {
 		Folders:     []string{"INBOX"}, Labels: []string{"L1"}, Flags: []string{`\Seen`}, Size: 1234,
 		Headers:  connector.Header{"X-A": {"1", "2"}},
 		Problems: []string{"charset"},
+		History:  true,
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 
 const integrationColumns = `id, tenant_id, provider, name, config, status, last_error,
 	health_status, health_checked_at, health_latency_ns, health_error, health_consecutive_failures,
-	last_sync_at, created_at, updated_at`
+	last_sync_at, created_at, updated_at, backfill`
 
 // CreateIntegration stores in with its credentials sealed, its sync
 // state and nothing else, in one statement.
@@ -43,7 +43,7 @@ func (s *Store) CreateIntegration(ctx context.Context, in *store.Integration, cr
 	_, err = s.pool.Exec(ctx, `
 		WITH i AS (
 			INSERT INTO integrations (`+integrationColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $17)
 			RETURNING id
 		), c AS (
 			INSERT INTO integration_credentials (integration_id, key_id, ciphertext, updated_at)
@@ -52,7 +52,7 @@ func (s *Store) CreateIntegration(ctx context.Context, in *store.Integration, cr
 		INSERT INTO sync_states (integration_id) SELECT id FROM i`,
 		v.ID, v.TenantID, v.Provider, v.Name, []byte(v.Config), string(v.Status), v.LastError,
 		v.Health.Status, nullTime(v.Health.CheckedAt), int64(v.Health.Latency), v.Health.Error, v.Health.ConsecutiveFailures,
-		nullTime(v.LastSyncAt), v.CreatedAt, sealed.KeyID, sealed.Ciphertext)
+		nullTime(v.LastSyncAt), v.CreatedAt, sealed.KeyID, sealed.Ciphertext, v.Backfill)
 	if err != nil {
 		return wrapErr(op, err)
 	}
@@ -172,11 +172,11 @@ func (s *Store) UpdateIntegrationWithEvents(ctx context.Context, tenantID, id st
 		_, err = tx.Exec(ctx, `
 			UPDATE integrations SET provider = $2, name = $3, config = $4, status = $5, last_error = $6,
 				health_status = $7, health_checked_at = $8, health_latency_ns = $9, health_error = $10,
-				health_consecutive_failures = $11, last_sync_at = $12, updated_at = $13
+				health_consecutive_failures = $11, last_sync_at = $12, updated_at = $13, backfill = $14
 			WHERE id = $1`,
 			id, in.Provider, in.Name, []byte(in.Config), string(in.Status), in.LastError,
 			in.Health.Status, nullTime(in.Health.CheckedAt), int64(in.Health.Latency), in.Health.Error,
-			in.Health.ConsecutiveFailures, nullTime(in.LastSyncAt), in.UpdatedAt)
+			in.Health.ConsecutiveFailures, nullTime(in.LastSyncAt), in.UpdatedAt, in.Backfill)
 		if err != nil {
 			return wrapErr(op, err)
 		}
@@ -227,7 +227,7 @@ func scanIntegration(row pgx.Row) (*store.Integration, error) {
 	)
 	err := row.Scan(&in.ID, &in.TenantID, &in.Provider, &in.Name, &config, &status, &in.LastError,
 		&in.Health.Status, &checked, &latency, &in.Health.Error, &in.Health.ConsecutiveFailures,
-		&lastRun, &in.CreatedAt, &in.UpdatedAt)
+		&lastRun, &in.CreatedAt, &in.UpdatedAt, &in.Backfill)
 	if err != nil {
 		return nil, err
 	}
