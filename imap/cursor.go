@@ -24,11 +24,25 @@ import (
 // that the next sync finds expunges by difference. Ranges keep it small:
 // a folder of 100,000 messages with a few hundred deletions is a few
 // kilobytes.
+//
+// A cursor from BackfillCursor adds k, the folder's backfill mark (its
+// UIDNEXT when the mark was taken, or when the folder was resynced or
+// first synced after it: a UID below k is history), and at the top
+// level b: 1 while the backfill runs, 2 once every folder was synced
+// past its mark (absent: no mark was taken).
 const cursorPrefix = "imap1:"
 
 type cursorJSON struct {
-	Folders []folderJSON `json:"f"`
+	Folders  []folderJSON `json:"f"`
+	Backfill uint8        `json:"b,omitempty"`
 }
+
+// The backfill states of a cursor.
+const (
+	backfillNone    uint8 = iota // no mark taken: nothing is history
+	backfillRunning              // the history is being reported
+	backfillDone                 // it was; BackfillDone was set
+)
 
 type folderJSON struct {
 	Name        string `json:"n"`
@@ -36,6 +50,7 @@ type folderJSON struct {
 	LastUID     uint32 `json:"u,omitempty"`
 	ModSeq      uint64 `json:"m,omitempty"`
 	UIDs        string `json:"s,omitempty"`
+	Mark        uint32 `json:"k,omitempty"`
 }
 
 // folderState is a folder's part of the cursor, decoded.
@@ -45,6 +60,7 @@ type folderState struct {
 	lastUID     uint32
 	modSeq      uint64
 	uids        uidset.Set
+	mark        uint32 // UIDs below it are history
 }
 
 func (f *folderState) clone() *folderState {
@@ -55,7 +71,7 @@ func (f *folderState) clone() *folderState {
 
 func (f *folderState) equal(g *folderState) bool {
 	return f.name == g.name && f.uidValidity == g.uidValidity && f.lastUID == g.lastUID &&
-		f.modSeq == g.modSeq && uidset.Equal(f.uids, g.uids)
+		f.modSeq == g.modSeq && f.mark == g.mark && uidset.Equal(f.uids, g.uids)
 }
 
 var errCursor = errors.New("not a cursor of the imap connector")
@@ -63,41 +79,55 @@ var errCursor = errors.New("not a cursor of the imap connector")
 // decodeCursor reads a cursor into its folder states, by folder name.
 // The zero cursor is an empty map.
 func decodeCursor(c connector.Cursor) (map[string]*folderState, error) {
+	out, _, err := readCursor(c)
+	return out, err
+}
+
+// readCursor is decodeCursor that also returns the backfill state.
+func readCursor(c connector.Cursor) (map[string]*folderState, uint8, error) {
 	out := map[string]*folderState{}
 	if c.IsZero() {
-		return out, nil
+		return out, backfillNone, nil
 	}
 	s, ok := strings.CutPrefix(string(c), cursorPrefix)
 	if !ok {
-		return nil, errCursor
+		return nil, 0, errCursor
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errCursor, err)
+		return nil, 0, fmt.Errorf("%w: %v", errCursor, err)
 	}
 	var cj cursorJSON
 	if err := json.Unmarshal(b, &cj); err != nil {
-		return nil, fmt.Errorf("%w: %v", errCursor, err)
+		return nil, 0, fmt.Errorf("%w: %v", errCursor, err)
+	}
+	if cj.Backfill > backfillDone {
+		return nil, 0, fmt.Errorf("%w: bad backfill state %d", errCursor, cj.Backfill)
 	}
 	for _, f := range cj.Folders {
 		uids, err := uidset.Parse(f.UIDs)
 		if err != nil || f.Name == "" || f.UIDValidity == 0 || uids.Max() > f.LastUID {
-			return nil, fmt.Errorf("%w: bad folder %q", errCursor, f.Name)
+			return nil, 0, fmt.Errorf("%w: bad folder %q", errCursor, f.Name)
 		}
-		out[f.Name] = &folderState{name: f.Name, uidValidity: f.UIDValidity, lastUID: f.LastUID, modSeq: f.ModSeq, uids: uids}
+		out[f.Name] = &folderState{name: f.Name, uidValidity: f.UIDValidity, lastUID: f.LastUID, modSeq: f.ModSeq, uids: uids, mark: f.Mark}
 	}
-	return out, nil
+	return out, cj.Backfill, nil
 }
 
 // encodeCursor writes the states of the folders, in order; nil states
 // (folders not synced yet) are left out.
 func encodeCursor(folders []*folderState) connector.Cursor {
-	cj := cursorJSON{Folders: make([]folderJSON, 0, len(folders))}
+	return writeCursor(folders, backfillNone)
+}
+
+// writeCursor is encodeCursor with a backfill state.
+func writeCursor(folders []*folderState, backfill uint8) connector.Cursor {
+	cj := cursorJSON{Folders: make([]folderJSON, 0, len(folders)), Backfill: backfill}
 	for _, f := range folders {
 		if f == nil {
 			continue
 		}
-		cj.Folders = append(cj.Folders, folderJSON{Name: f.name, UIDValidity: f.uidValidity, LastUID: f.lastUID, ModSeq: f.modSeq, UIDs: f.uids.String()})
+		cj.Folders = append(cj.Folders, folderJSON{Name: f.name, UIDValidity: f.uidValidity, LastUID: f.lastUID, ModSeq: f.modSeq, UIDs: f.uids.String(), Mark: f.mark})
 	}
 	b, err := json.Marshal(cj)
 	if err != nil {

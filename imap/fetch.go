@@ -104,6 +104,15 @@ func (pb *pendingBatch) messages() []*connector.Message {
 	return out
 }
 
+// markHistory sets History on the batch's messages below mark.
+func (pb *pendingBatch) markHistory(mark uint32) {
+	for i, uid := range pb.uids {
+		if pb.msgs[i] != nil && uid < mark {
+			pb.msgs[i].History = true
+		}
+	}
+}
+
 // received returns the UIDs the server sent.
 func (pb *pendingBatch) received() uidset.Set {
 	u := slices.Clone(pb.uids)

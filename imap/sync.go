@@ -42,7 +42,7 @@ func (c *Connector) Sync(ctx context.Context, cursor connector.Cursor, fn connec
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	prev, cerr := decodeCursor(cursor)
+	prev, backfill, cerr := readCursor(cursor)
 	unreadable := cerr != nil
 	if unreadable {
 		c.log.Warn("imap: unreadable sync cursor, starting over", "error", cerr)
@@ -54,7 +54,7 @@ func (c *Connector) Sync(ctx context.Context, cursor connector.Cursor, fn connec
 	}
 	defer c.pool.put(cn)
 
-	s := &syncRun{c: c, cn: cn, fn: fn, states: make([]*folderState, len(c.cfg.Folders))}
+	s := &syncRun{c: c, cn: cn, fn: fn, states: make([]*folderState, len(c.cfg.Folders)), backfill: backfill, marked: !cursor.IsZero()}
 	for i, f := range c.cfg.Folders {
 		if st := prev[f]; st != nil {
 			s.states[i] = st.clone()
@@ -66,8 +66,9 @@ func (c *Connector) Sync(ctx context.Context, cursor connector.Cursor, fn connec
 		}
 	}
 	if !s.emitted {
-		if final := encodeCursor(s.states); final != cursor {
-			return s.emit(ctx, &connector.Batch{Cursor: final})
+		b := &connector.Batch{}
+		if s.seal(b); b.Cursor != cursor {
+			return s.emit(ctx, b)
 		}
 	}
 	return nil
@@ -80,6 +81,30 @@ type syncRun struct {
 	fn      connector.BatchFunc
 	states  []*folderState // by Config.Folders index; nil: not synced yet
 	emitted bool
+	// backfill is the cursor's backfill state; marked says the sync
+	// started from a cursor (not the zero one), so that a folder met
+	// for the first time, or resynced, gets a mark.
+	backfill uint8
+	marked   bool
+}
+
+// seal sets b's cursor, and BackfillDone when b completes the backfill:
+// every folder synced past its mark.
+func (s *syncRun) seal(b *connector.Batch) {
+	if s.backfill == backfillRunning && s.pastMarks() {
+		b.BackfillDone, s.backfill = true, backfillDone
+	}
+	b.Cursor = writeCursor(s.states, s.backfill)
+}
+
+// pastMarks reports whether every folder was synced past its mark.
+func (s *syncRun) pastMarks() bool {
+	for _, st := range s.states {
+		if st == nil || (st.mark > 0 && st.lastUID+1 < st.mark) {
+			return false
+		}
+	}
+	return true
 }
 
 // emit hands a batch to the caller. The caller's error is returned as
@@ -113,6 +138,11 @@ func (s *syncRun) folder(ctx context.Context, i int, folder string, unreadable b
 	var before *folderState
 	if st == nil {
 		st = &folderState{name: folder, uidValidity: sel.UIDValidity}
+		if s.marked || unreadable || len(changes) > 0 {
+			// Met for the first time after the mark, or resynced: what
+			// the folder holds now is history.
+			st.mark = uint32(sel.UIDNext)
+		}
 	} else {
 		before = st.clone()
 	}
@@ -164,7 +194,9 @@ func (s *syncRun) folder(ctx context.Context, i int, folder string, unreadable b
 	if fresh.IsEmpty() {
 		st.lastUID = max(st.lastUID, uidNext-min(uidNext, 1))
 		if len(changes) > 0 || before == nil || !before.equal(st) {
-			return s.emit(ctx, &connector.Batch{Changes: changes, Cursor: encodeCursor(s.states)})
+			b := &connector.Batch{Changes: changes}
+			s.seal(b)
+			return s.emit(ctx, b)
 		}
 		return nil
 	}
@@ -172,6 +204,7 @@ func (s *syncRun) folder(ctx context.Context, i int, folder string, unreadable b
 	p := &pipeline{c: s.c, cn: cn, folder: folder, uidValidity: st.uidValidity}
 	n := 0
 	return p.run(ctx, fresh.Chunks(s.c.cfg.BatchSize), func(ctx context.Context, pb *pendingBatch) error {
+		pb.markHistory(st.mark)
 		b := &connector.Batch{Messages: pb.messages()}
 		if n == 0 {
 			b.Changes = changes
@@ -182,7 +215,7 @@ func (s *syncRun) folder(ctx context.Context, i int, folder string, unreadable b
 		if n == chunks {
 			st.lastUID = max(st.lastUID, uidNext-min(uidNext, 1))
 		}
-		b.Cursor = encodeCursor(s.states)
+		s.seal(b)
 		return s.emit(ctx, b)
 	})
 }
