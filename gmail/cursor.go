@@ -15,10 +15,19 @@ import (
 //	                                  messages.list from pageToken, then
 //	                                  history after historyId (read from the
 //	                                  profile before the listing started)
+//	gmail1:b:<historyId>:[pageToken]  a backfill: a full sync from the mark
+//	                                  historyId (BackfillCursor) that tells
+//	                                  history from new mail by the history
+//	                                  records after it
+//	gmail1:r:<historyId>:[pageToken]  a resync's full sync, which tells
+//	                                  them apart the same way
 type cursor struct {
 	historyID uint64
 	full      bool
 	pageToken string
+	// mark is 'b' (a backfill) or 'r' (a resync) for a full sync that
+	// marks history, 0 otherwise.
+	mark byte
 }
 
 const cursorPrefix = "gmail1:"
@@ -27,6 +36,9 @@ var errBadCursor = errors.New("not a gmail cursor")
 
 func (c cursor) encode() connector.Cursor {
 	id := strconv.FormatUint(c.historyID, 10)
+	if c.full && c.mark != 0 {
+		return connector.Cursor(cursorPrefix + string(c.mark) + ":" + id + ":" + c.pageToken)
+	}
 	if c.full {
 		return connector.Cursor(cursorPrefix + "f:" + id + ":" + c.pageToken)
 	}
@@ -51,6 +63,12 @@ func parseCursor(c connector.Cursor) (cursor, error) {
 			return cursor{}, errBadCursor
 		}
 		out.full, out.pageToken = true, tok
+	case "b", "r":
+		idText, out.pageToken, ok = strings.Cut(rest, ":")
+		if !ok {
+			return cursor{}, errBadCursor
+		}
+		out.full, out.mark = true, kind[0]
 	default:
 		return cursor{}, errBadCursor
 	}

@@ -44,39 +44,56 @@ func (c *Connector) Sync(ctx context.Context, cur connector.Cursor, fn connector
 	p, err := parseCursor(cur)
 	switch {
 	case err != nil:
-		return c.fullSync(ctx, cursor{}, "cursor not understood", fn)
+		return c.fullSync(ctx, cursor{mark: 'r'}, "cursor not understood", fn)
 	case p.full:
 		return c.fullSync(ctx, p, "", fn)
 	}
 	err = c.incremental(ctx, p.historyID, cur, fn)
 	if errors.Is(err, errHistoryGone) {
 		c.log.InfoContext(ctx, "gmail: history expired, syncing in full", "history_id", p.historyID)
-		return c.fullSync(ctx, cursor{}, "history expired", fn)
+		return c.fullSync(ctx, cursor{mark: 'r'}, "history expired", fn)
 	}
 	return err
 }
 
-// fullSync lists every message in scope from st (the zero cursor: from
+// fullSync lists every message in scope from st (no historyId: from
 // the start, reading the historyId first). A resync reason puts a
-// ChangeResync in the first batch.
+// ChangeResync in the first batch. A listing with a mark (st.mark) tells
+// history from new mail (see historyMarks).
 func (c *Connector) fullSync(ctx context.Context, st cursor, resync string, fn connector.BatchFunc) error {
 	if st.historyID == 0 {
 		p, err := c.Profile(ctx)
 		if err != nil {
 			return err
 		}
-		st = cursor{historyID: p.HistoryID, full: true}
+		st = cursor{historyID: p.HistoryID, full: true, mark: st.mark}
 	}
 	resumed := st.pageToken != ""
+	var marks *historyMarks
+	if st.mark != 0 {
+		marks = &historyMarks{c: c, after: st.historyID}
+	}
 	for first := true; ; first = false {
 		page, err := c.listPage(ctx, st.pageToken)
 		if errors.Is(err, connector.ErrPermanent) && first && resumed {
-			// A stored page token Gmail no longer accepts: start over.
+			// A stored page token Gmail no longer accepts: start over (a
+			// backfill from its mark, anything else as a resync).
 			c.log.InfoContext(ctx, "gmail: page token refused, syncing in full", "error", err)
-			return c.fullSync(ctx, cursor{}, "page token no longer valid", fn)
+			again := cursor{mark: 'r'}
+			if st.mark == 'b' {
+				again = cursor{historyID: st.historyID, full: true, mark: 'b'}
+			}
+			return c.fullSync(ctx, again, "page token no longer valid", fn)
 		}
 		if err != nil {
 			return err
+		}
+		if marks != nil {
+			// After the listing of the page: every message it lists that
+			// arrived after the mark has its record by now.
+			if err := marks.read(ctx); err != nil {
+				return err
+			}
 		}
 		ids := make([]string, len(page.Messages))
 		for i, m := range page.Messages {
@@ -89,6 +106,7 @@ func (c *Connector) fullSync(ctx context.Context, st cursor, resync string, fn c
 		b := &connector.Batch{Messages: msgs[:0]}
 		for _, m := range msgs {
 			if c.inScope(m.Labels) {
+				m.History = marks != nil && !marks.added(m.ProviderID)
 				b.Messages = append(b.Messages, m)
 			}
 		}
@@ -98,6 +116,7 @@ func (c *Connector) fullSync(ctx context.Context, st cursor, resync string, fn c
 		}
 		st.pageToken = page.NextPageToken
 		st.full = st.pageToken != ""
+		b.BackfillDone = !st.full && st.mark == 'b'
 		b.Cursor = st.encode()
 		if err := fn(ctx, b); err != nil {
 			return err
