@@ -15,10 +15,22 @@ import (
 //
 // where l is the folder's @odata.deltaLink (d true: the folder's round
 // is complete) or the @odata.nextLink to continue a round from (d
-// false); a folder without l has not been synced yet.
+// false); a folder without l has not been synced yet. A cursor with a
+// backfill mark (BackfillCursor, or a resync) adds m, the mark's Unix
+// time (a message received before it is history), and b: 1 while the
+// first round of every folder runs, 2 once it is over.
 type cursor struct {
-	Folders []folderCursor `json:"f"`
+	Folders  []folderCursor `json:"f"`
+	Mark     int64          `json:"m,omitempty"`
+	Backfill uint8          `json:"b,omitempty"`
 }
+
+// The backfill states of a cursor.
+const (
+	backfillNone    uint8 = iota // no mark taken
+	backfillRunning              // the first rounds run
+	backfillDone                 // they are over; BackfillDone was set
+)
 
 type folderCursor struct {
 	ID   string `json:"id"`
@@ -55,7 +67,7 @@ func parseCursor(c connector.Cursor) (cursor, error) {
 // c does not know starts from scratch, one c has but folders do not is
 // dropped.
 func (c cursor) align(folders []string) cursor {
-	out := cursor{Folders: make([]folderCursor, len(folders))}
+	out := cursor{Folders: make([]folderCursor, len(folders)), Mark: c.Mark, Backfill: c.Backfill}
 	for i, f := range folders {
 		out.Folders[i] = folderCursor{ID: f}
 		for _, have := range c.Folders {

@@ -38,6 +38,7 @@ func (c *Connector) Sync(ctx context.Context, cur connector.Cursor, fn connector
 	var pending []connector.Change
 	if !cur.IsZero() && err != nil {
 		pending = append(pending, connector.Change{Kind: connector.ChangeResync, Reason: "unreadable cursor"})
+		st.Mark = c.resyncMark()
 	}
 	st = st.align(c.cfg.Folders)
 	last := cur
@@ -58,6 +59,9 @@ func (c *Connector) syncFolder(ctx context.Context, st *cursor, i int, pending *
 			c.log.InfoContext(ctx, "outlook: delta link no longer valid, syncing the folder again", "folder", f.ID, "error", err)
 			*f = folderCursor{ID: f.ID}
 			*pending = append(*pending, connector.Change{Kind: connector.ChangeResync, Folder: f.ID, Reason: "delta token expired or unknown (410 syncStateNotFound)"})
+			if st.Mark == 0 {
+				st.Mark = c.resyncMark() // what the new round re-finds is history
+			}
 			continue
 		}
 		if err != nil {
@@ -75,12 +79,16 @@ func (c *Connector) syncFolder(ctx context.Context, st *cursor, i int, pending *
 		if b.Messages, err = c.fetchMessages(ctx, f.ID, fetch); err != nil {
 			return err
 		}
+		st.markHistory(b.Messages)
 		if next := deref(page.GetOdataNextLink()); next != "" {
 			f.Link, f.Done = next, false
 		} else if delta := deref(page.GetOdataDeltaLink()); delta != "" {
 			f.Link, f.Done = delta, true
 		} else {
 			return connector.PermanentError("outlook: delta", fmt.Errorf("a page of folder %s has neither @odata.nextLink nor @odata.deltaLink", f.ID))
+		}
+		if f.Done && st.Backfill == backfillRunning && st.roundsDone() {
+			b.BackfillDone, st.Backfill = true, backfillDone
 		}
 		b.Cursor = st.encode()
 		if b.Len() > 0 || b.Cursor != *last {
