@@ -31,7 +31,8 @@ type BackfillCompletedData struct {
 	// (store.Backfill.AnnounceHistory).
 	Announced bool `json:"announced"`
 	// New counts the messages that arrived after the mark and were
-	// stored by the same sync (each announced by its message.received).
+	// stored by the same sync up to the batch that completed the
+	// backfill (each announced by its message.received).
 	New int `json:"new"`
 }
 
@@ -175,4 +176,32 @@ func BackfillEvents(b *BatchInfo) ([]*store.Event, error) {
 		return nil, err
 	}
 	return []*store.Event{ev}, nil
+}
+
+// TakeMark takes the backfill mark of the tenant's integration and keeps
+// it (store.Backfill.Mark), when its connector is a connector.Backfiller
+// and it has neither a mark nor a cursor: call it when the integration
+// is created, before its first sync is triggered, so that its history
+// is what the mailbox held then. It connects to the provider. When it
+// fails, the first sync takes the mark instead; the error is for the
+// caller to log. An integration of a provider not synced is left alone.
+func (r *Runner) TakeMark(ctx context.Context, tenant, integration string) error {
+	in, err := r.store.GetIntegration(ctx, tenant, integration)
+	if err != nil {
+		return err
+	}
+	if !in.Backfill.Mark.IsZero() || !r.synced(in.Provider) {
+		return nil
+	}
+	state, err := r.store.SyncState(ctx, tenant, integration)
+	if err != nil || !state.Cursor.IsZero() {
+		return err
+	}
+	c, err := r.connect(ctx, in)
+	if err != nil {
+		return err
+	}
+	defer closeConnector(c)
+	_, err = r.startCursor(ctx, in, c, "")
+	return err
 }

@@ -172,7 +172,16 @@ func TestMigrateProviderRefUpgrade(t *testing.T) {
 	require.NoError(t, err)
 
 	st := newStore(t, pool, newKeyring(t))
-	in := newIntegration(t, st, "tenant", connector.Credentials{})
+	// The integration as a binary at 0001 stored it (the store's own
+	// insert names the columns of every migration).
+	in := &store.Integration{ID: store.NewID(), TenantID: "tenant"}
+	_, err = pool.Exec(ctx, `
+		WITH i AS (
+			INSERT INTO integrations (id, tenant_id, provider, name, status, health_status, created_at, updated_at)
+			VALUES ($1, 'tenant', 'imap', 'Support', 'active', 'unknown', now(), now()) RETURNING id
+		)
+		INSERT INTO sync_states (integration_id) SELECT id FROM i`, in.ID)
+	require.NoError(t, err)
 	id := store.NewID()
 	_, err = pool.Exec(ctx, `
 		INSERT INTO messages (integration_id, id, provider_id, subject, data, created_at, updated_at)
