@@ -24,6 +24,7 @@ type createRequest struct {
 	Provider    string            `json:"provider"`
 	Config      json.RawMessage   `json:"config"`
 	Credentials *credentialsInput `json:"credentials"`
+	Backfill    *backfillInput    `json:"backfill"`
 }
 
 // updateRequest is the body of PUT /api/v1/integrations/{id}: the new
@@ -35,6 +36,7 @@ type updateRequest struct {
 	Config      json.RawMessage   `json:"config"`
 	Credentials *credentialsInput `json:"credentials"`
 	Status      string            `json:"status"`
+	Backfill    *backfillInput    `json:"backfill"`
 }
 
 // checkName validates a name and returns it trimmed.

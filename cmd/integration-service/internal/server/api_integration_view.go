@@ -22,6 +22,7 @@ type integrationView struct {
 	LastSyncAt    *time.Time      `json:"last_sync_at"`
 	CreatedAt     time.Time       `json:"created_at"`
 	UpdatedAt     time.Time       `json:"updated_at"`
+	Backfill      *backfillView   `json:"backfill,omitempty"`
 	WebhookURL    string          `json:"webhook_url,omitempty"`
 	WebhookSecret string          `json:"webhook_secret,omitempty"`
 }
@@ -53,6 +54,9 @@ func viewIntegration(in *store.Integration, publicBase *url.URL) integrationView
 	}
 	if len(v.Config) == 0 {
 		v.Config = json.RawMessage(`{}`)
+	}
+	if in.Provider != providerCustom {
+		v.Backfill = viewBackfill(in.Backfill)
 	}
 	if in.Provider == providerCustom {
 		v.WebhookURL = publicBase.String() + "/webhooks/custom/" + in.ID

@@ -87,6 +87,7 @@ func (h *integrationsAPI) create(w http.ResponseWriter, r *http.Request) {
 	errs = h.input.checkProvider(req.Provider, errs)
 	creds := req.Credentials.credentials()
 	config, errs := h.input.checkConfig(r.Context(), "", req.Provider, req.Config, creds, errs)
+	backfill, errs := checkBackfill(req.Backfill, req.Provider, store.Backfill{}, errs)
 	errs = h.quotas.checkSizes(config, req.Credentials, errs)
 	if len(errs) > 0 {
 		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the integration is not valid", errs...)
@@ -100,13 +101,14 @@ func (h *integrationsAPI) create(w http.ResponseWriter, r *http.Request) {
 		secret = newWebhookSecret()
 		creds = connector.Credentials{AppSecret: secret}
 	}
-	in := &store.Integration{TenantID: TenantID(r.Context()), Provider: req.Provider, Name: name, Config: config}
+	in := &store.Integration{TenantID: TenantID(r.Context()), Provider: req.Provider, Name: name, Config: config, Backfill: backfill}
 	if err := h.store.CreateIntegration(r.Context(), in, creds); err != nil {
 		storeError(w, r, h.logger, err, "integration")
 		return
 	}
 	h.sourceChanged(in.ID) // a delivery that came before it was remembered as unknown
 	if in.Provider != providerCustom {
+		takeMark(r.Context(), h.syncs, h.logger, in)
 		// The first sync starts now, not at the next sweep or IDLE news;
 		// should the enqueue fail, the sweep will.
 		if _, err := h.syncs.Trigger(r.Context(), in.TenantID, in.ID); err != nil {
@@ -154,6 +156,7 @@ func (h *integrationsAPI) update(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	config, errs := h.input.checkConfig(ctx, cur.ID, cur.Provider, req.Config, creds, errs)
+	_, errs = checkBackfill(req.Backfill, cur.Provider, cur.Backfill, errs)
 	errs = h.quotas.checkSizes(config, req.Credentials, errs)
 	if len(errs) > 0 {
 		writeProblem(w, r, http.StatusUnprocessableEntity, probValidation, "the integration is not valid", errs...)
@@ -167,6 +170,7 @@ func (h *integrationsAPI) update(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := h.store.UpdateIntegration(ctx, tenant, cur.ID, func(in *store.Integration) error {
 		in.Name, in.Config = name, config
+		in.Backfill, _ = checkBackfill(req.Backfill, in.Provider, in.Backfill, nil) // checked above; the mark as stored now
 		if status != "" && status != in.Status {
 			in.Status = status
 			if status == store.StatusActive {

@@ -32,7 +32,10 @@ func (a *App) newOAuth() (err error) {
 			}
 			return err
 		},
-		Connected: func(ctx context.Context, in *store.Integration, _ bool) {
+		Connected: func(ctx context.Context, in *store.Integration, created bool) {
+			if created {
+				takeMark(ctx, a.syncs, a.logger, in)
+			}
 			a.push.Start(ctx, in)
 			if _, err := a.syncs.Trigger(ctx, in.TenantID, in.ID); err != nil {
 				a.logger.WarnContext(ctx, "enqueueing a new mailbox's first sync failed; the sweep will", "integration_id", in.ID, "error", err)
