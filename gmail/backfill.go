@@ -3,6 +3,7 @@ package gmail
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/ucsp/integration/connector"
 )
@@ -18,13 +19,17 @@ var _ connector.Backfiller = (*Connector)(nil)
 // historyId, which label changes move. BackfillDone is set on the
 // listing's last batch. A full sync that a resync starts (history
 // expired, an unreadable cursor) tells history from new mail the same
-// way, from the historyId it reads first, without BackfillDone.
+// way, from the historyId it reads first, without BackfillDone, and
+// with the mark's time, kept in the cursor: a message received
+// (internalDate) after the mark's second is new mail, which the caller
+// stores once whether or not it had it, so that mail that arrived while
+// the history Gmail lost was not synced is still announced.
 func (c *Connector) BackfillCursor(ctx context.Context) (connector.Cursor, error) {
 	p, err := c.Profile(ctx)
 	if err != nil {
 		return "", err
 	}
-	return cursor{historyID: p.HistoryID, full: true, mark: 'b'}.encode(), nil
+	return cursor{historyID: p.HistoryID, full: true, mark: 'b', since: time.Now().Unix()}.encode(), nil
 }
 
 // historyMarks are the messages history records show added after a
@@ -77,5 +82,15 @@ func (h *historyMarks) read(ctx context.Context) error {
 	}
 }
 
-// added reports whether a record after the mark shows message id added.
-func (h *historyMarks) added(id string) bool { return h.ids[id] }
+// history reports whether m, listed by the full sync st, is history: a
+// message no record after the listing's start shows added, and, in a
+// resync that knows the backfill mark's time, one received before it.
+func (h *historyMarks) history(m *connector.Message, st cursor) bool {
+	if h.ids[m.ProviderID] {
+		return false
+	}
+	if st.mark == 'r' && st.since != 0 && !m.ReceivedAt.IsZero() {
+		return m.ReceivedAt.Before(time.Unix(st.since, 0))
+	}
+	return true
+}

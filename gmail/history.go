@@ -22,7 +22,9 @@ const historyPageSize = 500
 
 // incremental syncs the history after start. It returns errHistoryGone
 // when Gmail no longer has it.
-func (c *Connector) incremental(ctx context.Context, start uint64, cur connector.Cursor, fn connector.BatchFunc) error {
+func (c *Connector) incremental(ctx context.Context, from cursor, cur connector.Cursor, fn connector.BatchFunc) error {
+	start := from.historyID
+	at := func(id uint64) connector.Cursor { return cursor{historyID: id, since: from.since}.encode() }
 	b := newHistoryBatch(c)
 	token := ""
 	for {
@@ -39,15 +41,15 @@ func (c *Connector) incremental(ctx context.Context, start uint64, cur connector
 			}
 			b.add(h)
 			if len(b.fetch) >= c.cfg.BatchSize {
-				if err := b.flush(ctx, cursor{historyID: h.Id}.encode(), fn); err != nil {
+				if err := b.flush(ctx, at(h.Id), fn); err != nil {
 					return err
 				}
-				cur = cursor{historyID: h.Id}.encode()
+				cur = at(h.Id)
 			}
 		}
 		if page.NextPageToken == "" {
 			last := max(page.HistoryId, b.lastID, start)
-			next := cursor{historyID: last}.encode()
+			next := at(last)
 			if b.empty() && next == cur {
 				return nil // nothing changed
 			}

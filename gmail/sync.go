@@ -48,10 +48,10 @@ func (c *Connector) Sync(ctx context.Context, cur connector.Cursor, fn connector
 	case p.full:
 		return c.fullSync(ctx, p, "", fn)
 	}
-	err = c.incremental(ctx, p.historyID, cur, fn)
+	err = c.incremental(ctx, p, cur, fn)
 	if errors.Is(err, errHistoryGone) {
 		c.log.InfoContext(ctx, "gmail: history expired, syncing in full", "history_id", p.historyID)
-		return c.fullSync(ctx, cursor{mark: 'r'}, "history expired", fn)
+		return c.fullSync(ctx, cursor{mark: 'r', since: p.since}, "history expired", fn)
 	}
 	return err
 }
@@ -66,7 +66,7 @@ func (c *Connector) fullSync(ctx context.Context, st cursor, resync string, fn c
 		if err != nil {
 			return err
 		}
-		st = cursor{historyID: p.HistoryID, full: true, mark: st.mark}
+		st = cursor{historyID: p.HistoryID, full: true, mark: st.mark, since: st.since}
 	}
 	resumed := st.pageToken != ""
 	var marks *historyMarks
@@ -79,9 +79,9 @@ func (c *Connector) fullSync(ctx context.Context, st cursor, resync string, fn c
 			// A stored page token Gmail no longer accepts: start over (a
 			// backfill from its mark, anything else as a resync).
 			c.log.InfoContext(ctx, "gmail: page token refused, syncing in full", "error", err)
-			again := cursor{mark: 'r'}
+			again := cursor{mark: 'r', since: st.since}
 			if st.mark == 'b' {
-				again = cursor{historyID: st.historyID, full: true, mark: 'b'}
+				again = cursor{historyID: st.historyID, full: true, mark: 'b', since: st.since}
 			}
 			return c.fullSync(ctx, again, "page token no longer valid", fn)
 		}
@@ -106,7 +106,7 @@ func (c *Connector) fullSync(ctx context.Context, st cursor, resync string, fn c
 		b := &connector.Batch{Messages: msgs[:0]}
 		for _, m := range msgs {
 			if c.inScope(m.Labels) {
-				m.History = marks != nil && !marks.added(m.ProviderID)
+				m.History = marks != nil && marks.history(m, st)
 				b.Messages = append(b.Messages, m)
 			}
 		}

@@ -51,7 +51,9 @@ func TestChaosSync(t *testing.T) {
 	c := newClient(t, api.base)
 	tok := tokenFor(t, "tenant-chaos")
 
-	created := dc.createIntegration(t, c, tok, "Support (chaos)", []string{folder}, "", "")
+	// History announced (the opt-in): every message's event is what
+	// the chaos must not lose.
+	created := dc.createIntegrationBackfill(t, c, tok, "Support (chaos)", []string{folder}, "", "", map[string]any{"announce_history": true})
 
 	delivered := func() (events, repeats int) {
 		rc.mu.Lock()

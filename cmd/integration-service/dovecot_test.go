@@ -112,6 +112,13 @@ func (d *dovecotAccount) inboxCopy(t *testing.T) (string, uint32) {
 // empty).
 func (d *dovecotAccount) createIntegration(t *testing.T, c *apiClient, tok, name string, folders []string, sent, smtpAddr string) integration {
 	t.Helper()
+	return d.createIntegrationBackfill(t, c, tok, name, folders, sent, smtpAddr, nil)
+}
+
+// createIntegrationBackfill is createIntegration with a backfill policy
+// (the API's "backfill" object; nil: none given, the default).
+func (d *dovecotAccount) createIntegrationBackfill(t *testing.T, c *apiClient, tok, name string, folders []string, sent, smtpAddr string, backfill map[string]any) integration {
+	t.Helper()
 	config := map[string]any{
 		"email":   d.user + "@example.com",
 		"imap":    map[string]any{"host": d.host, "port": d.port, "security": "none", "username": d.user},
@@ -126,9 +133,11 @@ func (d *dovecotAccount) createIntegration(t *testing.T, c *apiClient, tok, name
 		p, _ := strconv.Atoi(port)
 		config["smtp"] = map[string]any{"host": host, "port": p, "security": "none", "auth": "none"}
 	}
-	r := c.do(t, call{method: http.MethodPost, path: "/api/v1/integrations", token: tok, body: map[string]any{
-		"name": name, "provider": "imap", "config": config, "credentials": map[string]any{"password": d.password},
-	}})
+	body := map[string]any{"name": name, "provider": "imap", "config": config, "credentials": map[string]any{"password": d.password}}
+	if backfill != nil {
+		body["backfill"] = backfill
+	}
+	r := c.do(t, call{method: http.MethodPost, path: "/api/v1/integrations", token: tok, body: body})
 	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
 	var in integration
 	r.decode(t, &in)

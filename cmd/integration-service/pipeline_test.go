@@ -92,7 +92,9 @@ func TestPipelineDovecot(t *testing.T) {
 	tok := tokenFor(t, "tenant-e2e")
 
 	started := time.Now()
-	created := dc.createIntegration(t, c, tok, "Support (Dovecot)", []string{folder}, sent, smtpAddr)
+	// The folder's messages are history: announced here by the opt-in,
+	// to test delivery at scale (TestBackfillDovecot: the default).
+	created := dc.createIntegrationBackfill(t, c, tok, "Support (Dovecot)", []string{folder}, sent, smtpAddr, map[string]any{"announce_history": true})
 
 	db, err := pgx.Connect(context.Background(), env["DATABASE_URL"])
 	require.NoError(t, err)

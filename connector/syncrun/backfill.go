@@ -2,6 +2,7 @@ package syncrun
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/ucsp/integration/connector"
@@ -184,7 +185,9 @@ func BackfillEvents(b *BatchInfo) ([]*store.Event, error) {
 // is created, before its first sync is triggered, so that its history
 // is what the mailbox held then. It connects to the provider. When it
 // fails, the first sync takes the mark instead; the error is for the
-// caller to log. An integration of a provider not synced is left alone.
+// caller to log. Credentials the provider refuses (connector.ErrAuth)
+// mark the integration needs_reauth, as a sync would. An integration
+// of a provider not synced is left alone.
 func (r *Runner) TakeMark(ctx context.Context, tenant, integration string) error {
 	in, err := r.store.GetIntegration(ctx, tenant, integration)
 	if err != nil {
@@ -198,10 +201,12 @@ func (r *Runner) TakeMark(ctx context.Context, tenant, integration string) error
 		return err
 	}
 	c, err := r.connect(ctx, in)
-	if err != nil {
-		return err
+	if err == nil {
+		_, err = r.startCursor(ctx, in, c, "")
+		closeConnector(c)
 	}
-	defer closeConnector(c)
-	_, err = r.startCursor(ctx, in, c, "")
+	if errors.Is(err, connector.ErrAuth) {
+		r.MarkIntegration(ctx, in, store.StatusNeedsReauth, err)
+	}
 	return err
 }
