@@ -47,7 +47,7 @@ func TestBackfillCut(t *testing.T) {
 	ctx := context.Background()
 	mark, err := f.c.BackfillCursor(ctx)
 	require.NoError(t, err)
-	offset.Store(int64(2 * time.Second)) // what comes after the mark was received after its second
+	offset.Store(int64(2 * time.Second))                              // what comes after the mark was received after its second
 	require.NoError(t, f.mb.Modify(old[0], []string{"STARRED"}, nil)) // moves the message's own historyId past the mark
 	early := f.insert(t, "early", 2, "INBOX")
 
