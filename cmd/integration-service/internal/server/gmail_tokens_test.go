@@ -177,7 +177,8 @@ func TestGmailTokensAcrossProcesses(t *testing.T) {
 // and the fake never counts more units in any window than its quota
 // (the server's GMAIL_USER_QUOTA keeps under it); after the mailbox's
 // history expires, a push leads to a full resync that stores the new
-// messages and nothing twice, and announces each message once.
+// messages and nothing twice, and announces the new messages once and
+// the history never.
 func TestGmailQuotaThrottlingAndResync(t *testing.T) {
 	t.Parallel()
 	const user, quota = "support@example.com", 300
@@ -201,7 +202,8 @@ func TestGmailQuotaThrottlingAndResync(t *testing.T) {
 	id := e.connect(user)
 	e.waitMessages(id, 60)
 	require.LessOrEqual(t, e.fake.MaxUnitsPerWindow(user), quota, "units in the busiest window")
-	require.Eventually(t, func() bool { return e.rc.count("message.received") == 60 }, 10*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return e.rc.count("sync.backfill_completed") == 1 }, 10*time.Second, 20*time.Millisecond)
+	require.Zero(t, e.rc.count("message.received"), "the history is not announced")
 
 	mb.ExpireHistory()
 	for i := range 2 {
@@ -212,8 +214,9 @@ func TestGmailQuotaThrottlingAndResync(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, e.push(mb, "pm-resync", e.issuer.Token(gmailTestSA, e.base+"/webhooks/gmail")))
 	e.waitMessages(id, 62)
 	require.Greater(t, e.fake.Calls("messages.list"), lists, "the expired history made a full resync")
-	require.Eventually(t, func() bool { return e.rc.count("message.received") == 62 }, 10*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return e.rc.count("message.received") == 2 }, 10*time.Second, 20*time.Millisecond)
 	time.Sleep(300 * time.Millisecond)
-	require.Equal(t, 62, e.rc.count("message.received"), "nothing announced twice")
+	require.Equal(t, 2, e.rc.count("message.received"), "the resync announces the new mail it finds, once, and nothing it re-finds")
+	require.Equal(t, 1, e.rc.count("sync.backfill_completed"))
 	require.LessOrEqual(t, e.fake.MaxUnitsPerWindow(user), quota)
 }

@@ -145,8 +145,9 @@ func outlookMail(n int) []byte {
 
 // TestOutlookEndToEnd: sign-in → integration and Graph subscription
 // (the fake's validation handshake against the running server) → first
-// delta sync → a new message's change notification, with the right
-// clientState, syncs it → events out, one per message; a notification
+// delta sync (the mailbox's history stored, not announced: one
+// sync.backfill_completed) → a new message's change notification, with
+// the right clientState, syncs it → events out, one per new message; a notification
 // with a wrong clientState is refused and syncs nothing; a lost delta
 // token (410) resyncs with nothing stored or announced twice;
 // subscriptionRemoved leads to a new subscription, reauthorizationRequired
@@ -158,10 +159,17 @@ func TestOutlookEndToEnd(t *testing.T) {
 	e := newOutlookEnv(t, outlooktest.Options{})
 	e.start(nil)
 	mb := e.fake.AddUser(addr)
+	// The mailbox's history: received a minute before the sign-in.
+	e.mu.Lock()
+	e.now = e.now.Add(-time.Minute)
+	e.mu.Unlock()
 	for i := 1; i <= 2; i++ {
 		_, err := mb.Insert(outlookMail(i), outlooktest.Inbox)
 		require.NoError(t, err)
 	}
+	e.mu.Lock()
+	e.now = e.now.Add(time.Minute)
+	e.mu.Unlock()
 	id := e.connect(addr)
 	subs := e.fake.Subscriptions(addr)
 	require.Len(t, subs, 1, "the callback creates the subscription")
@@ -193,9 +201,10 @@ func TestOutlookEndToEnd(t *testing.T) {
 	_, err = mb.Insert(outlookMail(4), outlooktest.Inbox)
 	require.NoError(t, err)
 	e.waitMessages(id, 4)
-	require.Eventually(t, func() bool { return e.rc.count("message.received") == 4 }, 10*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return e.rc.count("message.received") == 2 }, 10*time.Second, 20*time.Millisecond)
 	time.Sleep(300 * time.Millisecond)
-	require.Equal(t, 4, e.rc.count("message.received"), "each message announced once")
+	require.Equal(t, 2, e.rc.count("message.received"), "each new message announced once, the history never")
+	require.Equal(t, 1, e.rc.count("sync.backfill_completed"))
 
 	// Graph removed the subscription: a new one is made.
 	old := sub.ID
