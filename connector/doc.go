@@ -30,7 +30,9 @@
 // Abilities only some providers have are small interfaces found by a type
 // assertion: [Watcher] (push registrations that expire), [Listener]
 // (real-time notifications over a held connection, IMAP IDLE),
-// [ThreadFetcher], [AttachmentFetcher] and [SentFinder].
+// [ThreadFetcher], [AttachmentFetcher], [SentFinder] and [Backfiller]
+// (a mark taken when a mailbox is connected, so that a sync tells the
+// mailbox's history, [Message.History], from mail that arrived since).
 //
 // # Errors
 //

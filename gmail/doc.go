@@ -36,6 +36,11 @@
 // with a connector.ChangeResync; messages keep their ProviderID (Gmail's
 // message id), so an upserting caller stores nothing twice.
 //
+// BackfillCursor (connector.Backfiller) marks the profile's historyId:
+// a Sync from it lists the mailbox and reports as history
+// (connector.Message.History) what no history record after the mark
+// shows added.
+//
 // # Quota, retries and errors
 //
 // Every call can wait on a [Quota] first (ratelimit.GmailUserQuota fits

@@ -54,6 +54,11 @@
 //		return store.Commit(ctx, b.Messages, b.Changes, b.Cursor)
 //	})
 //
+// BackfillCursor (connector.Backfiller) marks each folder's UIDNEXT: a
+// Sync from that cursor reports the UIDs below it as history
+// (connector.Message.History), as it does what a folder holds when its
+// UIDVALIDITY changes or when it is first synced after the mark.
+//
 // # Large messages and hostile servers
 //
 // The server may be anyone's (a tenant names it), so the size it

@@ -19,6 +19,10 @@
 // IdType="ImmutableId"), so a message keeps its ProviderID when it moves
 // between folders.
 //
+// BackfillCursor (connector.Backfiller) marks the time, as Graph has no
+// watermark: a message received before the mark's second is history
+// (connector.Message.History) in every round.
+//
 // # Send
 //
 // Send posts the MIME that the module's builder renders to

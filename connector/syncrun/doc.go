@@ -49,11 +49,27 @@
 // next batch commits. The sync sums up what it did in a Summary, which
 // Hooks.Sync receives.
 //
+// # History
+//
+// What a mailbox held when its integration was created is its history:
+// stored as the integration's store.Backfill says (all of it, since a
+// date, or none), never announced as new mail unless its policy says
+// so. The cut is a mark the connector takes (connector.Backfiller):
+// Runner.TakeMark takes it when the integration is created, and the
+// first sync starts from it (or takes it, when TakeMark was not called
+// or failed). Messages the connector reports as history
+// (connector.Message.History) that the mode leaves out are not
+// committed; the batch that completes the history
+// (connector.Batch.BackfillDone) stores one sync.backfill_completed.
+// Mail after the mark is announced once, whenever it is synced.
+//
 // # Events
 //
 // An EventPolicy decides what is announced. DefaultEvents announces one
-// message.received per message a batch inserted and a sync.completed
-// when the sync reaches the end. A policy sees each batch as the
+// message.received per new message a batch inserted (BatchInfo.Announced:
+// not the history), a sync.backfill_completed with the batch that
+// completes the history, and a sync.completed when the sync reaches the
+// end. A policy sees each batch as the
 // connector handed it over (its changes: deletions, flag changes, resync
 // markers) with the messages the commit inserted, inside the batch's
 // transaction, and so can announce changes too, or hold back history
