@@ -206,7 +206,11 @@ func (s *server) createIntegration(ctx context.Context, cfg config) (*store.Inte
 	if err != nil {
 		return nil, err
 	}
-	in := &store.Integration{TenantID: tenant, Provider: imap.ProviderName, Name: cfg.Email, Config: settings}
+	// What the folder holds when the service starts is its history:
+	// stored, and here announced too (by default a sync announces only
+	// mail that arrives after the integration was created).
+	in := &store.Integration{TenantID: tenant, Provider: imap.ProviderName, Name: cfg.Email, Config: settings,
+		Backfill: store.Backfill{AnnounceHistory: true}}
 	err = s.store.CreateIntegration(ctx, in, connector.Credentials{Password: cfg.IMAPPassword})
 	return in, err
 }
