@@ -38,6 +38,7 @@ var (
 	_ connector.Listener          = (*Connector)(nil)
 	_ connector.SentFinder        = (*Connector)(nil)
 	_ connector.AttachmentFetcher = (*Connector)(nil)
+	_ connector.Modifier          = (*Connector)(nil)
 )
 
 // New returns a Connector for cfg. It validates cfg, returning a

@@ -53,14 +53,15 @@ func (c *Connector) Folders(ctx context.Context) ([]connector.Folder, error) {
 		return nil, err
 	}
 	defer c.pool.put(cn)
-	return cn.folders(ctx, op)
+	return cn.folders(ctx, op, true)
 }
 
-// folders lists the account's mailboxes (see Connector.Folders).
-func (c *conn) folders(ctx context.Context, op string) ([]connector.Folder, error) {
+// folders lists the account's mailboxes (see Connector.Folders), counted
+// when counts is set.
+func (c *conn) folders(ctx context.Context, op string, counts bool) ([]connector.Folder, error) {
 	extended := c.caps.Has(imap.CapListExtended) || c.caps.Has(imap.CapIMAP4rev2)
 	var opts *imap.ListOptions
-	listStatus := extended && c.caps.Has(imap.CapListStatus)
+	listStatus := counts && extended && c.caps.Has(imap.CapListStatus)
 	if extended {
 		opts = &imap.ListOptions{ReturnSpecialUse: c.caps.Has(imap.CapSpecialUse)}
 		if listStatus {
@@ -131,7 +132,7 @@ func (c *conn) folders(ctx context.Context, op string) ([]connector.Folder, erro
 		delims = append(delims, delims[i])
 	}
 
-	if !listStatus {
+	if counts && !listStatus {
 		if err := c.countFolders(ctx, out); err != nil {
 			return nil, err
 		}
