@@ -239,6 +239,12 @@ func (c *conn) modifyFolder(ctx context.Context, g *folderGroup, a connector.Act
 	}
 
 	for _, t := range live {
+		if folder != g.folder && destValidity != 0 && newUIDs[t.uid] == 0 {
+			// COPYUID names the moved messages: this one was expunged
+			// by someone else between the FETCH and the move.
+			notFound(res, t.index, "the message left %s before it could be moved", quoteFolder(g.folder))
+			continue
+		}
 		flags := normalizeFlags(t.flags)
 		for _, f := range add {
 			flags = append(flags, normalizeFlags([]imap.Flag{f})...)
@@ -257,7 +263,7 @@ func (c *conn) modifyFolder(ctx context.Context, g *folderGroup, a connector.Act
 		switch {
 		case folder == g.folder:
 			r.ProviderRef = providerRef(folder, sel.UIDValidity, t.uid)
-		case destValidity != 0 && newUIDs[t.uid] != 0:
+		case destValidity != 0:
 			r.ProviderRef = providerRef(folder, destValidity, newUIDs[t.uid])
 		}
 		res[t.index] = r

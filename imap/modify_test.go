@@ -241,3 +241,14 @@ func TestDovecotMarkAndMove(t *testing.T) {
 	require.NoError(t, err)
 	require.ErrorIs(t, res[0].Err, connector.ErrNotFound)
 }
+
+func TestPairUIDs(t *testing.T) {
+	t.Parallel()
+	set := func(rs ...imap.UIDRange) imap.UIDSet { return imap.UIDSet(rs) }
+	require.Equal(t, map[uint32]uint32{3: 10, 4: 11, 5: 12, 9: 13},
+		pairUIDs(set(imap.UIDRange{Start: 3, Stop: 5}, imap.UIDRange{Start: 9, Stop: 9}), set(imap.UIDRange{Start: 10, Stop: 13})))
+	require.Equal(t, map[uint32]uint32{3: 10, 4: 11, 5: 12},
+		pairUIDs(set(imap.UIDRange{Start: 5, Stop: 3}), set(imap.UIDRange{Start: 10, Stop: 12})), "a range written high to low is the same set")
+	require.Empty(t, pairUIDs(set(imap.UIDRange{Start: 3, Stop: 5}), set(imap.UIDRange{Start: 10, Stop: 11})), "sets of different sizes pair nothing")
+	require.Empty(t, pairUIDs(set(imap.UIDRange{Start: 3, Stop: 0}), set(imap.UIDRange{Start: 10, Stop: 11})), "a dynamic set pairs nothing")
+}
