@@ -197,3 +197,28 @@ func TestDovecotFolders(t *testing.T) {
 	}
 	require.NoError(t, newConnector(t, d.config("INBOX", folder, folder+"/sub")).CheckFolders(context.Background()))
 }
+
+func TestFoldersNonExistentIsUnselectable(t *testing.T) {
+	t.Parallel()
+	srv := newMemServer(t, memOptions{caps: []imap.Cap{imap.CapSpecialUse}})
+	adm := srv.admin()
+	adm.create("Ghost")
+	adm.create("Ghost/Child")
+	adm.create("Junk")
+	p := newProxy(t, srv.addr, markSpecialUse(map[string]imap.MailboxAttr{"Ghost": imap.MailboxAttrNonExistent, "Junk": imap.MailboxAttrJunk}))
+	cfg := srv.config()
+	cfg.Host, cfg.Port = splitAddr(t, p.addr())
+	fs, err := newConnector(t, cfg).Folders(context.Background())
+	require.NoError(t, err)
+	require.Len(t, fs, 4)
+	for _, f := range fs {
+		switch f.ID {
+		case "Ghost":
+			require.Equal(t, connector.Folder{ID: "Ghost", Name: "Ghost"}, f, "\\NonExistent: listed, not selectable, not counted")
+		case "Ghost/Child":
+			require.Equal(t, connector.Folder{ID: "Ghost/Child", Name: "Child", Parent: "Ghost", Selectable: true, Counted: true}, f)
+		case "Junk":
+			require.Equal(t, connector.Folder{ID: "Junk", Name: "Junk", Role: connector.RoleJunk, System: true, Selectable: true, Counted: true}, f)
+		}
+	}
+}
