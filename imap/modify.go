@@ -189,6 +189,7 @@ func (c *conn) modifyFolder(ctx context.Context, g *folderGroup, a connector.Act
 	}
 	var uids []imap.UID
 	var live []*target
+	listed := map[uint32]bool{}
 	for _, t := range g.targets {
 		switch {
 		case t.uidValidity != 0 && t.uidValidity != sel.UIDValidity:
@@ -196,7 +197,8 @@ func (c *conn) modifyFolder(ctx context.Context, g *folderGroup, a connector.Act
 		case !t.found:
 			notFound(res, t.index, "no such message in %s", quoteFolder(g.folder))
 		default:
-			if !slices.Contains(uids, imap.UID(t.uid)) {
+			if !listed[t.uid] {
+				listed[t.uid] = true
 				uids = append(uids, imap.UID(t.uid))
 			}
 			live = append(live, t)
