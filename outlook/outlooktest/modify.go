@@ -175,7 +175,10 @@ func (s *Server) moveMessage(w http.ResponseWriter, r *http.Request, mb *Mailbox
 	}
 	var dest string
 	for k, raw := range obj {
-		if k != "destinationId" {
+		// Action parameters are matched without regard to case:
+		// msgraph-sdk-go sends "DestinationId", as Graph's metadata
+		// names it, the documentation "destinationId".
+		if !strings.EqualFold(k, "destinationId") {
 			return bodyReadError("The parameter '" + k + "' in the request payload is not a valid parameter for the operation 'move'.")
 		}
 		if json.Unmarshal(raw, &dest) != nil {
@@ -212,4 +215,3 @@ func (s *Server) moveMessage(w http.ResponseWriter, r *http.Request, mb *Mailbox
 	writeJSON(w, http.StatusCreated, body)
 	return nil
 }
-
