@@ -54,7 +54,9 @@ func (c *Connector) ActionSupport() connector.ActionSupport {
 // over AddLabels and RemoveLabels where they disagree. Moving into sent
 // or drafts (SENT and DRAFT are Gmail's to set) is refused with a
 // *connector.ValidationError, as is a move to the UNREAD or STARRED
-// label (states, not places).
+// label (states, not places) and an action naming a label the mailbox
+// does not have (checked with labels.list, 1 unit, before any message
+// is touched).
 //
 // Up to 10 messages take one call each (messages.modify, 5 quota units,
 // or messages.trash for a plain move to the trash), Concurrency at a
@@ -78,6 +80,12 @@ func (c *Connector) Modify(ctx context.Context, msgs []connector.MessageRef, a c
 	if err := checkRefs(msgs); err != nil {
 		return nil, err
 	}
+	if len(msgs) == 0 {
+		return []connector.ActionResult{}, nil
+	}
+	if err := c.checkLabels(ctx, a); err != nil {
+		return nil, err
+	}
 	if len(msgs) > batchModifyOver {
 		res, err := c.batchModify(ctx, msgs, p)
 		if err == nil || !(errors.Is(err, connector.ErrNotFound) || StatusCode(err) == 400) {
@@ -86,6 +94,50 @@ func (c *Connector) Modify(ctx context.Context, msgs []connector.MessageRef, a c
 		c.log.DebugContext(ctx, "gmail: batchModify refused, modifying one by one", "messages", len(msgs), "error", err)
 	}
 	return c.modifyEach(ctx, msgs, p)
+}
+
+// systemLabelIDs are Gmail's system labels, which every mailbox has.
+var systemLabelIDs = []string{
+	"CHAT", labelSent, labelInbox, "IMPORTANT", labelTrash, labelDraft, labelSpam, labelStarred, labelUnread,
+	"CATEGORY_FORUMS", "CATEGORY_UPDATES", "CATEGORY_PERSONAL", "CATEGORY_PROMOTIONS", "CATEGORY_SOCIAL",
+}
+
+// checkLabels refuses, before any message is touched, an action naming
+// a label the mailbox does not have (labels.list, 1 quota unit, when it
+// names a label other than a system one), with a
+// *connector.ValidationError naming the field.
+func (c *Connector) checkLabels(ctx context.Context, a connector.Action) error {
+	named := func(l string) bool { return l != "" && !slices.Contains(systemLabelIDs, l) }
+	if !named(a.MoveTo) && !slices.ContainsFunc(a.AddLabels, named) && !slices.ContainsFunc(a.RemoveLabels, named) {
+		return nil
+	}
+	var list *gmailapi.ListLabelsResponse
+	err := c.call(ctx, "labels.list", retryAll, func(ctx context.Context) error {
+		var err error
+		list, err = c.svc.Users.Labels.List(me).Context(ctx).Do()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	have := func(id string) bool {
+		return slices.ContainsFunc(list.Labels, func(l *gmailapi.Label) bool { return l.Id == id })
+	}
+	v := &connector.ValidationError{Context: "gmail: invalid action"}
+	if named(a.MoveTo) && !have(a.MoveTo) {
+		v.Addf("folder", "no label %q in this mailbox", a.MoveTo)
+	}
+	for field, labels := range map[string][]string{"add_labels": a.AddLabels, "remove_labels": a.RemoveLabels} {
+		for i, l := range labels {
+			if named(l) && !have(l) {
+				v.Addf(fmt.Sprintf("%s[%d]", field, i), "no label %q in this mailbox", l)
+			}
+		}
+	}
+	if len(v.Fields) > 0 {
+		return v
+	}
+	return nil
 }
 
 // labelPlan is an Action as labels to add and remove.

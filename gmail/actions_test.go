@@ -175,7 +175,7 @@ func TestModifyRefused(t *testing.T) {
 }
 
 // A message Gmail no longer has is ErrNotFound in its result; the others
-// are changed. A label Gmail refuses fails the call.
+// are changed. A label the mailbox lacks is refused before any change.
 func TestModifyNotFound(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, gmailtest.Options{}, nil)
@@ -189,10 +189,15 @@ func TestModifyNotFound(t *testing.T) {
 	require.Equal(t, connector.MessageRef{ProviderID: ids[1]}, res[1].Ref)
 	require.Contains(t, f.labels(t, ids[0]), "STARRED")
 
-	_, err = f.c.Modify(context.Background(), refs(ids[0]), connector.Action{AddLabels: []string{"Label_404"}})
-	require.ErrorIs(t, err, connector.ErrPermanent)
-	require.Equal(t, 400, StatusCode(err))
-	require.NotContains(t, f.labels(t, ids[0]), "Label_404")
+	for _, a := range []connector.Action{{AddLabels: []string{"STARRED", "Label_404"}}, {MoveTo: "Label_404", Seen: ptr(true)}} {
+		before := f.srv.Calls("messages.modify")
+		_, err = f.c.Modify(context.Background(), refs(ids[0]), a)
+		var v *connector.ValidationError
+		require.ErrorAs(t, err, &v)
+		require.Contains(t, []string{"add_labels[1]", "folder"}, v.Fields[0].Field)
+		require.Equal(t, before, f.srv.Calls("messages.modify"), "no message touched")
+	}
+	require.Equal(t, []string{"INBOX", "STARRED", "UNREAD"}, f.labels(t, ids[0]))
 }
 
 // More than 10 messages take one batchModify (50 units); its results
