@@ -34,16 +34,17 @@ func openOutbox(cfg config, st store.Store, broker queue.Broker) (*outbox.Outbox
 }
 
 // announce is the example's event policy: with an outbox, one
-// message.received per new message (syncrun's default), stored in the
-// commit that stores the message; no sync.completed; without an outbox,
-// no events at all.
+// message.received per new message (as syncrun's default, history
+// included only when the integration's policy announces it), stored in
+// the commit that stores the message; no sync.completed nor
+// sync.backfill_completed; without an outbox, no events at all.
 type announce struct{ on bool }
 
 func (p announce) BatchEvents(ctx context.Context, b *syncrun.BatchInfo) ([]*store.Event, error) {
 	if !p.on {
 		return nil, nil
 	}
-	return syncrun.DefaultEvents{}.BatchEvents(ctx, b)
+	return syncrun.ReceivedEvents(b.Announced())
 }
 
 func (announce) SyncEvents(context.Context, *store.Integration, syncrun.Summary) ([]*store.Event, error) {
