@@ -40,7 +40,7 @@ func openOutbox(cfg config, st store.Store, broker queue.Broker) (*outbox.Outbox
 // sync.backfill_completed; without an outbox, no events at all.
 type announce struct{ on bool }
 
-func (p announce) BatchEvents(ctx context.Context, b *syncrun.BatchInfo) ([]*store.Event, error) {
+func (p announce) BatchEvents(_ context.Context, b *syncrun.BatchInfo) ([]*store.Event, error) {
 	if !p.on {
 		return nil, nil
 	}
