@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/emersion/go-imap/v2"
+
 	"github.com/ucsp/integration/connector"
 )
 
@@ -11,7 +13,7 @@ var _ connector.Backfiller = (*Connector)(nil)
 
 // BackfillCursor returns the mark of a new integration (see
 // connector.Backfiller): each of Config.Folders' UIDVALIDITY and UIDNEXT
-// now, from STATUS. A Sync from it reports every message of the folders,
+// now, from EXAMINE (read-only, as a sync's). A Sync from it reports every message of the folders,
 // those below their UIDNEXT as History, and sets BackfillDone on the
 // batch after which every folder was synced past its mark. A folder
 // whose UIDVALIDITY changed before that sync starts over with the
@@ -25,14 +27,24 @@ func (c *Connector) BackfillCursor(ctx context.Context) (connector.Cursor, error
 	defer c.pool.put(cn)
 	states := make([]*folderState, len(c.cfg.Folders))
 	for i, f := range c.cfg.Folders {
-		k, err := cn.status(ctx, f)
+		sel, err := cn.selectFolder(ctx, f, true)
 		if err != nil {
 			return "", err
 		}
-		if k.uidValidity == 0 {
-			return "", connector.PermanentError("imap: status "+quoteFolder(f), errors.New("the server reported no UIDVALIDITY"))
+		if sel.UIDValidity == 0 {
+			return "", connector.PermanentError("imap: select "+quoteFolder(f), errors.New("the server reported no UIDVALIDITY"))
 		}
-		states[i] = &folderState{name: f, uidValidity: k.uidValidity, mark: uint32(k.uidNext)}
+		next := uint32(sel.UIDNext)
+		if next == 0 && sel.NumMessages > 0 {
+			// No UIDNEXT in the answer (RFC 3501 requires it; some
+			// servers leave it out): the highest UID, plus one.
+			all, err := cn.searchUIDs(ctx, &imap.SearchCriteria{})
+			if err != nil {
+				return "", err
+			}
+			next = all.Max() + 1
+		}
+		states[i] = &folderState{name: f, uidValidity: sel.UIDValidity, mark: next}
 	}
 	return writeCursor(states, backfillRunning), nil
 }

@@ -109,6 +109,9 @@ func (h *integrationsAPI) create(w http.ResponseWriter, r *http.Request) {
 	h.sourceChanged(in.ID) // a delivery that came before it was remembered as unknown
 	if in.Provider != providerCustom {
 		takeMark(r.Context(), h.syncs, h.logger, in)
+		if marked, err := h.store.GetIntegration(r.Context(), in.TenantID, in.ID); err == nil {
+			in = marked // as stored with its mark (or marked needs_reauth)
+		}
 		// The first sync starts now, not at the next sweep or IDLE news;
 		// should the enqueue fail, the sweep will.
 		if _, err := h.syncs.Trigger(r.Context(), in.TenantID, in.ID); err != nil {
