@@ -83,6 +83,7 @@ func parse(raw []byte, opts ParseOptions, body bool) (*connector.Message, error)
 		p.message(hb.fields, msg[hb.body:], "", 0, false)
 	}
 	p.finish()
+	p.classify(hb.fields)
 	return p.msg, nil
 }
 
@@ -109,6 +110,10 @@ type parser struct {
 	// scratch holds transfer-decoded text bodies until they are
 	// converted to strings.
 	scratch []byte
+	// report says the message is a multipart/report; deliveryStatus is
+	// the content of its delivery-status part (see automated.go).
+	report         bool
+	deliveryStatus []byte
 }
 
 // newAddresses returns an empty slice with room for n addresses, carved
