@@ -89,6 +89,10 @@ type ReceivedMessage struct {
 	Subject    string              `json:"subject"`
 	From       []connector.Address `json:"from"`
 	ReceivedAt time.Time           `json:"received_at"`
+	// Automated says whether a machine wrote the message (auto-reply,
+	// bounce, list mail; see connector/automated), so that the platform
+	// can decline to answer it; absent for a message not classified.
+	Automated *connector.Automated `json:"automated,omitempty"`
 }
 
 // SyncCompletedData is the payload of a sync.completed event.
@@ -110,6 +114,7 @@ func ReceivedEvents(msgs []*store.Message) ([]*store.Event, error) {
 			Message: ReceivedMessage{
 				ID: m.ID, ProviderID: m.ProviderID, MessageID: m.MessageID, ThreadID: m.ThreadID,
 				Subject: m.Subject, From: m.From, ReceivedAt: m.ReceivedAt,
+				Automated: automatedOf(&m.Message),
 			},
 		})
 		if err != nil {
@@ -118,4 +123,14 @@ func ReceivedEvents(msgs []*store.Message) ([]*store.Event, error) {
 		events = append(events, ev)
 	}
 	return events, nil
+}
+
+// automatedOf returns m's classification for an event or a view: nil
+// when m was not classified.
+func automatedOf(m *connector.Message) *connector.Automated {
+	if m.Automated.IsZero() {
+		return nil
+	}
+	a := m.Automated.Clone()
+	return &a
 }

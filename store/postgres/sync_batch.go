@@ -130,7 +130,7 @@ func (b *messageBatch) providerIDs() []string {
 var messageCopyColumns = []string{
 	"integration_id", "id", "provider_id", "provider_ref", "thread_id", "message_id", "subject", "from_email",
 	"sent_at", "received_at", "flags", "labels", "folders", "body_text", "body_html", "data",
-	"created_at", "updated_at",
+	"automated", "created_at", "updated_at",
 }
 
 // copyRows returns a source for COPY of the messages b.msgs[i] for i in
@@ -153,10 +153,17 @@ func (b *messageBatch) copyRows(integrationID pgtype.UUID, t time.Time, which []
 		if err := enc.Encode(messageData(m)); err != nil {
 			return nil, fmt.Errorf("encode message %d: %w", which[j], err) // checkMessage rules this out
 		}
+		var automated []byte // NULL: not classified
+		if !m.Automated.IsZero() {
+			var err error
+			if automated, err = json.Marshal(m.Automated); err != nil {
+				return nil, fmt.Errorf("encode message %d: %w", which[j], err)
+			}
+		}
 		return []any{
 			integrationID, ids[j], m.ProviderID, m.ProviderRef, m.ThreadID, m.MessageID, m.Subject, fromEmail,
 			nullTime(m.Date), nullTime(m.ReceivedAt), notNil(m.Flags), notNil(m.Labels), notNil(m.Folders),
-			m.Text, m.HTML, bytes.TrimRight(buf.Bytes(), "\n"), t, t,
+			m.Text, m.HTML, bytes.TrimRight(buf.Bytes(), "\n"), automated, t, t,
 		}, nil
 	})
 }
@@ -198,6 +205,7 @@ func messageData(m *connector.Message) *connector.Message {
 	d.ProviderID, d.ProviderRef, d.ThreadID, d.MessageID, d.Subject = "", "", "", "", ""
 	d.Flags, d.Labels, d.Folders = nil, nil, nil
 	d.Text, d.HTML = "", ""
+	d.Automated = connector.Automated{}
 	return &d
 }
 

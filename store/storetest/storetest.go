@@ -48,7 +48,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		{"Credentials", credentialTests},
 		{"Tenancy", tenancyTests},
 		{"Sync", union(t, syncTests, syncRefTests)},
-		{"Messages", messageTests},
+		{"Messages", union(t, messageTests, automatedTests)},
 		{"Outbox", outboxTests},
 		{"Events", eventTests},
 		{"OAuth", oauthTests},
