@@ -61,8 +61,8 @@
 // answered automatically (X-Auto-Response-Suppress: All, OOF or
 // AutoReply; Auto-Submitted; Precedence: bulk, junk, list; List-Id; a
 // null Return-Path). A responder checks it, and the Result, before it
-// answers; [LoopGuard] does both for automated sends, and also refuses a
-// second automated send to the same recipient within a window (RFC 3834
-// §2: a responder should not answer one sender more than once a
-// period).
+// answers; connector/sendrun's LoopGuard does both for automated sends,
+// and also refuses a second automated send to the same recipient within
+// a window (RFC 3834 §2: a responder should not answer one sender more
+// than once a period).
 package automated
