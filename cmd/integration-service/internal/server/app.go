@@ -210,9 +210,15 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// The loop guard remembers automated sends in the rate limiter: Redis
+	// in production, so that every API replica sees every other's.
+	guard, err := sendrun.NewLoopGuard(sendrun.LoopGuardOptions{Limiter: a.limiter, Window: cfg.LoopGuardWindow})
+	if err != nil {
+		return nil, err
+	}
 	a.sends, err = sendrun.New(a.store, a.broker, sendrun.Options{
 		Connect: a.buildConnector, Failures: a.syncs, Publish: a.events.Enqueue,
-		MaxAttempts: sendMaxAttempts, Logger: a.logger,
+		MaxAttempts: sendMaxAttempts, LoopGuard: guard, Logger: a.logger,
 	})
 	if err != nil {
 		return nil, err
