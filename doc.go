@@ -24,6 +24,9 @@
 //     mailbox, bound to the mailbox the tenant states.
 //   - connector/oauthtokens: mailbox integrations' OAuth tokens, refreshed
 //     one at a time across processes and saved before use; revocation.
+//   - connector/automated: tells mail a machine wrote (auto-replies,
+//     bounces, list mail) from a person's, so that nothing answers a
+//     machine; connector/sendrun's LoopGuard holds automated sends to it.
 //   - gmail: the Gmail API connector and the Google OAuth flow.
 //   - outlook: the Microsoft Graph connector and the Microsoft OAuth flow.
 //   - imap: the IMAP connector (UID/CONDSTORE sync, IDLE).
