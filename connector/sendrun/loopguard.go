@@ -117,8 +117,12 @@ func (e *LoopError) Is(target error) bool { return target == ErrLoop }
 // not decide (its limiter failed) and the send should not go now.
 func (g *LoopGuard) Check(ctx context.Context, s GuardedSend) error {
 	if m := s.Answers; m != nil {
-		if m.Automated.IsAutomated() {
-			return &LoopError{Field: "reply_to_message_id", Reason: fmt.Sprintf("it answers a message written by a machine (%s: %s)", m.Automated.Kind, firstReason(m.Automated))}
+		a := m.Automated
+		if a.IsZero() { // stored before classification existed: from what it kept
+			a = automated.ClassifyMessage(m)
+		}
+		if a.IsAutomated() {
+			return &LoopError{Field: "reply_to_message_id", Reason: fmt.Sprintf("it answers a message written by a machine (%s: %s)", a.Kind, firstReason(a))}
 		}
 		if reason, ok := automated.AutoReplySuppressed(m.Headers); ok {
 			return &LoopError{Field: "reply_to_message_id", Reason: "the message it answers asked not to be answered automatically (" + reason + ")"}

@@ -39,6 +39,7 @@ func TestLoopGuardAnswers(t *testing.T) {
 	}{
 		{"a person", sendrun.GuardedSend{Scope: "s1", Recipients: []string{"p1@example.org"}, Answers: person, InReplyTo: "q@example.org"}, ""},
 		{"an unclassified message", sendrun.GuardedSend{Scope: "s1", Recipients: []string{"p2@example.org"}, Answers: &connector.Message{}}, ""},
+		{"an unclassified auto-reply, by its stored headers", sendrun.GuardedSend{Scope: "s1", Recipients: []string{"p9@example.org"}, Answers: &connector.Message{Headers: connector.Header{"X-Autoreply": {"yes"}}}}, "reply_to_message_id"},
 		{"not a reply", sendrun.GuardedSend{Scope: "s1", Recipients: []string{"p3@example.org"}}, ""},
 		{"an auto-reply", sendrun.GuardedSend{Scope: "s1", Recipients: []string{"p4@example.org"}, Answers: &connector.Message{Automated: connector.Automated{Kind: connector.AutomatedAutoReply, Reasons: []string{"Auto-Submitted: auto-replied"}}}}, "reply_to_message_id"},
 		{"a bounce", sendrun.GuardedSend{Scope: "s1", Recipients: []string{"p5@example.org"}, Answers: &connector.Message{Automated: connector.Automated{Kind: connector.AutomatedBounce}}}, "reply_to_message_id"},
