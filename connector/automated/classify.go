@@ -13,12 +13,14 @@ type Result = connector.Automated
 // Kind is the verdict of a Result.
 type Kind = connector.AutomatedKind
 
-// Bounce, Recipient and List are the parts of a Result.
-type (
-	Bounce    = connector.Bounce
-	Recipient = connector.BounceRecipient
-	List      = connector.MailingList
-)
+// Bounce is what a delivery status notification reports (Result.Bounce).
+type Bounce = connector.Bounce
+
+// Recipient is one recipient of a Bounce.
+type Recipient = connector.BounceRecipient
+
+// List is what a message's List-* fields say (Result.List).
+type List = connector.MailingList
 
 // The kinds of Result.
 const (
