@@ -65,7 +65,7 @@ func UpdatedEvent(m *store.Message, changed []string, source string) (*store.Eve
 func DeletedEvent(m *store.Message, source string) (*store.Event, error) {
 	return store.NewEvent(m.TenantID, m.IntegrationID, EventMessageDeleted, DeletedData{
 		IntegrationID: m.IntegrationID, Source: source,
-		Message:       DeletedMessage{ID: m.ID, ProviderID: m.ProviderID, MessageID: m.MessageID},
+		Message: DeletedMessage{ID: m.ID, ProviderID: m.ProviderID, MessageID: m.MessageID},
 	})
 }
 
