@@ -167,6 +167,10 @@ func (r *Runner) loadMessages(ctx context.Context, req *Request) ([]*store.Messa
 	msgs := make([]*store.Message, len(req.MessageIDs))
 	var missing []string
 	for i, id := range req.MessageIDs {
+		if !store.ValidID(id) {
+			missing = append(missing, id)
+			continue
+		}
 		m, err := r.store.GetMessage(ctx, req.TenantID, req.IntegrationID, id)
 		switch {
 		case errors.Is(err, store.ErrNotFound):

@@ -3,89 +3,47 @@ package actionrun
 import (
 	"context"
 	"errors"
-	"slices"
-	"time"
 
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/store"
 )
 
-// MessageUpdater changes one stored message and stores the events fn
-// returns in the same transaction. fn gets the message as stored (it
-// may be called again on a retry) and changes it in place.
-type MessageUpdater interface {
-	UpdateMessage(ctx context.Context, tenantID, integrationID, id string, fn func(*store.Message) ([]*store.Event, error)) (*store.Message, error)
-}
-
-// apply makes the stored message m follow one result of the provider.
-func (r *Runner) apply(ctx context.Context, in *store.Integration, m *store.Message, ar connector.ActionResult) (MessageResult, []*store.Event, error) {
-	out := MessageResult{ID: m.ID, Message: m}
+// apply makes the stored message m follow one result of the provider,
+// with the events of what really changed, in one transaction
+// (store.MessageUpdater).
+func (r *Runner) apply(ctx context.Context, m *store.Message, ar connector.ActionResult) (MessageResult, []*store.Event, error) {
+	out := MessageResult{ID: m.ID, Message: m, Outcome: OutcomeUnchanged}
 	gone := errors.Is(ar.Err, connector.ErrNotFound)
 	if ar.Err != nil && !gone {
 		out.Outcome, out.Err = OutcomeFailed, ar.Err
 		return out, nil, nil
 	}
+	u := &store.MessageUpdate{
+		TenantID: m.TenantID, IntegrationID: m.IntegrationID, ID: m.ID,
+		ProviderID: ar.ProviderID, ProviderRef: ar.ProviderRef,
+		State: store.MessageState{Flags: ar.Flags, Labels: ar.Labels, Folders: ar.Folders}, Known: ar.Known,
+		Deleted: gone,
+	}
 	var events []*store.Event
-	updated, err := r.store.UpdateMessage(ctx, m.TenantID, m.IntegrationID, m.ID, func(cur *store.Message) ([]*store.Event, error) {
-		events = nil
-		out.Outcome = OutcomeUnchanged
-		if gone {
-			out.Outcome = OutcomeGone
-			if !cur.DeletedAt.IsZero() {
-				return nil, nil
-			}
-			now := time.Now()
-			cur.DeletedAt, cur.UpdatedAt = now, now
-			ev, err := DeletedEvent(cur, SourceAPI)
-			if err != nil {
-				return nil, err
-			}
-			events = []*store.Event{ev}
-			return events, nil
-		}
-		if ar.ProviderID != "" {
-			cur.ProviderID, cur.ProviderRef = ar.ProviderID, ar.ProviderRef
-		}
-		if !ar.Known {
-			return nil, nil
-		}
-		var changed []string
-		for _, f := range []struct {
-			name     string
-			cur      *[]string
-			reported []string
-		}{{"flags", &cur.Flags, ar.Flags}, {"labels", &cur.Labels, ar.Labels}, {"folders", &cur.Folders, ar.Folders}} {
-			if !sameSet(*f.cur, f.reported) {
-				*f.cur = slices.Clone(f.reported)
-				changed = append(changed, f.name)
-			}
-		}
-		if len(changed) == 0 {
-			return nil, nil
-		}
-		cur.UpdatedAt = time.Now()
-		out.Outcome = OutcomeUpdated
-		ev, err := UpdatedEvent(cur, changed, SourceAPI)
-		if err != nil {
-			return nil, err
-		}
-		events = []*store.Event{ev}
-		return events, nil
-	})
+	u.Events = func(c *store.MessageChange) ([]*store.Event, error) {
+		var err error
+		events, err = changeEvents(c)
+		return events, err
+	}
+	c, err := r.store.ApplyMessageUpdate(ctx, u)
 	if err != nil {
 		return out, nil, err
 	}
-	out.Message = updated
-	return out, events, nil
-}
-
-// sameSet reports whether a and b hold the same strings, in any order.
-func sameSet(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
+	if gone {
+		out.Outcome = OutcomeGone
+	} else if c != nil && c.StateChanged() {
+		out.Outcome = OutcomeUpdated
 	}
-	x, y := slices.Clone(a), slices.Clone(b)
-	slices.Sort(x)
-	slices.Sort(y)
-	return slices.Equal(x, y)
+	if c == nil {
+		return out, nil, nil
+	}
+	if fresh, err := r.store.GetMessage(ctx, m.TenantID, m.IntegrationID, m.ID); err == nil {
+		out.Message = fresh
+	}
+	return out, events, nil
 }

@@ -19,59 +19,47 @@ const (
 type UpdatedData struct {
 	IntegrationID string `json:"integration_id"`
 	// Source is "api" for a change asked through the API.
-	Source  string         `json:"source"`
-	Message UpdatedMessage `json:"message"`
-	// Changed names what changed: flags, labels, folders.
-	Changed []string `json:"changed"`
+	Source string `json:"source"`
+	// Message is the message's id and identity at the provider.
+	Message ChangedMessage `json:"message"`
+	// Before and After are its flags, labels and folders.
+	Before store.MessageState `json:"before"`
+	After  store.MessageState `json:"after"`
 }
 
-// UpdatedMessage is the new state of a changed message.
-type UpdatedMessage struct {
-	ID         string   `json:"id"`
-	ProviderID string   `json:"provider_id"`
-	MessageID  string   `json:"message_id"`
-	ThreadID   string   `json:"thread_id"`
-	Flags      []string `json:"flags"`
-	Labels     []string `json:"labels"`
-	Folders    []string `json:"folders"`
+// ChangedMessage names a changed message.
+type ChangedMessage struct {
+	ID         string `json:"id"`
+	ProviderID string `json:"provider_id"`
+	// PreviousProviderID is set when a move gave the message a new
+	// ProviderID.
+	PreviousProviderID string `json:"previous_provider_id,omitempty"`
 }
 
 // DeletedData is the payload of a message.deleted event.
 type DeletedData struct {
 	IntegrationID string         `json:"integration_id"`
 	Source        string         `json:"source"`
-	Message       DeletedMessage `json:"message"`
+	Message       ChangedMessage `json:"message"`
 }
 
-// DeletedMessage names the deleted message.
-type DeletedMessage struct {
-	ID         string `json:"id"`
-	ProviderID string `json:"provider_id"`
-	MessageID  string `json:"message_id"`
-}
-
-// UpdatedEvent returns the message.updated event of m's new state.
-func UpdatedEvent(m *store.Message, changed []string, source string) (*store.Event, error) {
-	return store.NewEvent(m.TenantID, m.IntegrationID, EventMessageUpdated, UpdatedData{
-		IntegrationID: m.IntegrationID, Source: source, Changed: changed,
-		Message: UpdatedMessage{
-			ID: m.ID, ProviderID: m.ProviderID, MessageID: m.MessageID, ThreadID: m.ThreadID,
-			Flags: orEmpty(m.Flags), Labels: orEmpty(m.Labels), Folders: orEmpty(m.Folders),
-		},
-	})
-}
-
-// DeletedEvent returns the message.deleted event of m.
-func DeletedEvent(m *store.Message, source string) (*store.Event, error) {
-	return store.NewEvent(m.TenantID, m.IntegrationID, EventMessageDeleted, DeletedData{
-		IntegrationID: m.IntegrationID, Source: source,
-		Message: DeletedMessage{ID: m.ID, ProviderID: m.ProviderID, MessageID: m.MessageID},
-	})
-}
-
-func orEmpty(s []string) []string {
-	if s == nil {
-		return []string{}
+// changeEvents returns the event that announces c: message.deleted,
+// message.updated for changed flags, labels or folders, none otherwise.
+func changeEvents(c *store.MessageChange) ([]*store.Event, error) {
+	msg := ChangedMessage{ID: c.ID, ProviderID: c.ProviderID, PreviousProviderID: c.PreviousProviderID}
+	var payload any
+	typ := EventMessageUpdated
+	switch {
+	case c.Deleted:
+		typ, payload = EventMessageDeleted, DeletedData{IntegrationID: c.IntegrationID, Source: SourceAPI, Message: msg}
+	case c.StateChanged():
+		payload = UpdatedData{IntegrationID: c.IntegrationID, Source: SourceAPI, Message: msg, Before: c.Before, After: c.After}
+	default:
+		return nil, nil
 	}
-	return s
+	ev, err := store.NewEvent(c.TenantID, c.IntegrationID, typ, payload)
+	if err != nil {
+		return nil, err
+	}
+	return []*store.Event{ev}, nil
 }

@@ -45,7 +45,7 @@ func (r *Runner) modify(ctx context.Context, in *store.Integration, mod connecto
 			return nil, r.failed(ctx, in, "modifying messages", err)
 		}
 		for j, i := range part {
-			mr, events, err := r.apply(ctx, in, msgs[i], results[j])
+			mr, events, err := r.apply(ctx, msgs[i], results[j])
 			if err != nil {
 				r.emit(ctx, res.Events)
 				return nil, fmt.Errorf("actionrun: storing the result of message %s: %w", msgs[i].ID, err)

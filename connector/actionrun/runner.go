@@ -25,8 +25,10 @@ const SourceAPI = "api"
 type Store interface {
 	GetIntegration(ctx context.Context, tenantID, id string) (*store.Integration, error)
 	GetMessage(ctx context.Context, tenantID, integrationID, id string) (*store.Message, error)
-	MessageUpdater
+	store.MessageUpdater
 }
+
+var _ Store = store.Store(nil)
 
 // FailurePolicy records what a connector's failure means for the
 // integration: *syncrun.Runner's JobError is one (credentials refused
