@@ -129,7 +129,7 @@ func (a *App) newHandlers() error {
 	a.http = handlers{
 		integrations: &integrationsAPI{
 			store: st, quotas: a.quotas, syncs: a.syncs,
-			input:      &integrationInput{registry: a.registry, hosts: a.hosts, logger: lg},
+			input:      &integrationInput{registry: a.registry, hosts: a.hosts, folderTimeout: a.cfg.ConnectorTestTimeout, logger: lg},
 			publicBase: a.cfg.PublicBaseURL, maxBody: a.cfg.MaxBodyBytes, logger: lg,
 			sourceChanged: a.custom.Forget,
 			beforeDelete: func(ctx context.Context, tenant, id string) func(context.Context) {
