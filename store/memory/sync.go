@@ -85,6 +85,17 @@ func (s *Store) CommitSync(ctx context.Context, c *store.SyncCommit) (*store.Syn
 			return nil, err
 		}
 	}
+	if c.Announce != nil {
+		r := &store.SyncResult{Updated: plan.updated, Deleted: plan.deleted, Resync: plan.resync, Changed: plan.changed}
+		if len(inserted) > 0 {
+			r.Inserted = inserted
+		}
+		more, err := c.Announce(r)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, more...)
+	}
 
 	// UpdateIntegration must not overwrite the LastSyncAt set here with
 	// the value its fn saw.
@@ -93,7 +104,7 @@ func (s *Store) CommitSync(ctx context.Context, c *store.SyncCommit) (*store.Syn
 	}
 	defer row.update.unlock()
 
-	res := &store.SyncResult{Updated: plan.updated, Deleted: plan.deleted, Resync: plan.resync, Version: c.Version + 1}
+	res := &store.SyncResult{Updated: plan.updated, Deleted: plan.deleted, Resync: plan.resync, Changed: plan.changed, Version: c.Version + 1}
 	err = s.write(ctx, func(t *tables) error {
 		if err := checkVersion(t, row, c.Version); err != nil {
 			return err
@@ -156,6 +167,14 @@ func validateCommit(c *store.SyncCommit) error {
 		case connector.ChangeDeleted, connector.ChangeFlags:
 			if ch.ProviderID == "" && ch.ProviderRef == "" {
 				return invalid(fmt.Sprintf("changes[%d].provider_id", i), "is required, or provider_ref")
+			}
+		case connector.ChangeMoved:
+			if ch.ProviderID == "" || ch.Target == "" {
+				return invalid(fmt.Sprintf("changes[%d].target", i), "and provider_id are required")
+			}
+		case connector.ChangeVanished:
+			if ch.ProviderRef == "" {
+				return invalid(fmt.Sprintf("changes[%d].provider_ref", i), "is required")
 			}
 		case connector.ChangeResync:
 		default:
