@@ -14,9 +14,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// actionServer is go-imap's in-memory IMAP server with MOVE, UIDPLUS and
-// SPECIAL-USE, and an INBOX, an Archive (\Archive), a Trash (\Trash)
-// and a Lists hierarchy: what the message action tests act on.
+// actionServer is go-imap's in-memory IMAP server with MOVE, UIDPLUS
+// and LIST-EXTENDED, and an INBOX, an Archive, a Trash and a Lists
+// hierarchy: what the message action tests act on. It has no special
+// use (its Create ignores it): roles are tested on Dovecot.
 type actionServer struct {
 	addr     string
 	host     string
@@ -33,8 +34,8 @@ func newActionServer(t *testing.T, password string) *actionServer {
 	mem := imapmemserver.New()
 	s.user = imapmemserver.NewUser(s.email, s.password)
 	require.NoError(t, s.user.Create("INBOX", nil))
-	require.NoError(t, s.user.Create("Archive", &goimap.CreateOptions{SpecialUse: []goimap.MailboxAttr{goimap.MailboxAttrArchive}}))
-	require.NoError(t, s.user.Create("Trash", &goimap.CreateOptions{SpecialUse: []goimap.MailboxAttr{goimap.MailboxAttrTrash}}))
+	require.NoError(t, s.user.Create("Archive", nil))
+	require.NoError(t, s.user.Create("Trash", nil))
 	require.NoError(t, s.user.Create("Lists/Go", nil))
 	mem.AddUser(s.user)
 	srv := imapserver.New(&imapserver.Options{
