@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"testing"
@@ -44,24 +43,10 @@ func (s *suite) messageState(t *testing.T, tok, id, msgID string) storedState {
 }
 
 // changeEvents returns the integration's message.updated and
-// message.deleted events, by type, each with its source.
+// message.deleted events by type, each as source:message id.
 func (s *suite) changeEvents(t *testing.T, tok, id string) map[string][]string {
 	t.Helper()
-	out := map[string][]string{}
-	for _, ev := range s.events(t, tok, "integration_id="+id+"&limit=500") {
-		if ev.Type != "message.updated" && ev.Type != "message.deleted" {
-			continue
-		}
-		var d struct {
-			Source  string `json:"source"`
-			Message struct {
-				ID string `json:"id"`
-			} `json:"message"`
-		}
-		require.NoError(t, json.Unmarshal(ev.Data, &d))
-		out[ev.Type] = append(out[ev.Type], d.Source+":"+d.Message.ID)
-	}
-	return out
+	return apiChangeEvents(t, s.c, tok, id)
 }
 
 // messageActions: folders and actions on an IMAP mailbox (go-imap's
