@@ -39,7 +39,7 @@ func TestSeenIsAnnouncedOnce(t *testing.T) {
 			require.Equal(t, []string{connector.FlagSeen}, f.message(t, m.ID).Flags, "the store follows")
 			require.Empty(t, f.message(t, f.msgs[1].ID).Flags, "the other message is untouched")
 
-			evs := f.events(t, actionrun.EventMessageUpdated)
+			evs := f.events(t, syncrun.EventMessageUpdated)
 			require.Len(t, evs, 1)
 			var data struct {
 				Source  string `json:"source"`
@@ -50,13 +50,13 @@ func TestSeenIsAnnouncedOnce(t *testing.T) {
 			require.NoError(t, json.Unmarshal(evs[0].Payload, &data))
 			require.Equal(t, "api", data.Source)
 			require.Equal(t, m.ID, data.Message.ID)
-			require.Equal(t, []string{actionrun.EventMessageUpdated}, f.pub.types(), "published once committed")
+			require.Equal(t, []string{syncrun.EventMessageUpdated}, f.pub.types(), "published once committed")
 
 			res, err = f.do(t, connector.Action{Seen: ptr(true)}, m.ID)
 			require.NoError(t, err)
 			require.Equal(t, actionrun.OutcomeUnchanged, res.Messages[0].Outcome)
 			require.Empty(t, res.Events)
-			require.Len(t, f.events(t, actionrun.EventMessageUpdated), 1, "nothing more announced")
+			require.Len(t, f.events(t, syncrun.EventMessageUpdated), 1, "nothing more announced")
 
 			// The sync that sees the same state: no change to report.
 			sync, err := f.st.CommitSync(t.Context(), &store.SyncCommit{
@@ -93,7 +93,7 @@ func TestMoveKeepsIdentity(t *testing.T) {
 			require.False(t, ok, "gone from INBOX")
 			evs := f.events(t)
 			require.Len(t, evs, 1)
-			require.Equal(t, actionrun.EventMessageUpdated, evs[0].Type)
+			require.Equal(t, syncrun.EventMessageUpdated, evs[0].Type)
 			require.Contains(t, string(evs[0].Payload), m.ProviderID, "the event names where the message was")
 		})
 	}
@@ -115,17 +115,17 @@ func TestGoneMarksDeleted(t *testing.T) {
 			require.Equal(t, actionrun.OutcomeUpdated, res.Messages[1].Outcome)
 			require.False(t, f.message(t, f.msgs[0].ID).DeletedAt.IsZero(), "marked deleted")
 			require.True(t, f.message(t, f.msgs[1].ID).DeletedAt.IsZero())
-			del := f.events(t, actionrun.EventMessageDeleted)
+			del := f.events(t, syncrun.EventMessageDeleted)
 			require.Len(t, del, 1)
 			require.Contains(t, string(del[0].Payload), `"source":"api"`)
-			require.Len(t, f.events(t, actionrun.EventMessageUpdated), 1)
+			require.Len(t, f.events(t, syncrun.EventMessageUpdated), 1)
 
 			calls := f.box.modifyCalls()
 			res, err = f.do(t, connector.Action{Flagged: ptr(true)}, f.msgs[0].ID)
 			require.NoError(t, err)
 			require.Equal(t, actionrun.OutcomeGone, res.Messages[0].Outcome)
 			require.Equal(t, calls, f.box.modifyCalls(), "a message the store knows gone is not sent")
-			require.Len(t, f.events(t, actionrun.EventMessageDeleted), 1, "announced once")
+			require.Len(t, f.events(t, syncrun.EventMessageDeleted), 1, "announced once")
 		})
 	}
 }
@@ -188,7 +188,7 @@ func TestLabels(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, actionrun.OutcomeUpdated, res.Messages[0].Outcome)
 	require.Equal(t, []string{"Label_7"}, f.message(t, id).Labels)
-	require.Len(t, f.events(t, actionrun.EventMessageUpdated), 1)
+	require.Len(t, f.events(t, syncrun.EventMessageUpdated), 1)
 }
 
 // TestNotFound: unknown messages (another tenant's, malformed ids) and
@@ -269,7 +269,7 @@ func TestAuthFailureMarksNeedsReauth(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, store.StatusNeedsReauth, in.Status)
 	require.Len(t, f.events(t, syncrun.EventNeedsReauth), 1)
-	require.Empty(t, f.events(t, actionrun.EventMessageUpdated))
+	require.Empty(t, f.events(t, syncrun.EventMessageUpdated))
 }
 
 // TestChunksAndDisabled: a batch larger than the connector's MaxBatch
@@ -289,7 +289,7 @@ func TestChunksAndDisabled(t *testing.T) {
 		require.Equal(t, ids[i], mr.ID, "results in the request's order")
 		require.Equal(t, actionrun.OutcomeUpdated, mr.Outcome)
 	}
-	require.Len(t, f.events(t, actionrun.EventMessageUpdated), 5)
+	require.Len(t, f.events(t, syncrun.EventMessageUpdated), 5)
 
 	_, err = f.st.UpdateIntegration(t.Context(), "acme", f.in.ID, func(in *store.Integration) error {
 		in.Status = store.StatusDisabled

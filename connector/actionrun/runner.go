@@ -15,10 +15,6 @@ import (
 // Options.MaxMessages is zero.
 const DefaultMaxMessages = 100
 
-// SourceAPI is the source of the events a Runner stores: the change was
-// asked for through the API, not seen by a sync.
-const SourceAPI = "api"
-
 // Store is what a Runner needs of a store: a subset of store.Store, so
 // that store/memory, store/postgres or a deployment's own implementation
 // (or a wrapper of one) can be passed as it is.
