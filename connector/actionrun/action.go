@@ -63,8 +63,8 @@ type Result struct {
 	Events []*store.Event
 }
 
-// ErrDisabled: the integration is disabled; nothing is done to its
-// mailbox until it is enabled again.
+// ErrDisabled is returned for a disabled integration: nothing is done
+// to its mailbox until it is enabled again.
 var ErrDisabled = errors.New("actionrun: the integration is disabled")
 
 // Do applies req.Action to req's messages at the provider, then makes

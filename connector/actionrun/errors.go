@@ -7,8 +7,8 @@ import (
 	"github.com/ucsp/integration/connector"
 )
 
-// ErrNotSupported: the integration's provider cannot do what was asked
-// (a custom source has no mailbox; a connector without
+// ErrNotSupported says that the integration's provider cannot do what
+// was asked (a custom source has no mailbox; a connector without
 // connector.FolderLister lists no folders, one without
 // connector.Modifier changes no message). An *UnsupportedError is one,
 // and also a connector.ErrUnsupported.
@@ -33,9 +33,9 @@ func (e *UnsupportedError) Is(target error) bool {
 	return target == ErrNotSupported || target == connector.ErrUnsupported
 }
 
-// ErrMessageNotFound: a message a Do call names is not one of the
-// integration's (or is another tenant's). A *MessagesNotFoundError is
-// one.
+// ErrMessageNotFound says that a message a Do call names is not one of
+// the integration's (or is another tenant's). A *MessagesNotFoundError
+// is one.
 var ErrMessageNotFound = errors.New("actionrun: message not found")
 
 // MessagesNotFoundError names the messages of a request the store does

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 
@@ -316,8 +315,4 @@ func fields(t *testing.T, err error) []string {
 		out = append(out, f.Field)
 	}
 	return out
-}
-
-func hasPrefix(s []string, p string) bool {
-	return slices.ContainsFunc(s, func(x string) bool { return strings.HasPrefix(x, p) })
 }
