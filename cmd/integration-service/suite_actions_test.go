@@ -185,6 +185,18 @@ func (s *suite) messageActions(t *testing.T) {
 		require.Equal(t, "urn:ucsp:problem:not-supported", p.Type, "%s %s", cl.method, cl.path)
 	}
 
+	// Credentials the server refuses: 409 needs-reauth, and the
+	// integration is marked so.
+	wrongBody := srv.createBody("Wrong password", nil)
+	wrongBody["credentials"] = map[string]any{"password": "not-the-password"}
+	wrong := s.create(t, tok, wrongBody)
+	p := s.c.do(t, call{method: http.MethodGet, path: "/api/v1/integrations/" + wrong.ID + "/folders", token: tok}).requireProblem(t, http.StatusConflict)
+	require.Equal(t, "urn:ucsp:problem:needs-reauth", p.Type)
+	r = s.c.do(t, call{method: http.MethodGet, path: "/api/v1/integrations/" + wrong.ID, token: tok})
+	var wrongNow integration
+	r.decode(t, &wrongNow)
+	require.Equal(t, "needs_reauth", wrongNow.Status)
+
 	// Seen: \Seen at the server, the store follows, one message.updated
 	// from the API; the same again changes and announces nothing.
 	r = s.c.do(t, call{method: http.MethodPatch, path: base + "/messages/" + a.ID, token: tok, body: map[string]any{"seen": true}})
@@ -241,7 +253,7 @@ func (s *suite) messageActions(t *testing.T) {
 	rm, ok = findRaw(folderMessages(t, raw, "INBOX"), ids[2])
 	require.True(t, ok)
 	expungeUID(t, raw, "INBOX", rm.uid)
-	p := s.c.do(t, call{method: http.MethodPatch, path: base + "/messages/" + c.ID, token: tok, body: map[string]any{"seen": true}}).requireProblem(t, http.StatusGone)
+	p = s.c.do(t, call{method: http.MethodPatch, path: base + "/messages/" + c.ID, token: tok, body: map[string]any{"seen": true}}).requireProblem(t, http.StatusGone)
 	require.Equal(t, "urn:ucsp:problem:gone", p.Type)
 	require.NotNil(t, s.messageState(t, tok, in.ID, c.ID).DeletedAt)
 	require.Equal(t, []string{"api:" + c.ID}, s.changeEvents(t, tok, in.ID)["message.deleted"])
