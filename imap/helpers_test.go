@@ -257,7 +257,17 @@ func newAdmin(t *testing.T, addr, user, password string) *admin {
 
 func (a *admin) create(folder string) {
 	a.t.Helper()
-	require.NoError(a.t, a.c.Create(folder, nil).Wait())
+	err := a.c.Create(folder, nil).Wait()
+	var ierr *imap.Error
+	if errors.As(err, &ierr) && ierr.Code == imap.ResponseCodeAlreadyExists {
+		// Dovecot, under heavy parallel load, has answered a CREATE of a
+		// fresh random name with ALREADYEXISTS: the folder is there, and
+		// the name is this test's alone.
+		_, serr := a.c.Status(folder, &imap.StatusOptions{NumMessages: true}).Wait()
+		require.NoError(a.t, serr, "CREATE %s said ALREADYEXISTS, and STATUS cannot find it", folder)
+		return
+	}
+	require.NoError(a.t, err)
 }
 
 func (a *admin) delete(folder string) error { return a.c.Delete(folder).Wait() }
