@@ -19,23 +19,30 @@ import (
 // and body.
 func (e *gmailEnv) call(method, path string, body any) (int, []byte) {
 	e.t.Helper()
+	return callJSON(e.t, e.base, e.token, method, path, body)
+}
+
+// callJSON sends a JSON request with token to base+path and returns the
+// status and body.
+func callJSON(t *testing.T, base, token, method, path string, body any) (int, []byte) {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
-		require.NoError(e.t, err)
+		require.NoError(t, err)
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, e.base+path, rd)
-	require.NoError(e.t, err)
-	req.Header.Set("Authorization", "Bearer "+e.token)
+	req, err := http.NewRequest(method, base+path, rd)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := http.DefaultClient.Do(req)
-	require.NoError(e.t, err)
+	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	require.NoError(e.t, err)
+	require.NoError(t, err)
 	return resp.StatusCode, b
 }
 
