@@ -327,3 +327,34 @@ func TestNewChecksOptions(t *testing.T) {
 	require.Equal(t, actionrun.DefaultMaxMessages, r.MaxMessages())
 	require.False(t, errors.Is(err, actionrun.ErrInvalid))
 }
+
+// TestHooks: Hooks.Do sees each call after its integration is loaded,
+// and its end the call's result or error.
+func TestHooks(t *testing.T) {
+	t.Parallel()
+	type seen struct {
+		integration string
+		messages    int
+		err         error
+	}
+	var calls []seen
+	f := newFixture(t, stores()["memory"](t), "imap", 1, actionrun.Options{Hooks: actionrun.Hooks{
+		Do: func(ctx context.Context, in *store.Integration, req *actionrun.Request) (context.Context, func(*actionrun.Result, error)) {
+			return ctx, func(res *actionrun.Result, err error) {
+				s := seen{integration: in.ID, err: err}
+				if res != nil {
+					s.messages = len(res.Messages)
+				}
+				calls = append(calls, s)
+			}
+		},
+	}})
+	_, err := f.do(t, connector.Action{Seen: ptr(true)}, f.msgs[0].ID)
+	require.NoError(t, err)
+	_, err = f.do(t, connector.Action{MoveTo: "Nowhere"}, f.msgs[0].ID)
+	require.Error(t, err)
+	require.Len(t, calls, 2)
+	require.Equal(t, seen{integration: f.in.ID, messages: 1}, calls[0])
+	require.Equal(t, f.in.ID, calls[1].integration)
+	require.ErrorIs(t, calls[1].err, connector.ErrPermanent, "a ValidationError is a permanent error")
+}
