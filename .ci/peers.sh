@@ -7,6 +7,9 @@
 #                         their own folders for anything they change
 #       bob / bobpw       empty
 #       load0001..load1000 / loadpw   empty, for the IDLE memory benchmark
+#     every account has Sent, Trash, Drafts, Junk and Archive, marked with
+#     their RFC 6154 special-use flags (\Sent, \Trash, \Drafts, \Junk,
+#     \Archive) and created on first login
 #   - Mailpit (SMTP :1025, HTTP API :8025), a fresh empty sink on every start.
 # Usage: bash .ci/peers.sh [start|stop]    (idempotent; run from the repo root)
 set -euo pipefail
@@ -78,6 +81,18 @@ namespace inbox {
   }
   mailbox Trash {
     special_use = \\Trash
+    auto = subscribe
+  }
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \\Junk
+    auto = subscribe
+  }
+  mailbox Archive {
+    special_use = \\Archive
     auto = subscribe
   }
 }

@@ -82,9 +82,19 @@
 // Package gmailtest is a fake Gmail API and Google OAuth server speaking
 // the real wire format; point Config.Endpoint and an oauth2.Config at it.
 //
+// # Folders and actions
+//
+// [Connector.Folders] lists the labels (labels.list, counts from
+// labels.get) with the roles of the system labels: INBOX inbox, SENT
+// sent, DRAFT drafts, TRASH trash, SPAM junk. Gmail has no archive
+// label: archiving is removing INBOX, so no folder has the archive role
+// and a move to it removes INBOX (and SPAM, TRASH). [Connector.Modify]
+// marks messages read (UNREAD), flagged (STARRED), adds and removes
+// labels and moves them, with messages.modify and messages.trash one
+// message at a time and messages.batchModify for larger batches.
+//
 // # Not here
 //
-// This package does not modify mailboxes (labels, read state, trash),
-// does not map label ids to names, and stores nothing: cursors and
-// messages are the caller's to keep.
+// This package stores nothing: cursors and messages are the caller's to
+// keep.
 package gmail

@@ -17,7 +17,8 @@ type Quota interface {
 	// Gmail's API reference and ratelimit.GmailUserQuota
 	// ("users.getProfile", "messages.list", "messages.get",
 	// "messages.send", "history.list", "threads.get", "users.watch",
-	// "users.stop"), and charges it. An error (ctx done, or no room
+	// "users.stop", "labels.list", "labels.get", "messages.modify",
+	// "messages.batchModify", "messages.trash"), and charges it. An error (ctx done, or no room
 	// before ctx's deadline) fails the call as connector.ErrRateLimited.
 	Wait(ctx context.Context, user, method string) error
 }

@@ -8,14 +8,15 @@ import (
 
 	"github.com/ucsp/integration/connector"
 	"github.com/ucsp/integration/internal/mime"
+	"github.com/ucsp/integration/internal/settings"
 )
 
 // ProviderName is what Connector.Provider returns.
 const ProviderName = "imap"
 
 // Connector is an IMAP mailbox: it implements connector.Connector,
-// connector.Listener, connector.SentFinder and
-// connector.AttachmentFetcher. It is safe for concurrent use; Close it
+// connector.Listener, connector.SentFinder, connector.AttachmentFetcher,
+// connector.FolderLister and connector.Modifier. It is safe for concurrent use; Close it
 // when done.
 type Connector struct {
 	cfg  Config
@@ -26,6 +27,10 @@ type Connector struct {
 	sentFolder string // resolved SentFolder, "" until first needed
 
 	listening atomic.Int32
+
+	// paths names Config fields by their JSON settings paths in errors
+	// (set by Factory); nil: Config names.
+	paths settings.Paths
 }
 
 var (
@@ -33,6 +38,7 @@ var (
 	_ connector.Listener          = (*Connector)(nil)
 	_ connector.SentFinder        = (*Connector)(nil)
 	_ connector.AttachmentFetcher = (*Connector)(nil)
+	_ connector.Modifier          = (*Connector)(nil)
 )
 
 // New returns a Connector for cfg. It validates cfg, returning a

@@ -1,8 +1,9 @@
 // Package imap is the IMAP connector: it brings a mailbox's mail in from
 // any IMAP server (Dovecot, Gmail, Microsoft 365, ...) incrementally and
 // exactly once, and watches it in real time. It implements
-// connector.Connector, connector.Listener, connector.SentFinder and
-// connector.AttachmentFetcher on github.com/emersion/go-imap/v2.
+// connector.Connector, connector.Listener, connector.SentFinder,
+// connector.AttachmentFetcher, connector.FolderLister and
+// connector.Modifier on github.com/emersion/go-imap/v2.
 //
 // IMAP only receives. Send delegates to a connector.Sender given in
 // Config.Sender (package smtp's, for an "IMAP in, SMTP out" integration)
@@ -93,9 +94,25 @@
 // every folder on servers without IDLE, and reconnects with jittered
 // exponential backoff. It calls notify; the caller then syncs.
 //
+// # Folders and actions
+//
+// Folders lists the account's mailboxes with their roles (RFC 6154
+// special use: archive, drafts, junk, sent, trash; INBOX is the inbox)
+// and message counts (STATUS, in the LIST answer with LIST-STATUS).
+// CheckFolders checks Config.Folders against that list, for a service
+// that lets users choose what to sync.
+//
+// Modify marks messages seen or flagged (UID STORE ±FLAGS.SILENT) and
+// moves them to a folder or a role (UID MOVE, or UID COPY + UID STORE
+// \Deleted + UID EXPUNGE of exactly those UIDs). A move on a server with
+// neither MOVE nor UIDPLUS is refused (ErrMoveUnsafe): the bare EXPUNGE
+// it would need also removes messages others marked \Deleted. A moved
+// message's result has its ProviderID in the target folder, as a Sync of
+// that folder reports it, and its ProviderRef there from COPYUID.
+//
 // # Not here
 //
-// This package does not move, delete or flag messages, does not send
-// mail by itself, and does not store anything: cursors and messages are
-// the caller's to keep.
+// This package does not delete messages, does not send mail by itself,
+// and does not store anything: cursors and messages are the caller's to
+// keep.
 package imap

@@ -30,7 +30,7 @@ func ExampleNew() {
 // A sync hands out batches, each with the cursor that covers it; a
 // later sync from the last cursor reports only what changed.
 func ExampleConnector_Sync() {
-	addr, deliver, stop := exampleServer()
+	addr, deliver, stop := exampleServer(nil)
 	defer stop()
 	host, port, _ := net.SplitHostPort(addr)
 	p, _ := strconv.Atoi(port)
@@ -73,19 +73,27 @@ func ExampleConnector_Sync() {
 	// Order 3 (INBOX;UIDVALIDITY=1/;UID=4)
 }
 
-// exampleServer starts go-imap's in-memory server on a loopback port.
-func exampleServer() (addr string, deliver func(subject string), stop func()) {
+// exampleServer starts go-imap's in-memory server on a loopback port,
+// with INBOX and the given folders, and the given extensions beside
+// IMAP4rev1.
+func exampleServer(folders []string, caps ...goimap.Cap) (addr string, deliver func(subject string), stop func()) {
 	mem := imapmemserver.New()
 	user := imapmemserver.NewUser("support@example.com", "secret")
-	if err := user.Create("INBOX", nil); err != nil {
-		panic(err)
+	for _, f := range append([]string{"INBOX"}, folders...) {
+		if err := user.Create(f, nil); err != nil {
+			panic(err)
+		}
+	}
+	capSet := goimap.CapSet{goimap.CapIMAP4rev1: {}}
+	for _, c := range caps {
+		capSet[c] = struct{}{}
 	}
 	mem.AddUser(user)
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return mem.NewSession(), nil, nil
 		},
-		Caps:         goimap.CapSet{goimap.CapIMAP4rev1: {}},
+		Caps:         capSet,
 		InsecureAuth: true,
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -102,4 +110,49 @@ func exampleServer() (addr string, deliver func(subject string), stop func()) {
 		}
 	}
 	return ln.Addr().String(), deliver, func() { _ = srv.Close() }
+}
+
+// Modify marks messages and moves them at the server; a moved message's
+// result says where it is now. Bad actions are refused naming the field.
+func ExampleConnector_Modify() {
+	addr, deliver, stop := exampleServer([]string{"Done"}, goimap.CapUIDPlus, goimap.CapMove)
+	defer stop()
+	host, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	c, err := imap.New(imap.Config{
+		Host: host, Port: p, Security: imap.SecurityNone, // a loopback test server
+		Username: "support@example.com", Password: "secret",
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer func() { _ = c.Close() }()
+	ctx := context.Background()
+	deliver("Order 1")
+	var ref connector.MessageRef // as the caller stored it from a sync
+	err = c.Sync(ctx, "", func(_ context.Context, b *connector.Batch) error {
+		for _, m := range b.Messages {
+			ref = connector.MessageRef{ProviderID: m.ProviderID, ProviderRef: m.ProviderRef}
+		}
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+
+	seen := true
+	res, err := c.Modify(ctx, []connector.MessageRef{ref}, connector.Action{Seen: &seen, MoveTo: "Done"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res[0].ProviderRef, res[0].Flags, res[0].Folders)
+
+	_, err = c.Modify(ctx, []connector.MessageRef{ref}, connector.Action{MoveTo: "Dnoe"})
+	fmt.Println(err)
+	_, err = c.Modify(ctx, []connector.MessageRef{ref}, connector.Action{AddLabels: []string{"urgent"}})
+	fmt.Println(err)
+	// Output:
+	// Done;UIDVALIDITY=2/;UID=1 [\Seen] [Done]
+	// imap: invalid action: folder "Dnoe" does not exist
+	// connector: invalid action: add_labels is not supported by this provider (it has folders, not labels)
 }

@@ -168,6 +168,7 @@ func Factory(opts FactoryOptions) connector.Factory {
 		if len(fields) > 0 {
 			return nil, &ConfigError{Context: configContext, Fields: fields}
 		}
+		c.paths = settingsPaths()
 		return c, nil
 	}
 }

@@ -49,6 +49,11 @@ type memServer struct {
 	sessions    atomic.Int32 // sessions open now
 	maxSessions atomic.Int32 // most sessions open at once
 	emptyAnswer atomic.Bool  // a client answered an XOAUTH2 error challenge with an empty response
+
+	moves        atomic.Int32 // MOVE commands
+	copies       atomic.Int32 // COPY commands
+	uidExpunges  atomic.Int32 // UID EXPUNGE commands
+	bareExpunges atomic.Int32 // EXPUNGE commands (all \Deleted messages)
 }
 
 type memOptions struct {
@@ -128,6 +133,25 @@ func (m *memSession) Close() error {
 func (m *memSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
 	m.s.idles.Add(1)
 	return m.Session.Idle(w, stop)
+}
+
+func (m *memSession) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest string) error {
+	m.s.moves.Add(1)
+	return m.Session.(imapserver.SessionMove).Move(w, numSet, dest)
+}
+
+func (m *memSession) Copy(numSet imap.NumSet, dest string) (*imap.CopyData, error) {
+	m.s.copies.Add(1)
+	return m.Session.Copy(numSet, dest)
+}
+
+func (m *memSession) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error {
+	if uids == nil {
+		m.s.bareExpunges.Add(1)
+	} else {
+		m.s.uidExpunges.Add(1)
+	}
+	return m.Session.Expunge(w, uids)
 }
 
 func (m *memSession) AuthenticateMechanisms() []string {
@@ -233,7 +257,17 @@ func newAdmin(t *testing.T, addr, user, password string) *admin {
 
 func (a *admin) create(folder string) {
 	a.t.Helper()
-	require.NoError(a.t, a.c.Create(folder, nil).Wait())
+	err := a.c.Create(folder, nil).Wait()
+	var ierr *imap.Error
+	if errors.As(err, &ierr) && ierr.Code == imap.ResponseCodeAlreadyExists {
+		// Dovecot, under heavy parallel load, has answered a CREATE of a
+		// fresh random name with ALREADYEXISTS: the folder is there, and
+		// the name is this test's alone.
+		_, serr := a.c.Status(folder, &imap.StatusOptions{NumMessages: true}).Wait()
+		require.NoError(a.t, serr, "CREATE %s said ALREADYEXISTS, and STATUS cannot find it", folder)
+		return
+	}
+	require.NoError(a.t, err)
 }
 
 func (a *admin) delete(folder string) error { return a.c.Delete(folder).Wait() }

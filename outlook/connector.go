@@ -26,6 +26,7 @@ type Connector struct {
 	cfg     Config
 	log     *slog.Logger
 	adapter *core.GraphRequestAdapterBase
+	known   *wellKnownIDs
 }
 
 var (
@@ -47,7 +48,7 @@ func New(cfg Config) (*Connector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("outlook: building the Graph request adapter: %w", err)
 	}
-	return &Connector{cfg: cfg, log: cfg.Logger.With("provider", ProviderName, "mailbox", cfg.Email), adapter: adapter}, nil
+	return &Connector{cfg: cfg, log: cfg.Logger.With("provider", ProviderName, "mailbox", cfg.Email), adapter: adapter, known: &wellKnownIDs{}}, nil
 }
 
 // Provider returns "outlook".

@@ -37,6 +37,18 @@
 // 5xx ErrTemporary, 404 ErrNotFound, other 4xx ErrPermanent; GraphError
 // has the status, code and request-id.
 //
+// # Folders and actions
+//
+// Folders lists the mail folders (GET /me/mailFolders and childFolders,
+// counts from totalItemCount and unreadItemCount); the role folders
+// (inbox, sentitems, drafts, deleteditems as trash, junkemail as junk,
+// archive) carry their role and their well-known name as ID, the name
+// Config.Folders and Message.Folders use. Modify marks messages read
+// (PATCH isRead), flags them (PATCH flag.flagStatus) and moves them
+// (POST /move with a folder id or a well-known name); with immutable
+// ids a message keeps its ProviderID when it moves. Outlook categories
+// are not labels: ActionSupport.Labels is false.
+//
 // # Subscriptions and OAuth
 //
 // Watch creates and renews Graph subscriptions, Unwatch deletes them,

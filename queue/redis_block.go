@@ -61,10 +61,18 @@ func (r *Redis) blockingRead(ctx context.Context, a *redis.XReadGroupArgs) ([]re
 		return nil, err
 	}
 	bc.reading.Store(true)
-	stop := context.AfterFunc(ctx, func() { r.unblock(bc) })
+	unblocked := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(unblocked)
+		r.unblock(bc)
+	})
 	res, err := bc.conn.XReadGroup(rctx, a).Result()
 	bc.reading.Store(false)
-	stop()
+	if !stop() {
+		// The wake-up is under way: let it end before bc goes back to
+		// the pool, or it could wake the next read on bc.
+		<-unblocked
+	}
 	r.blocks.put(bc, err)
 	return res, err
 }

@@ -18,6 +18,11 @@ func TestGmailQuota(t *testing.T) {
 	require.Equal(t, 2, q.Cost("history.list"))
 	require.Equal(t, 100, q.Cost("messages.send"))
 	require.Equal(t, 5, q.Cost("drafts.unknown"))
+	// The actions' calls (issue 19), at Gmail's documented costs.
+	require.Equal(t, 50, q.Cost("messages.batchModify"))
+	require.Equal(t, 1, q.Cost("labels.list"))
+	require.Equal(t, 1, q.Cost("labels.get"))
+	require.Equal(t, 5, q.Cost("messages.trash"))
 
 	cheaper := q.WithCost("messages.send", 50)
 	require.Equal(t, 50, cheaper.Cost("messages.send"))

@@ -22,6 +22,27 @@
 // each optional capability the connector has. Env fields left nil skip
 // the checks that need them.
 //
+// # Folders and actions
+//
+// A connector that lists folders (connector.FolderLister) or changes
+// messages at the provider (connector.Modifier) runs [RunFolders] and
+// [RunActions] too. The test prepares the mailbox and hands the suite a
+// fixture that plants messages and reads them back without the connector
+// under test, so that what the suite checks is the provider's state:
+//
+//	connectortest.RunFolders(t, c, connectortest.FolderExpectations{
+//		Roles:   []connector.Role{connector.RoleArchive, connector.RoleTrash},
+//		Present: []string{folder},
+//		Counts:  map[string]connectortest.FolderCount{folder: {Total: 3, Unseen: 2}},
+//	})
+//	connectortest.RunActions(t, c, connectortest.ActionsFixture{
+//		Plant:  appendToFolder, // returns the message's ProviderID and ProviderRef
+//		State:  readWithRawClient,
+//		Remove: expunge,
+//		Folder: folder, MoveTo: other,
+//		MoveToRole: connector.RoleArchive, RoleFolder: "Archive",
+//	})
+//
 // # The in-memory mailbox
 //
 // [Mailbox] is a fake provider: deliver raw messages into it, delete

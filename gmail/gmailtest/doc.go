@@ -10,7 +10,16 @@
 // labelIds, q, includeSpamTrash and paging; get in the raw, minimal,
 // metadata and full formats), messages/send (JSON raw, and the
 // /upload/ media and multipart forms), threads/{id}, history (with
-// historyTypes, labelId and paging), watch and stop. JSON shapes follow
+// historyTypes, labelId and paging), watch and stop; labels (list) and
+// labels/{id} (get, with message and thread counts); messages/{id}/modify,
+// messages/batchModify (up to 1,000 ids, 204; any unknown id is 404 and
+// changes nothing), messages/{id}/trash and untrash (TRASH added or
+// removed, the other labels kept). A change is refused as Google refuses
+// it (400 INVALID_ARGUMENT): a body that is not the method's JSON
+// (unknown field, wrong type), nothing to change, more than 100 labels,
+// a label the mailbox lacks or one only Gmail sets (SENT, DRAFT, CHAT),
+// a malformed id. Every change is recorded in the history as labelsAdded
+// and labelsRemoved, which a later sync reads. JSON shapes follow
 // the discovery document: 64-bit numbers as strings, errors as
 // {"error":{"code","message","errors":[{"message","domain","reason"}],"status"}}.
 // A bearer token the server issued is required; userId is "me" or the
@@ -36,14 +45,15 @@
 // changes. historyIds increase with gaps, as Gmail's do;
 // Mailbox.ExpireHistory makes every earlier historyId answer 404, as an
 // id about a week old does. Tests change a mailbox behind the client's
-// back with Insert, Delete, Modify and ExpireHistory, and look at what
+// back with Insert, Delete, Modify, CreateLabel and ExpireHistory (a
+// label a message is inserted with is created if missing), and look at what
 // the client did with Messages, Sent and Watch.
 //
 // # Faults and quota
 //
 // InjectFault makes chosen calls fail (429 with Retry-After, 403
 // userRateLimitExceeded, 500, 401) or slow. Every call is charged its
-// quota units (DefaultCosts); Units and MaxUnitsPerWindow tell what a
+// quota units (DefaultCosts); Units, MethodUnits and MaxUnitsPerWindow tell what a
 // user spent, and Options.UserQuota makes the server refuse calls over a
 // per-minute quota, as Gmail does.
 //
@@ -57,7 +67,7 @@
 //
 // # Not here
 //
-// Labels cannot be created or listed, drafts, filters, settings and
+// labels.create, update and delete, drafts, filters, settings and
 // attachments.get are not served, and the search syntax is a subset
 // (see the q parameter of messages.list in query.go).
 package gmailtest

@@ -38,6 +38,8 @@ type Mailbox struct {
 	order     []*message // by seq, deleted ones included
 	history   []record
 	watch     *WatchInfo
+	labels    []*label // see labelsLocked
+	labelSeq  int
 }
 
 type message struct {
@@ -132,6 +134,7 @@ func (mb *Mailbox) Insert(raw []byte, labels ...string) (string, error) {
 	}
 	m.labels = normLabels(labels)
 	mb.mu.Lock()
+	mb.ensureLabelsLocked(m.labels)
 	m.threadID = mb.threadOfLocked(m)
 	pushes := mb.addLocked(m)
 	mb.mu.Unlock()
@@ -246,6 +249,17 @@ func (mb *Mailbox) Modify(id string, add, remove []string) error {
 		mb.mu.Unlock()
 		return fmt.Errorf("gmailtest: no message %q", id)
 	}
+	mb.ensureLabelsLocked(normLabels(add))
+	pushes := mb.modifyLocked(m, add, remove)
+	mb.mu.Unlock()
+	mb.s.push(pushes)
+	return nil
+}
+
+// modifyLocked adds and removes labels of m (a label in both is added),
+// recording a labelAdded and a labelRemoved history record when
+// something changed, and returns the pushes they cause.
+func (mb *Mailbox) modifyLocked(m *message, add, remove []string) []Push {
 	var added, removed []string
 	for _, l := range normLabels(add) {
 		if !slices.Contains(m.labels, l) {
@@ -266,9 +280,7 @@ func (mb *Mailbox) Modify(id string, add, remove []string) error {
 		m.labels = slices.DeleteFunc(m.labels, func(l string) bool { return slices.Contains(removed, l) })
 		pushes = append(pushes, mb.recordLocked(recLabelsRemoved, m, removed)...)
 	}
-	mb.mu.Unlock()
-	mb.s.push(pushes)
-	return nil
+	return pushes
 }
 
 // ExpireHistory forgets the mailbox's history, as Gmail does after about

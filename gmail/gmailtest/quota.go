@@ -7,8 +7,9 @@ import (
 
 // unitLog is what one user spent, in time order.
 type unitLog struct {
-	entries []unitEntry
-	total   int
+	entries  []unitEntry
+	total    int
+	byMethod map[string]int
 }
 
 type unitEntry struct {
@@ -28,7 +29,7 @@ func (s *Server) charge(user, method string) *apiError {
 	now := s.opts.Now()
 	log := s.units[user]
 	if log == nil {
-		log = &unitLog{}
+		log = &unitLog{byMethod: map[string]int{}}
 		s.units[user] = log
 	}
 	if q := s.opts.UserQuota; q > 0 {
@@ -49,7 +50,20 @@ func (s *Server) charge(user, method string) *apiError {
 	}
 	log.entries = append(log.entries, unitEntry{at: now, units: cost})
 	log.total += cost
+	log.byMethod[method] += cost
 	return nil
+}
+
+// MethodUnits returns the quota units user's calls of method
+// ("messages.batchModify") have spent so far, counted as Units counts
+// them.
+func (s *Server) MethodUnits(user, method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if log := s.units[normUser(user)]; log != nil {
+		return log.byMethod[method]
+	}
+	return 0
 }
 
 // Units returns the quota units user's calls have spent so far (calls

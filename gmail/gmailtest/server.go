@@ -59,6 +59,13 @@ func DefaultCosts() map[string]int {
 		"messages.get":     5,
 		"messages.send":    100,
 		"threads.get":      10,
+		"labels.list":      1,
+		"labels.get":       1,
+		"messages.modify":  5,
+		"messages.trash":   5,
+		"messages.untrash": 5,
+		// batchModify: 50 units for up to 1,000 ids.
+		"messages.batchModify": 50,
 	}
 }
 
@@ -173,6 +180,12 @@ func (s *Server) routes() http.Handler {
 	api("POST /upload"+u+"/messages/send", "messages.send", s.sendMessage)
 	api("GET "+u+"/threads/{id}", "threads.get", s.getThread)
 	api("GET "+u+"/history", "history.list", s.listHistory)
+	api("GET "+u+"/labels", "labels.list", s.listLabels)
+	api("GET "+u+"/labels/{id}", "labels.get", s.getLabel)
+	api("POST "+u+"/messages/{id}/modify", "messages.modify", s.modifyMessage)
+	api("POST "+u+"/messages/batchModify", "messages.batchModify", s.batchModify)
+	api("POST "+u+"/messages/{id}/trash", "messages.trash", s.trashMessage(false))
+	api("POST "+u+"/messages/{id}/untrash", "messages.untrash", s.trashMessage(true))
 	mux.HandleFunc("GET /o/oauth2/auth", s.authorize)
 	mux.HandleFunc("POST /token", s.token)
 	mux.HandleFunc("POST /revoke", s.revoke)

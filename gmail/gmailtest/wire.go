@@ -110,3 +110,32 @@ type wireErrorItem struct {
 	Location     string `json:"location,omitempty"`
 	LocationType string `json:"locationType,omitempty"`
 }
+
+// wireLabel is a Label: labels.list gives id, name, type and the
+// visibilities; labels.get adds the counts (int32: JSON numbers).
+type wireLabel struct {
+	ID                    string `json:"id"`
+	Name                  string `json:"name"`
+	MessageListVisibility string `json:"messageListVisibility,omitempty"`
+	LabelListVisibility   string `json:"labelListVisibility,omitempty"`
+	Type                  string `json:"type"`
+	MessagesTotal         *int   `json:"messagesTotal,omitempty"`
+	MessagesUnread        *int   `json:"messagesUnread,omitempty"`
+	ThreadsTotal          *int   `json:"threadsTotal,omitempty"`
+	ThreadsUnread         *int   `json:"threadsUnread,omitempty"`
+}
+
+type wireListLabels struct {
+	Labels []wireLabel `json:"labels"`
+}
+
+type wireModifyRequest struct {
+	AddLabelIDs    []string `json:"addLabelIds"`
+	RemoveLabelIDs []string `json:"removeLabelIds"`
+}
+
+type wireBatchModifyRequest struct {
+	IDs            []string `json:"ids"`
+	AddLabelIDs    []string `json:"addLabelIds"`
+	RemoveLabelIDs []string `json:"removeLabelIds"`
+}

@@ -60,7 +60,7 @@ var errSyncState = graphError{status: http.StatusGone, code: CodeSyncStateNotFou
 // "@removed"). A token from before ExpireDeltaTokens is answered 410
 // syncStateNotFound.
 func (s *Server) delta(w http.ResponseWriter, r *http.Request, mb *Mailbox) error {
-	fid, ok := resolveFolder(r.PathValue("folder"))
+	fid, ok := mb.resolve(r.PathValue("folder"))
 	if !ok {
 		return notFound("folder " + r.PathValue("folder"))
 	}

@@ -19,10 +19,11 @@ const (
 	SentItems    = "sentitems"
 	Drafts       = "drafts"
 	DeletedItems = "deleteditems"
+	JunkEmail    = "junkemail"
 	Archive      = "archive"
 )
 
-var wellKnown = []string{Inbox, SentItems, Drafts, DeletedItems, Archive}
+var wellKnown = []string{Inbox, SentItems, Drafts, DeletedItems, JunkEmail, Archive}
 
 // Mailbox is one user's mail: folders, messages and a change log that
 // delta queries replay. Tests change it behind the client's back with
@@ -38,6 +39,10 @@ type Mailbox struct {
 	msgs  map[string]*message // by immutable id
 	next  int
 	sent  [][]byte
+
+	folders    []*folder // user folders; see folders.go
+	nextFolder int
+	removed    []string // well-known folders the mailbox lacks
 }
 
 // change is one entry of the change log: something happened to message
@@ -55,6 +60,8 @@ type message struct {
 	modified       time.Time
 	read, flagged  bool
 	draft          bool
+	categories     []string
+	importance     string
 	changeKey      int
 	deleted        bool
 }
@@ -113,7 +120,7 @@ func (mb *Mailbox) Insert(raw []byte, folder string) (string, error) {
 	if folder == "" {
 		folder = Inbox
 	}
-	fid, ok := resolveFolder(folder)
+	fid, ok := mb.resolve(folder)
 	if !ok {
 		return "", fmt.Errorf("outlooktest: no folder %q", folder)
 	}
@@ -204,7 +211,7 @@ func (mb *Mailbox) IDByMessageID(messageID string) (string, bool) {
 // Move moves message id to folder. Its immutable id stays; delta queries
 // report it @removed from the old folder and new in the other.
 func (mb *Mailbox) Move(id, folder string) error {
-	fid, ok := resolveFolder(folder)
+	fid, ok := mb.resolve(folder)
 	if !ok {
 		return fmt.Errorf("outlooktest: no folder %q", folder)
 	}
@@ -262,7 +269,7 @@ func (mb *Mailbox) Sent() [][]byte {
 // Len returns the number of live messages in folder ("" means every
 // folder).
 func (mb *Mailbox) Len(folder string) int {
-	fid, _ := resolveFolder(folder)
+	fid, _ := mb.resolve(folder)
 	mb.s.mu.Lock()
 	defer mb.s.mu.Unlock()
 	n := 0

@@ -30,7 +30,7 @@ var filterRE = regexp.MustCompile(`^\s*internetMessageId\s+eq\s+'((?:[^']|'')*)'
 // listMessages serves GET /me/mailFolders/{folder}/messages with $filter
 // (internetMessageId eq '...'), $top and $select, newest first.
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, mb *Mailbox) error {
-	fid, ok := resolveFolder(r.PathValue("folder"))
+	fid, ok := mb.resolve(r.PathValue("folder"))
 	if !ok {
 		return notFound("folder " + r.PathValue("folder"))
 	}

@@ -1,6 +1,7 @@
 package outlooktest
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 	"strings"
@@ -101,14 +102,14 @@ func (m *message) wire(r *http.Request, sel []string) map[string]any {
 		"createdDateTime":            m.received.Format(timeFormat),
 		"lastModifiedDateTime":       m.modified.Format(timeFormat),
 		"changeKey":                  "CQAAABYAAAA" + strconv.Itoa(m.changeKey),
-		"categories":                 []string{},
+		"categories":                 append([]string{}, m.categories...),
 		"receivedDateTime":           m.received.Format(timeFormat),
 		"sentDateTime":               sent.UTC().Format(timeFormat),
 		"hasAttachments":             len(p.Attachments) > 0,
 		"internetMessageId":          "<" + p.MessageID + ">",
 		"subject":                    p.Subject,
 		"bodyPreview":                preview,
-		"importance":                 "normal",
+		"importance":                 cmp.Or(m.importance, "normal"),
 		"parentFolderId":             m.folder,
 		"conversationId":             m.conversationID,
 		"conversationIndex":          "AQHS",
