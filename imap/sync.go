@@ -103,6 +103,8 @@ type syncRun struct {
 	// last is the cursor of the last batch handed out (the cursor Sync
 	// started from before the first).
 	last connector.Cursor
+	// selected is the folder the connection has selected, read-only.
+	selected string
 }
 
 // folderPlan is what examine found in a folder for the later passes.
@@ -131,6 +133,7 @@ func (s *syncRun) examine(ctx context.Context, i int, folder string, unreadable 
 	if err != nil {
 		return err
 	}
+	s.selected = folder
 	if sel.UIDValidity == 0 {
 		return connector.PermanentError("imap: select "+quoteFolder(folder), errors.New("the server reported no UIDVALIDITY"))
 	}
@@ -197,12 +200,16 @@ func (s *syncRun) fetchNew(ctx context.Context, i int, folder string) error {
 	if plan.fresh.IsEmpty() {
 		return nil
 	}
-	sel, err := s.cn.selectFolder(ctx, folder, true)
-	if err != nil {
-		return err
-	}
-	if sel.UIDValidity != st.uidValidity {
-		return nil // renumbered since examine: the next sync starts it over
+	// The folder examined last is still selected: no second SELECT.
+	if s.selected != folder {
+		sel, err := s.cn.selectFolder(ctx, folder, true)
+		if err != nil {
+			return err
+		}
+		s.selected = folder
+		if sel.UIDValidity != st.uidValidity {
+			return nil // renumbered since examine: the next sync starts it over
+		}
 	}
 	chunks := plan.fresh.NumChunks(s.c.cfg.BatchSize)
 	p := &pipeline{c: s.c, cn: s.cn, folder: folder, uidValidity: st.uidValidity}

@@ -54,9 +54,9 @@ type SyncCommit struct {
 	//
 	// ChangeMoved and ChangeVanished are applied before Messages: a
 	// ChangeMoved whose ProviderID names a stored message that is not
-	// deleted and holds one of the refs of the commit's ChangeVanished
-	// changes, and whose Target is a message of the commit not stored
-	// yet, is a move: the stored message keeps its id and takes the
+	// deleted, is not among Messages, and holds one of the refs of the
+	// commit's ChangeVanished changes, and whose Target is a message of
+	// the commit not stored yet, is a move: the stored message keeps its id and takes the
 	// Target's ProviderID, and Target is upserted into it (its ref, thread,
 	// flags, labels and folders) instead of being inserted. Each stored
 	// message and each Target moves at most once per commit (the first

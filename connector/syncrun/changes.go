@@ -176,6 +176,12 @@ func sortedSet(ss []string) []string {
 // announced the change, with SourceSync). A result with another error
 // changed nothing and stores nothing. An action racing a sync thus ends
 // with the provider's state in the store and one event per change.
+//
+// A new ProviderID that another stored message holds (store.ErrConflict)
+// means a sync stored the moved message as new before it could tell a
+// move (a move during its look at the folders): the sync owns the
+// message then, and deletes m when it sees it gone; nothing is stored
+// and nil is returned.
 func ApplyActionResult(ctx context.Context, st store.MessageUpdater, m *store.Message, r connector.ActionResult) ([]*store.Event, error) {
 	u := &store.MessageUpdate{TenantID: m.TenantID, IntegrationID: m.IntegrationID, ID: m.ID}
 	switch {
@@ -195,7 +201,11 @@ func ApplyActionResult(ctx context.Context, st store.MessageUpdater, m *store.Me
 		stored = events
 		return events, err
 	}
-	if _, err := st.ApplyMessageUpdate(ctx, u); err != nil {
+	_, err := st.ApplyMessageUpdate(ctx, u)
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return nil, nil
+	case err != nil:
 		return nil, err
 	}
 	return stored, nil

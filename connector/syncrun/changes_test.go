@@ -268,6 +268,18 @@ func TestApplyActionResultRacingASync(t *testing.T) {
 			require.Empty(t, events)
 			require.Len(t, eventsOf(t, b.store, in, syncrun.EventMessageUpdated), 2)
 
+			// A move whose new identity a sync already stored as a new
+			// message: the sync owns it, nothing changes here.
+			sc.next(&connector.Batch{Messages: []*connector.Message{mail("Archive", "b", 8)}, Cursor: "4"})
+			syncOnce(t, r, in)
+			events, err = syncrun.ApplyActionResult(ctx, b.store, bm, connector.ActionResult{ProviderID: "Archive/b",
+				ProviderRef: "Archive;UIDVALIDITY=1/;UID=8", Folders: []string{"Archive"}, Known: true})
+			require.NoError(t, err)
+			require.Empty(t, events)
+			still, err := b.store.GetMessage(ctx, in.TenantID, in.ID, bm.ID)
+			require.NoError(t, err)
+			require.Equal(t, "INBOX/b", still.ProviderID)
+
 			events, err = syncrun.ApplyActionResult(ctx, b.store, bm, connector.ActionResult{Err: fmt.Errorf("gone: %w", connector.ErrNotFound)})
 			require.NoError(t, err)
 			require.Len(t, events, 1)

@@ -34,20 +34,23 @@ func (s *Store) SyncState(ctx context.Context, tenantID, integrationID string) (
 // messages (deduplicated by provider id, the last copy in the batch
 // winning, at the place of the first; a ref taken from the message that
 // held it) and applies the changes to staged copies, resolving refs
-// against the messages as the batch leaves them, calls c.Events with copies of the messages it inserts, in batch
-// order, then stores the messages, the events, the cursor and the new
-// version at once, and sets the integration's LastSyncAt. Commits of one
+// against the messages as the batch leaves them, calls c.Events with
+// copies of the messages it inserts, in batch order, and c.Announce with
+// the result (those copies and the changes to known messages), then
+// stores the messages, the events, the cursor and the new version at
+// once, and sets the integration's LastSyncAt. Commits of one
 // integration run one after the other.
 //
-// c.Events runs without the store's lock: it may read the store, and sees
-// it as it was before this commit (neither this commit's messages nor its
-// cursor); it must not commit a sync of the same integration. The
-// messages it is given are the copies SyncResult.Inserted returns. Its error
-// is returned as it is. The events it returns are stored as InsertEvents
-// stores them; an empty TenantID or IntegrationID is filled with the
-// commit's, another tenant is store.ErrInvalid, and the events are filled
-// in place (ID, Status, NextAttemptAt, CreatedAt). SyncResult.Events
-// holds those the commit stored, leaving out ids already stored.
+// c.Events and c.Announce run without the store's lock: they may read
+// the store, and see it as it was before this commit (neither this
+// commit's messages nor its cursor); they must not commit a sync of the
+// same integration. The messages they are given are the copies
+// SyncResult.Inserted returns. Their errors are returned as they are.
+// The events they return are stored as InsertEvents stores them; an
+// empty TenantID or IntegrationID is filled with the commit's, another
+// tenant is store.ErrInvalid, and the events are filled in place (ID,
+// Status, NextAttemptAt, CreatedAt). SyncResult.Events holds those the
+// commit stored, leaving out ids already stored.
 func (s *Store) CommitSync(ctx context.Context, c *store.SyncCommit) (*store.SyncResult, error) {
 	if err := validateCommit(c); err != nil {
 		return nil, err

@@ -9,10 +9,10 @@ import (
 
 // planMoves finds the moves of c (store.SyncCommit.Changes): each
 // ChangeMoved whose ProviderID names a stored message that is not
-// deleted and holds a ref of the commit's ChangeVanished changes, and
-// whose Target is a message of c that is not stored. It returns the
-// stored message moving to each Target, and the provider ids the moves
-// leave. The first qualifying change of a message or a Target wins.
+// deleted, is not one of c's messages and holds a ref of the commit's
+// ChangeVanished changes, and whose Target is a message of c that is not
+// stored. It returns the stored message moving to each Target, and the
+// provider ids the moves leave. The first qualifying change of a message or a Target wins.
 func planMoves(msgs *messageTable, c *store.SyncCommit) (moves map[string]*store.Message, movedFrom map[string]bool) {
 	var vanished map[string]bool
 	for _, ch := range c.Changes {
@@ -26,6 +26,10 @@ func planMoves(msgs *messageTable, c *store.SyncCommit) (moves map[string]*store
 	if vanished == nil {
 		return nil, nil
 	}
+	inBatch := make(map[string]bool, len(c.Messages))
+	for _, m := range c.Messages {
+		inBatch[m.ProviderID] = true
+	}
 	for _, ch := range c.Changes {
 		if ch.Kind != connector.ChangeMoved || ch.ProviderID == "" || ch.Target == "" || movedFrom[ch.ProviderID] || moves[ch.Target] != nil {
 			continue
@@ -34,8 +38,8 @@ func planMoves(msgs *messageTable, c *store.SyncCommit) (moves map[string]*store
 		if old == nil || !old.DeletedAt.IsZero() || !vanished[old.ProviderRef] || msgs.byProvider[ch.Target] != nil {
 			continue
 		}
-		if !slices.ContainsFunc(c.Messages, func(m *connector.Message) bool { return m.ProviderID == ch.Target }) {
-			continue
+		if !inBatch[ch.Target] || inBatch[ch.ProviderID] {
+			continue // no Target, or the source is said to be still there
 		}
 		if moves == nil {
 			moves, movedFrom = map[string]*store.Message{}, map[string]bool{}

@@ -58,8 +58,9 @@ const fenceSQL = `
 
 // CommitSync writes c in one transaction: the version fence first, then
 // a lookup of the messages already stored, then the messages, deletions
-// and flag changes in one round trip, then the events c.Events returns,
-// then the commit.
+// and flag changes in one round trip, then (when some changed) their new
+// state, then the events c.Events and c.Announce return, then the
+// commit.
 func (s *Store) CommitSync(ctx context.Context, c *store.SyncCommit) (*store.SyncResult, error) {
 	const op = "commit sync"
 	if c == nil {

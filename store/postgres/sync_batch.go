@@ -229,7 +229,6 @@ func (cs *changeSet) lookupKeys() (ids, refs []string) {
 	}
 	refs = append(refs, cs.deletedRefs...)
 	refs = append(refs, cs.flagRefs...)
-	refs = append(refs, cs.vanished...)
 	return ids, refs
 }
 

@@ -51,8 +51,8 @@ func nonEmpty(ss []string) []string {
 }
 
 // planMoves picks the moves of the commit (store.SyncCommit.Changes):
-// each ChangeMoved whose source is stored, not deleted and holds a
-// vanished ref, and whose Target is one of the batch's new messages
+// each ChangeMoved whose source is stored, not deleted, not one of the
+// batch's messages and holds a vanished ref, and whose Target is one of the batch's new messages
 // (fresh). The first qualifying change of a message or a Target wins. A
 // Target that moves is known, not fresh, from then on.
 func (w *written) planMoves(batch *messageBatch, changes *changeSet, fresh, known []int) (newFresh, newKnown []int) {
@@ -67,11 +67,16 @@ func (w *written) planMoves(batch *messageBatch, changes *changeSet, fresh, know
 	for _, i := range fresh {
 		isFresh[batch.msgs[i].ProviderID] = i
 	}
+	vanished := make(map[string]bool, len(changes.vanished))
+	for _, r := range changes.vanished {
+		vanished[r] = true
+	}
 	moving := make(map[string]bool)
 	for _, ch := range changes.moves {
 		src := byProviderID[ch.ProviderID]
 		i, targetFresh := isFresh[ch.Target]
-		if src == nil || src.deleted || moving[src.id] || !targetFresh || !slices.Contains(changes.vanished, src.providerRef) {
+		_, srcInBatch := batch.byProviderID[ch.ProviderID]
+		if src == nil || src.deleted || moving[src.id] || srcInBatch || !targetFresh || !vanished[src.providerRef] {
 			continue
 		}
 		moving[src.id] = true

@@ -165,6 +165,19 @@ var syncChangeTests = map[string]func(*testing.T, *Harness){
 		src, err := h.Store.GetMessageByProviderID(ctx, tenantA, in.ID, message(0).ProviderID)
 		require.NoError(t, err)
 		require.Equal(t, ref(7, 0), src.ProviderRef)
+
+		// The source given again in the same commit is still there: not
+		// a move either.
+		other := movedCopy(message(1), "Archive/7/1", "imap:Archive;UIDVALIDITY=3;UID=10")
+		res = commit(t, h.Store, in, "c3", []*connector.Message{message(1), other},
+			connector.Change{Kind: connector.ChangeVanished, ProviderRef: ref(7, 1)},
+			connector.Change{Kind: connector.ChangeMoved, ProviderID: message(1).ProviderID, Target: other.ProviderID})
+		require.Len(t, res.Inserted, 1)
+		require.Equal(t, other.ProviderID, res.Inserted[0].ProviderID)
+		requireLive(t, h, in, message(1).ProviderID, true)
+		n, err := h.Store.CountMessages(ctx, tenantA, in.ID)
+		require.NoError(t, err)
+		require.EqualValues(t, 4, n)
 	},
 	"ApplyMessageUpdateReportsRealChanges": func(t *testing.T, h *Harness) {
 		ctx := ctxFor(t)
