@@ -358,3 +358,19 @@ func TestHooks(t *testing.T) {
 	require.Equal(t, f.in.ID, calls[1].integration)
 	require.ErrorIs(t, calls[1].err, connector.ErrPermanent, "a ValidationError is a permanent error")
 }
+
+// TestRefusedMessage: a message the provider refuses on its own is
+// OutcomeFailed with the provider's error; the others go on; the
+// refused one is unchanged and unannounced.
+func TestRefusedMessage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, stores()["memory"](t), "imap", 2, actionrun.Options{})
+	f.box.refuse = map[string]error{f.msgs[0].ProviderID: fmt.Errorf("box: read-only: %w", connector.ErrPermanent)}
+	res, err := f.do(t, connector.Action{Flagged: ptr(true)}, f.msgs[0].ID, f.msgs[1].ID)
+	require.NoError(t, err)
+	require.Equal(t, actionrun.OutcomeFailed, res.Messages[0].Outcome)
+	require.ErrorIs(t, res.Messages[0].Err, connector.ErrPermanent)
+	require.Equal(t, actionrun.OutcomeUpdated, res.Messages[1].Outcome)
+	require.Empty(t, f.message(t, f.msgs[0].ID).Flags)
+	require.Len(t, f.events(t, syncrun.EventMessageUpdated), 1)
+}

@@ -56,6 +56,8 @@ type box struct {
 	calls   [][]connector.MessageRef
 	listed  int
 	fail    error // returned by the next Modify
+	// refuse: messages the provider refuses, by ProviderID.
+	refuse map[string]error
 	// noModify: the connector is not a Modifier; noFolders: not a
 	// FolderLister.
 	noModify, noFolders bool
@@ -171,6 +173,10 @@ func (c *boxConn) Modify(_ context.Context, refs []connector.MessageRef, a conne
 	out := make([]connector.ActionResult, len(refs))
 	for i, ref := range refs {
 		out[i].Ref = ref
+		if err := b.refuse[ref.ProviderID]; err != nil {
+			out[i].Err = err
+			continue
+		}
 		m, ok := b.msgs[ref.ProviderID]
 		if !ok {
 			out[i].Err = fmt.Errorf("box: %s: %w", ref.ProviderID, connector.ErrNotFound)
