@@ -49,17 +49,27 @@ type BatchInfo struct {
 	// Inserted are the messages this commit stored for the first time
 	// (store.SyncCommit.Events), in the batch's order.
 	Inserted []*store.Message
+	// Changed are the changes this commit made to messages stored
+	// before (store.SyncResult.Changed): only real ones.
+	Changed []*store.MessageChange
 }
 
 // DefaultEvents is the EventPolicy of a Runner whose Options.Events is
-// nil: one message.received per message a batch inserted, and a
-// sync.completed with the counts when the sync reaches the end. It
-// announces neither changes to stored messages nor deletions.
+// nil: one message.received per message a batch inserted, one
+// message.updated or message.deleted per change the batch made to a
+// stored message (ChangeEvents, SourceSync), and a sync.completed with
+// the counts when the sync reaches the end.
 type DefaultEvents struct{}
 
-// BatchEvents returns ReceivedEvents of the messages b inserted.
+// BatchEvents returns ReceivedEvents of the messages b inserted, then
+// ChangeEvents of the changes it made.
 func (DefaultEvents) BatchEvents(_ context.Context, b *BatchInfo) ([]*store.Event, error) {
-	return ReceivedEvents(b.Inserted)
+	events, err := ReceivedEvents(b.Inserted)
+	if err != nil || len(b.Changed) == 0 {
+		return events, err
+	}
+	changed, err := ChangeEvents(b.Changed, SourceSync)
+	return append(events, changed...), err
 }
 
 // SyncEvents returns one sync.completed event.

@@ -114,8 +114,8 @@ func (r *Runner) Sync(ctx context.Context, tenant, integration string) (sum Summ
 		res, err := r.store.CommitSync(ctx, &store.SyncCommit{
 			TenantID: in.TenantID, IntegrationID: in.ID, Version: version,
 			Cursor: b.Cursor, Messages: b.Messages, Changes: b.Changes,
-			Events: func(inserted []*store.Message) ([]*store.Event, error) {
-				return r.events.BatchEvents(ctx, &BatchInfo{Integration: in, Batch: b, Inserted: inserted})
+			Announce: func(res *store.SyncResult) ([]*store.Event, error) {
+				return r.events.BatchEvents(ctx, &BatchInfo{Integration: in, Batch: b, Inserted: res.Inserted, Changed: res.Changed})
 			},
 		})
 		if err != nil {

@@ -33,10 +33,11 @@ func openOutbox(cfg config, st store.Store, broker queue.Broker) (*outbox.Outbox
 	return ob, nil
 }
 
-// announce is the example's event policy: with an outbox, one
-// message.received per new message (syncrun's default), stored in the
-// commit that stores the message; no sync.completed; without an outbox,
-// no events at all.
+// announce is the example's event policy: with an outbox, syncrun's
+// default (one message.received per new message, one message.updated or
+// message.deleted per change to a stored one), stored in the commit that
+// stores the message; no sync.completed; without an outbox, no events at
+// all.
 type announce struct{ on bool }
 
 func (p announce) BatchEvents(ctx context.Context, b *syncrun.BatchInfo) ([]*store.Event, error) {

@@ -220,7 +220,24 @@ type changeSet struct {
 	// new sets as array literals.
 	flagged                          []connector.Change
 	flagIDs, flagRefs, flags, labels []string
-	resync                           bool
+	// moves are the ChangeMoved changes in the order given, vanished the
+	// refs of the ChangeVanished ones.
+	moves    []connector.Change
+	vanished []string
+	resync   bool
+}
+
+// lookupKeys returns the provider ids and refs of stored messages the
+// changes may touch, for readStates.
+func (cs *changeSet) lookupKeys() (ids, refs []string) {
+	ids = append(ids, cs.deleted...)
+	ids = append(ids, cs.flagIDs...)
+	for _, m := range cs.moves {
+		ids = append(ids, m.ProviderID)
+	}
+	refs = append(refs, cs.deletedRefs...)
+	refs = append(refs, cs.flagRefs...)
+	return ids, refs
 }
 
 // newChangeSet sorts changes by kind. A provider id or ref no stored
@@ -244,6 +261,20 @@ func newChangeSet(changes []connector.Change) (*changeSet, error) {
 		switch ch.Kind {
 		case connector.ChangeResync:
 			cs.resync = true
+		case connector.ChangeMoved:
+			if ch.ProviderID == "" || ch.Target == "" {
+				return nil, store.Invalid(fmt.Sprintf("changes[%d].target", i), "and provider_id are required")
+			}
+			if storable(ch.ProviderID) && storable(ch.Target) {
+				cs.moves = append(cs.moves, ch)
+			}
+		case connector.ChangeVanished:
+			if ch.ProviderRef == "" {
+				return nil, store.Invalid(fmt.Sprintf("changes[%d].provider_ref", i), "is required")
+			}
+			if storable(ch.ProviderRef) {
+				cs.vanished = append(cs.vanished, ch.ProviderRef)
+			}
 		case connector.ChangeDeleted:
 			if k, ok := keyOf(ch); ok && !deleted[k] {
 				deleted[k] = true

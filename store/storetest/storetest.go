@@ -47,7 +47,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) *Harness) {
 		{"Integrations", union(t, integrationTests, union(t, integrationCountTests, union(t, integrationFindTests, integrationScanTests)))},
 		{"Credentials", credentialTests},
 		{"Tenancy", tenancyTests},
-		{"Sync", union(t, syncTests, syncRefTests)},
+		{"Sync", union(t, syncTests, union(t, syncRefTests, syncChangeTests))},
 		{"Messages", union(t, messageTests, automatedTests)},
 		{"Outbox", outboxTests},
 		{"Events", eventTests},
