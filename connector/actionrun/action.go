@@ -28,9 +28,11 @@ const (
 	// OutcomeUpdated: the provider changed the message and the store
 	// followed, with a message.updated event.
 	OutcomeUpdated Outcome = "updated"
-	// OutcomeUnchanged: the message was already as asked (or the
-	// connector could not tell its new state, which the next sync
-	// reports); no event.
+	// OutcomeUnchanged: the store already held the state asked for —
+	// the message was as asked, or a sync that saw the provider's new
+	// state stored it first (and announced it, source sync) — or the
+	// connector could not tell the new state, which the next sync
+	// reports; no event from this call.
 	OutcomeUnchanged Outcome = "unchanged"
 	// OutcomeGone: the provider no longer has the message; the store
 	// marks it deleted, with a message.deleted event unless it was

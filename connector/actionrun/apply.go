@@ -30,10 +30,11 @@ func (r *Runner) apply(ctx context.Context, m *store.Message, ar connector.Actio
 	case len(events) > 0:
 		out.Outcome = OutcomeUpdated
 	}
-	if len(events) > 0 || (ar.ProviderID != "" && ar.ProviderID != m.ProviderID) {
-		if fresh, err := r.store.GetMessage(ctx, m.TenantID, m.IntegrationID, m.ID); err == nil {
-			out.Message = fresh
-		}
+	// Read the message back even without an event: a sync that saw the
+	// provider's new state first stored it (and announced it), and the
+	// answer shows the state the store holds now.
+	if fresh, err := r.store.GetMessage(ctx, m.TenantID, m.IntegrationID, m.ID); err == nil {
+		out.Message = fresh
 	}
 	return out, events, nil
 }

@@ -69,7 +69,10 @@ func TestActionsOutlook(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, "%s", body)
 	var res actionResultView
 	require.NoError(t, json.Unmarshal(body, &res))
-	require.Equal(t, "updated", res.Outcome)
+	// A sync triggered by the update above may see Graph's new state and
+	// store it before the action does: then the action finds the store
+	// as asked ("unchanged") and the sync announced the move.
+	require.Contains(t, []string{"updated", "unchanged"}, res.Outcome, "%s", body)
 	require.Equal(t, m.ID, res.ID)
 	info, ok = mb.MessageByMessageID(m.MessageID)
 	require.True(t, ok)
