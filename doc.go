@@ -18,6 +18,9 @@
 //   - connector/syncrun: runs connectors' syncs into a store with their
 //     events, coalesced triggers, the catch-up sweep, the error policy
 //     and the real-time (IMAP IDLE) watchers, connectivity checks.
+//   - connector/actionrun: lists mailboxes' folders and acts on their
+//     messages at the provider (seen, flagged, labels, moves), the store
+//     following with message.updated / message.deleted events.
 //   - connector/pushwatch: keeps the mailboxes' push registrations (Gmail
 //     watches, Graph subscriptions) and turns their pushes into syncs.
 //   - connector/signin: the OAuth sign-in that connects a tenant's
