@@ -94,7 +94,11 @@ type Change struct {
 	// Target is the ProviderID of the batch's message a ChangeMoved
 	// names as the moved message's new identity.
 	Target string `json:"target,omitempty"`
-	// Folder is the scope of a ChangeResync ("" for the whole mailbox).
+	// Folder is the scope of a ChangeResync ("" for the whole mailbox),
+	// or the folder a ChangeDeleted's message left: a connector whose ids
+	// survive a move (Graph's immutable ids) sets it, so that a caller
+	// that has seen the message in another folder since (a move whose
+	// target was synced first) keeps it. Empty: the message is gone.
 	Folder string `json:"folder,omitempty"`
 	// Flags and Labels are the message's new flags and labels
 	// (ChangeFlags).

@@ -50,7 +50,10 @@ type SyncCommit struct {
 	Messages []*connector.Message
 	// Changes are applied after Messages, in the order given:
 	// ChangeDeleted marks the message deleted, ChangeFlags sets its flags
-	// and labels. ChangeResync is recorded in the result only.
+	// and labels. ChangeResync is recorded in the result only. A
+	// ChangeDeleted with a Folder applies only to a message whose folders
+	// (as the batch's messages leave them) include that folder: one seen
+	// in another folder since has moved, and stays.
 	//
 	// ChangeMoved and ChangeVanished are applied before Messages: a
 	// ChangeMoved whose ProviderID names a stored message that is not

@@ -141,7 +141,7 @@ func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan 
 		case connector.ChangeResync:
 			p.resync = true
 		case connector.ChangeDeleted:
-			if m := target(ch); m != nil && m.DeletedAt.IsZero() {
+			if m := target(ch); m != nil && m.DeletedAt.IsZero() && (ch.Folder == "" || slices.Contains(m.Folders, ch.Folder)) {
 				m.DeletedAt = now
 			}
 		case connector.ChangeFlags:

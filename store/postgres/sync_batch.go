@@ -211,9 +211,12 @@ func messageData(m *connector.Message) *connector.Message {
 
 // changeSet is a SyncCommit's changes, ready for the bulk updates.
 type changeSet struct {
-	// deleted are the distinct provider ids to mark deleted, deletedRefs
-	// the distinct refs of the changes that name a message by ref only.
-	deleted, deletedRefs []string
+	// deleted are the provider ids to mark deleted, deletedRefs the refs
+	// of the changes that name a message by ref only; deletedIn and
+	// deletedRefsIn the folders the changes are scoped to, index by index
+	// ("" for none). Each pair is distinct.
+	deleted, deletedRefs     []string
+	deletedIn, deletedRefsIn []string
 	// flagged are the flag changes in the order given, each the last of
 	// those naming its message the same way: by provider id, or by ref
 	// when the id is empty ("" in the other). flags and labels hold the
@@ -245,7 +248,7 @@ func (cs *changeSet) lookupKeys() (ids, refs []string) {
 // ones are, and so is a change that names neither.
 func newChangeSet(changes []connector.Change) (*changeSet, error) {
 	cs := &changeSet{}
-	type key struct{ id, ref string }
+	type key struct{ id, ref, folder string }
 	keyOf := func(ch connector.Change) (key, bool) {
 		switch {
 		case ch.ProviderID != "":
@@ -276,12 +279,14 @@ func newChangeSet(changes []connector.Change) (*changeSet, error) {
 				cs.vanished = append(cs.vanished, ch.ProviderRef)
 			}
 		case connector.ChangeDeleted:
-			if k, ok := keyOf(ch); ok && !deleted[k] {
+			k, ok := keyOf(ch)
+			k.folder = cleanText(ch.Folder)
+			if ok && !deleted[k] {
 				deleted[k] = true
 				if k.id != "" {
-					cs.deleted = append(cs.deleted, k.id)
+					cs.deleted, cs.deletedIn = append(cs.deleted, k.id), append(cs.deletedIn, k.folder)
 				} else {
-					cs.deletedRefs = append(cs.deletedRefs, k.ref)
+					cs.deletedRefs, cs.deletedRefsIn = append(cs.deletedRefs, k.ref), append(cs.deletedRefsIn, k.folder)
 				}
 			}
 		case connector.ChangeFlags:

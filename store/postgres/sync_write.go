@@ -68,15 +68,22 @@ const (
 				OR m.deleted_at IS NOT NULL OR m.provider_ref <> u.provider_ref)
 		RETURNING m.provider_id, m.updated_at = $2`
 
+	// deleteMessagesSQL and deleteRefsSQL mark messages deleted, each
+	// ($3) only when its change names no folder ($4: '') or one the
+	// message is in.
 	deleteMessagesSQL = `
-		UPDATE messages SET deleted_at = $2, updated_at = $2
-		WHERE integration_id = $1 AND provider_id = ANY($3::text[]) AND deleted_at IS NULL
-		RETURNING provider_id`
+		UPDATE messages AS m SET deleted_at = $2, updated_at = $2
+		FROM unnest($3::text[], $4::text[]) AS u(provider_id, folder)
+		WHERE m.integration_id = $1 AND m.provider_id = u.provider_id AND m.deleted_at IS NULL
+			AND (u.folder = '' OR u.folder = ANY(m.folders))
+		RETURNING m.provider_id`
 
 	deleteRefsSQL = `
-		UPDATE messages SET deleted_at = $2, updated_at = $2
-		WHERE integration_id = $1 AND provider_ref = ANY($3::text[]) AND provider_ref <> '' AND deleted_at IS NULL
-		RETURNING provider_id`
+		UPDATE messages AS m SET deleted_at = $2, updated_at = $2
+		FROM unnest($3::text[], $4::text[]) AS u(provider_ref, folder)
+		WHERE m.integration_id = $1 AND m.provider_ref = u.provider_ref AND m.provider_ref <> '' AND m.deleted_at IS NULL
+			AND (u.folder = '' OR u.folder = ANY(m.folders))
+		RETURNING m.provider_id`
 
 	// flagMessagesSQL applies the flag changes, each naming its message
 	// by provider id or, when that is empty, by ref. Where two name the
@@ -227,10 +234,10 @@ func (w *written) update(ctx context.Context, tx pgx.Tx, integrationID string, t
 		qb.Queue(updateMessagesSQL, integrationID, t, r.providerIDs, r.providerRefs, r.threadIDs, r.flags, r.labels, r.folders)
 	}
 	if len(changes.deleted) > 0 {
-		qb.Queue(deleteMessagesSQL, integrationID, t, changes.deleted)
+		qb.Queue(deleteMessagesSQL, integrationID, t, changes.deleted, changes.deletedIn)
 	}
 	if len(changes.deletedRefs) > 0 {
-		qb.Queue(deleteRefsSQL, integrationID, t, changes.deletedRefs)
+		qb.Queue(deleteRefsSQL, integrationID, t, changes.deletedRefs, changes.deletedRefsIn)
 	}
 	if len(changes.flagged) > 0 {
 		qb.Queue(flagMessagesSQL, integrationID, t, changes.flagIDs, changes.flagRefs, changes.flags, changes.labels)

@@ -179,6 +179,34 @@ var syncChangeTests = map[string]func(*testing.T, *Harness){
 		require.NoError(t, err)
 		require.EqualValues(t, 4, n)
 	},
+	"DeletionScopedToAFolder": func(t *testing.T, h *Harness) {
+		in := mustIntegration(t, h.Store, tenantA)
+		first := commit(t, h.Store, in, "c1", messages(0, 3))
+		// message 0 moved to Archive with its id kept (Graph's immutable
+		// ids): the target folder reports it, the source its removal.
+		moved := message(0)
+		moved.Folders = []string{"Archive"}
+		res := commit(t, h.Store, in, "c2", []*connector.Message{moved},
+			connector.Change{Kind: connector.ChangeDeleted, ProviderID: message(0).ProviderID, Folder: "INBOX"},
+			connector.Change{Kind: connector.ChangeDeleted, ProviderID: message(1).ProviderID, Folder: "INBOX"},
+			connector.Change{Kind: connector.ChangeDeleted, ProviderRef: ref(7, 2), Folder: "Archive"})
+		require.Equal(t, 1, res.Deleted, "only message 1 was in the folder it left")
+		require.Len(t, res.Changed, 2)
+		for _, ch := range res.Changed {
+			switch ch.ID {
+			case first.Inserted[0].ID:
+				require.False(t, ch.Deleted)
+				require.ElementsMatch(t, []string{"Archive"}, ch.After.Folders)
+			case first.Inserted[1].ID:
+				require.True(t, ch.Deleted)
+			default:
+				t.Fatalf("unexpected change of %s", ch.ProviderID)
+			}
+		}
+		requireLive(t, h, in, message(0).ProviderID, true)
+		requireLive(t, h, in, message(1).ProviderID, false)
+		requireLive(t, h, in, message(2).ProviderID, true)
+	},
 	"ApplyMessageUpdateReportsRealChanges": func(t *testing.T, h *Harness) {
 		ctx := ctxFor(t)
 		in := mustIntegration(t, h.Store, tenantA)
