@@ -18,12 +18,18 @@
 //   - connector/syncrun: runs connectors' syncs into a store with their
 //     events, coalesced triggers, the catch-up sweep, the error policy
 //     and the real-time (IMAP IDLE) watchers, connectivity checks.
+//   - connector/actionrun: lists mailboxes' folders and acts on their
+//     messages at the provider (seen, flagged, labels, moves), the store
+//     following with message.updated / message.deleted events.
 //   - connector/pushwatch: keeps the mailboxes' push registrations (Gmail
 //     watches, Graph subscriptions) and turns their pushes into syncs.
 //   - connector/signin: the OAuth sign-in that connects a tenant's
 //     mailbox, bound to the mailbox the tenant states.
 //   - connector/oauthtokens: mailbox integrations' OAuth tokens, refreshed
 //     one at a time across processes and saved before use; revocation.
+//   - connector/automated: tells mail a machine wrote (auto-replies,
+//     bounces, list mail) from a person's, so that nothing answers a
+//     machine; connector/sendrun's LoopGuard holds automated sends to it.
 //   - gmail: the Gmail API connector and the Google OAuth flow.
 //   - outlook: the Microsoft Graph connector and the Microsoft OAuth flow.
 //   - imap: the IMAP connector (UID/CONDSTORE sync, IDLE).

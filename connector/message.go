@@ -72,6 +72,10 @@ type Message struct {
 	// canonical name. It is not every header of the message.
 	Headers Header `json:"headers,omitempty"`
 
+	// Automated says whether a machine wrote the message (auto-reply,
+	// bounce, list mail) and why; zero when it was not classified.
+	Automated Automated `json:"automated,omitzero"`
+
 	// Problems lists what could not be decoded (an unknown charset, a
 	// broken part). A message with problems is still usable: the parts
 	// that failed are kept as well as could be.
@@ -194,6 +198,7 @@ func (m *Message) DeepCopyInto(out *Message) {
 	out.Labels = slices.Clone(m.Labels)
 	out.Flags = slices.Clone(m.Flags)
 	out.Headers = m.Headers.Clone()
+	out.Automated = m.Automated.Clone()
 	out.Problems = slices.Clone(m.Problems)
 }
 

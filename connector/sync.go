@@ -52,6 +52,20 @@ const (
 	// follow may have been reported before; messages the caller holds for
 	// that scope and does not see again in this pass may be gone.
 	ChangeResync
+	// ChangeMoved: the message with ProviderID may be the batch's new
+	// message Target, moved there from another folder (a connector whose
+	// ProviderID names the folder, like IMAP, sees a move as a message
+	// gone from one folder and a new one in another). It is a move only
+	// when the stored message ProviderID still holds one of the refs of
+	// the batch's ChangeVanished changes: then the caller keeps its
+	// message, gives it Target's ProviderID, ProviderRef and state, and
+	// does not store Target as a new message. Otherwise it is ignored.
+	ChangeMoved
+	// ChangeVanished: the message last reported with ProviderRef is gone
+	// from there; its ChangeDeleted comes in a later batch of the same
+	// sync, so that a ChangeMoved of this batch can claim it first. It
+	// changes nothing by itself.
+	ChangeVanished
 )
 
 // String returns the kind's name, e.g. "deleted".
@@ -63,6 +77,10 @@ func (k ChangeKind) String() string {
 		return "flags"
 	case ChangeResync:
 		return "resync"
+	case ChangeMoved:
+		return "moved"
+	case ChangeVanished:
+		return "vanished"
 	default:
 		return "unknown"
 	}
@@ -78,7 +96,14 @@ type Change struct {
 	// with.
 	ProviderID  string `json:"provider_id,omitempty"`
 	ProviderRef string `json:"provider_ref,omitempty"`
-	// Folder is the scope of a ChangeResync ("" for the whole mailbox).
+	// Target is the ProviderID of the batch's message a ChangeMoved
+	// names as the moved message's new identity.
+	Target string `json:"target,omitempty"`
+	// Folder is the scope of a ChangeResync ("" for the whole mailbox),
+	// or the folder a ChangeDeleted's message left: a connector whose ids
+	// survive a move (Graph's immutable ids) sets it, so that a caller
+	// that has seen the message in another folder since (a move whose
+	// target was synced first) keeps it. Empty: the message is gone.
 	Folder string `json:"folder,omitempty"`
 	// Flags and Labels are the message's new flags and labels
 	// (ChangeFlags).

@@ -50,6 +50,10 @@
 // module's one MIME parser (internal/mime) while the next ones stream
 // in. Each batch carries the cursor covering it: commit both together,
 // and a sync interrupted anywhere resumes without skipping or repeating.
+// Deletions come last, after every folder's new messages, so that a
+// message another client moved between two synced folders is reported
+// as a move (connector.ChangeMoved, which a store.SyncCommit follows by
+// keeping the message) rather than a deletion and a new message.
 //
 //	err := c.Sync(ctx, cursor, func(ctx context.Context, b *connector.Batch) error {
 //		return store.Commit(ctx, b.Messages, b.Changes, b.Cursor)

@@ -46,8 +46,9 @@ import (
 //   - A server that rewrites a message's header or size when renumbering
 //     (none known) would give it a new ProviderID: the caller sees the old
 //     one gone and a new one arrive.
-//   - Moving a message between synced folders is a delete and a new
-//     message.
+//   - Moving a message between synced folders changes its ProviderID; the
+//     digest, the same in both, lets Sync report the move (moves.go), so
+//     that the caller keeps one message.
 
 // providerID returns the ProviderID of a message in folder with the given
 // raw header block and RFC822.SIZE.

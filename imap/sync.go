@@ -11,32 +11,45 @@ import (
 	"github.com/ucsp/integration/imap/internal/uidset"
 )
 
-// Sync pulls what changed in Config.Folders since cursor, folder by
-// folder in order, and hands it to fn in batches of at most
-// Config.BatchSize messages (see connector.Syncer).
+// Sync pulls what changed in Config.Folders since cursor and hands it to
+// fn in batches of at most Config.BatchSize messages (see
+// connector.Syncer), in three passes over the folders, in order.
 //
-// For each folder it EXAMINEs it (read-only, with CONDSTORE when the
-// server has it) and compares with the folder's part of the cursor:
+// First, for each folder, it EXAMINEs it (read-only, with CONDSTORE when
+// the server has it) and compares with the folder's part of the cursor:
 //   - a changed UIDVALIDITY starts the folder over: a
 //     connector.ChangeResync for the folder, then every message again,
 //     with the same ProviderIDs and new ProviderRefs;
-//   - UIDs the cursor holds that UID SEARCH ALL no longer finds are
-//     reported as connector.ChangeDeleted by ProviderRef (the sync cannot
-//     know the ProviderID of a message that is gone);
+//   - UIDs the cursor holds that UID SEARCH ALL no longer finds have
+//     vanished: they are reported in the third pass;
 //   - with CONDSTORE, flag changes since the cursor's HIGHESTMODSEQ come
 //     as connector.ChangeFlags with both ProviderID and ProviderRef
 //     (UID FETCH ... (CHANGEDSINCE m)); without CONDSTORE flag changes of
-//     messages already reported are not detected;
-//   - new UIDs are fetched with BODY.PEEK[] (never marking them \Seen) in
-//     UID batches, parsed by the module's MIME parser while the next
-//     messages stream in, and handed out in UID order.
+//     messages already reported are not detected.
 //
-// Deletions and flag changes come in the folder's first batch. Each
-// batch's cursor covers it and everything before it, so a sync stopped
-// at any point (an error from fn, a cancelled ctx, a crash) resumes from
-// the last committed cursor without skipping or repeating a message. A
-// cursor Sync cannot read restarts every folder, each with a
-// ChangeResync.
+// A folder's resync marker and flag changes come in a batch of their
+// own. Second, the new UIDs of each folder are fetched with BODY.PEEK[]
+// (never marking them \Seen) in UID batches, parsed by the module's MIME
+// parser while the next messages stream in, and handed out in UID order.
+// Third, one batch reports the vanished UIDs as connector.ChangeDeleted
+// by ProviderRef (the sync cannot know the ProviderID of a message that
+// is gone).
+//
+// Moves between synced folders keep the message (see moves.go): while
+// UIDs have vanished from a folder, each batch of new messages carries
+// the vanished refs (connector.ChangeVanished) and, for each new message,
+// a connector.ChangeMoved naming the ProviderID the same message had in
+// each such folder. The caller then moves its stored message instead of
+// storing a new one, and the deletion that follows finds nothing. The
+// deletions come last, whatever the order of the folders, so that a
+// message moved from a later folder to an earlier one is a move too.
+//
+// Each batch's cursor covers it and everything before it: a folder's
+// vanished UIDs stay in the cursor until the deletion batch commits. So
+// a sync stopped at any point (an error from fn, a cancelled ctx, a
+// crash) resumes from the last committed cursor without skipping or
+// repeating a message or a deletion. A cursor Sync cannot read restarts
+// every folder, each with a ChangeResync.
 func (c *Connector) Sync(ctx context.Context, cursor connector.Cursor, fn connector.BatchFunc) error {
 	const op = "imap: sync"
 	if err := ctx.Err(); err != nil {
@@ -54,33 +67,45 @@ func (c *Connector) Sync(ctx context.Context, cursor connector.Cursor, fn connec
 	}
 	defer c.pool.put(cn)
 
-	s := &syncRun{c: c, cn: cn, fn: fn, states: make([]*folderState, len(c.cfg.Folders)), backfill: backfill, marked: !cursor.IsZero()}
+	s := &syncRun{c: c, cn: cn, fn: fn, states: make([]*folderState, len(c.cfg.Folders)),
+		plans: make([]*folderPlan, len(c.cfg.Folders)), last: cursor, backfill: backfill, marked: !cursor.IsZero()}
 	for i, f := range c.cfg.Folders {
 		if st := prev[f]; st != nil {
 			s.states[i] = st.clone()
 		}
 	}
 	for i, f := range c.cfg.Folders {
-		if err := s.folder(ctx, i, f, unreadable); err != nil {
+		if err := s.examine(ctx, i, f, unreadable); err != nil {
 			return err
 		}
 	}
-	if !s.emitted {
-		b := &connector.Batch{}
-		if s.seal(b); b.Cursor != cursor {
-			return s.emit(ctx, b)
+	for i, f := range c.cfg.Folders {
+		if err := s.fetchNew(ctx, i, f); err != nil {
+			return err
 		}
+	}
+	if err := s.deleteVanished(ctx); err != nil {
+		return err
+	}
+	final := &connector.Batch{}
+	if s.seal(final); final.Cursor != s.last {
+		return s.emit(ctx, final)
 	}
 	return nil
 }
 
 // syncRun is the state of one Sync call.
 type syncRun struct {
-	c       *Connector
-	cn      *conn
-	fn      connector.BatchFunc
-	states  []*folderState // by Config.Folders index; nil: not synced yet
-	emitted bool
+	c      *Connector
+	cn     *conn
+	fn     connector.BatchFunc
+	states []*folderState // by Config.Folders index; nil: not synced yet
+	plans  []*folderPlan  // by Config.Folders index, from examine
+	// last is the cursor of the last batch handed out (the cursor Sync
+	// started from before the first).
+	last connector.Cursor
+	// selected is the folder the connection has selected, read-only.
+	selected string
 	// backfill is the cursor's backfill state; marked says the sync
 	// started from a cursor (not the zero one), so that a folder met
 	// for the first time, or resynced, gets a mark.
@@ -107,20 +132,33 @@ func (s *syncRun) pastMarks() bool {
 	return true
 }
 
+// folderPlan is what examine found in a folder for the later passes.
+type folderPlan struct {
+	// fresh are the new UIDs to fetch, uidNext the folder's UIDNEXT when
+	// examined.
+	fresh   uidset.Set
+	uidNext uint32
+	// vanished are the UIDs of the cursor the folder no longer has.
+	vanished uidset.Set
+}
+
 // emit hands a batch to the caller. The caller's error is returned as
 // is, for errors.Is.
 func (s *syncRun) emit(ctx context.Context, b *connector.Batch) error {
-	s.emitted = true
+	s.last = b.Cursor
 	return s.fn(ctx, b)
 }
 
-// folder syncs folder i.
-func (s *syncRun) folder(ctx context.Context, i int, folder string, unreadable bool) error {
+// examine looks at folder i: its UIDVALIDITY, the UIDs that vanished,
+// its flag changes (handed out now) and its new UIDs (fetched by
+// fetchNew).
+func (s *syncRun) examine(ctx context.Context, i int, folder string, unreadable bool) error {
 	cn := s.cn
 	sel, err := cn.selectFolder(ctx, folder, true)
 	if err != nil {
 		return err
 	}
+	s.selected = folder
 	if sel.UIDValidity == 0 {
 		return connector.PermanentError("imap: select "+quoteFolder(folder), errors.New("the server reported no UIDVALIDITY"))
 	}
@@ -135,7 +173,7 @@ func (s *syncRun) folder(ctx context.Context, i int, folder string, unreadable b
 	case st == nil && unreadable:
 		changes = append(changes, connector.Change{Kind: connector.ChangeResync, Folder: folder, Reason: "cursor unreadable"})
 	}
-	var before *folderState
+	known := st != nil
 	if st == nil {
 		st = &folderState{name: folder, uidValidity: sel.UIDValidity}
 		if s.marked || unreadable || len(changes) > 0 {
@@ -143,8 +181,6 @@ func (s *syncRun) folder(ctx context.Context, i int, folder string, unreadable b
 			// the folder holds now is history.
 			st.mark = uint32(sel.UIDNext)
 		}
-	} else {
-		before = st.clone()
 	}
 	s.states[i] = st
 	condStore := cn.caps.Has(imap.CapCondStore) && sel.HighestModSeq > 0
@@ -152,7 +188,7 @@ func (s *syncRun) folder(ctx context.Context, i int, folder string, unreadable b
 	// Nothing can have changed but flags when no UID was assigned since
 	// the last sync and the count is what the cursor holds.
 	uidNext := uint32(sel.UIDNext)
-	unchanged := before != nil && uidNext != 0 && uidNext <= st.lastUID+1 && sel.NumMessages == uint32(st.uids.Len())
+	unchanged := known && uidNext != 0 && uidNext <= st.lastUID+1 && sel.NumMessages == uint32(st.uids.Len())
 	var all uidset.Set
 	switch {
 	case unchanged:
@@ -164,19 +200,8 @@ func (s *syncRun) folder(ctx context.Context, i int, folder string, unreadable b
 			return err
 		}
 	}
-
-	// Expunged: known UIDs no longer there.
-	if expunged := uidset.Difference(st.uids, all); !expunged.IsEmpty() {
-		for _, r := range expunged.Ranges() {
-			for uid := r.Start; ; uid++ {
-				changes = append(changes, connector.Change{Kind: connector.ChangeDeleted, ProviderRef: providerRef(folder, st.uidValidity, uid), Reason: "expunged"})
-				if uid == r.Stop {
-					break
-				}
-			}
-		}
-		st.uids = uidset.Difference(st.uids, expunged)
-	}
+	plan := &folderPlan{uidNext: uidNext, vanished: uidset.Difference(st.uids, all)}
+	s.plans[i] = plan
 
 	// Flag changes of known messages since the cursor's MODSEQ.
 	if condStore && st.modSeq > 0 && sel.HighestModSeq > st.modSeq && !st.uids.IsEmpty() {
@@ -189,33 +214,69 @@ func (s *syncRun) folder(ctx context.Context, i int, folder string, unreadable b
 	if condStore {
 		st.modSeq = sel.HighestModSeq
 	}
-
-	fresh := all.Above(st.lastUID)
-	if fresh.IsEmpty() {
+	plan.fresh = all.Above(st.lastUID)
+	if plan.fresh.IsEmpty() {
 		st.lastUID = max(st.lastUID, uidNext-min(uidNext, 1))
-		if len(changes) > 0 || before == nil || !before.equal(st) {
-			b := &connector.Batch{Changes: changes}
-			s.seal(b)
-			return s.emit(ctx, b)
-		}
+	}
+	if len(changes) > 0 {
+		b := &connector.Batch{Changes: changes}
+		s.seal(b)
+		return s.emit(ctx, b)
+	}
+	return nil
+}
+
+// fetchNew fetches folder i's new UIDs and hands them out in batches.
+func (s *syncRun) fetchNew(ctx context.Context, i int, folder string) error {
+	plan, st := s.plans[i], s.states[i]
+	if plan.fresh.IsEmpty() {
 		return nil
 	}
-	chunks := fresh.NumChunks(s.c.cfg.BatchSize)
-	p := &pipeline{c: s.c, cn: cn, folder: folder, uidValidity: st.uidValidity}
+	// The folder examined last is still selected: no second SELECT.
+	if s.selected != folder {
+		sel, err := s.cn.selectFolder(ctx, folder, true)
+		if err != nil {
+			return err
+		}
+		s.selected = folder
+		if sel.UIDValidity != st.uidValidity {
+			return nil // renumbered since examine: the next sync starts it over
+		}
+	}
+	chunks := plan.fresh.NumChunks(s.c.cfg.BatchSize)
+	p := &pipeline{c: s.c, cn: s.cn, folder: folder, uidValidity: st.uidValidity}
 	n := 0
-	return p.run(ctx, fresh.Chunks(s.c.cfg.BatchSize), func(ctx context.Context, pb *pendingBatch) error {
+	return p.run(ctx, plan.fresh.Chunks(s.c.cfg.BatchSize), func(ctx context.Context, pb *pendingBatch) error {
 		pb.markHistory(st.mark)
 		b := &connector.Batch{Messages: pb.messages()}
-		if n == 0 {
-			b.Changes = changes
-		}
+		b.Changes = s.moveHints(i, b.Messages)
 		n++
 		st.uids = uidset.Union(st.uids, pb.received())
 		st.lastUID = max(st.lastUID, pb.chunk.Max())
 		if n == chunks {
-			st.lastUID = max(st.lastUID, uidNext-min(uidNext, 1))
+			st.lastUID = max(st.lastUID, plan.uidNext-min(plan.uidNext, 1))
 		}
 		s.seal(b)
 		return s.emit(ctx, b)
 	})
+}
+
+// deleteVanished hands out the deletions of the UIDs that vanished, in
+// one batch whose cursor forgets them.
+func (s *syncRun) deleteVanished(ctx context.Context) error {
+	var changes []connector.Change
+	for i, plan := range s.plans {
+		if plan.vanished.IsEmpty() {
+			continue
+		}
+		st := s.states[i]
+		changes = append(changes, vanishedChanges(st, plan.vanished, connector.ChangeDeleted)...)
+		st.uids = uidset.Difference(st.uids, plan.vanished)
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	b := &connector.Batch{Changes: changes}
+	s.seal(b)
+	return s.emit(ctx, b)
 }

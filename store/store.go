@@ -15,6 +15,7 @@ type Store interface {
 	IntegrationStore
 	SyncStore
 	MessageStore
+	MessageUpdater
 	OutboxStore
 	EventStore
 	OAuthStateStore

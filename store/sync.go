@@ -50,7 +50,20 @@ type SyncCommit struct {
 	Messages []*connector.Message
 	// Changes are applied after Messages, in the order given:
 	// ChangeDeleted marks the message deleted, ChangeFlags sets its flags
-	// and labels. ChangeResync is recorded in the result only.
+	// and labels. ChangeResync is recorded in the result only. A
+	// ChangeDeleted with a Folder applies only to a message whose folders
+	// (as the batch's messages leave them) include that folder: one seen
+	// in another folder since has moved, and stays.
+	//
+	// ChangeMoved and ChangeVanished are applied before Messages: a
+	// ChangeMoved whose ProviderID names a stored message that is not
+	// deleted, is not among Messages, and holds one of the refs of the
+	// commit's ChangeVanished changes, and whose Target is a message of
+	// the commit not stored yet, is a move: the stored message keeps its id and takes the
+	// Target's ProviderID, and Target is upserted into it (its ref, thread,
+	// flags, labels and folders) instead of being inserted. Each stored
+	// message and each Target moves at most once per commit (the first
+	// ChangeMoved that qualifies wins); the others are ignored.
 	//
 	// A change names its message by ProviderID. One with an empty
 	// ProviderID and a ProviderRef names the message (deleted or not) that
@@ -67,6 +80,12 @@ type SyncCommit struct {
 	// store's once returned: their payloads must not be changed
 	// afterwards (store/memory keeps them without a copy).
 	Events func(inserted []*Message) ([]*Event, error)
+	// Announce, when set, is called inside the transaction after Events,
+	// with the result as it will be returned (all but Events and
+	// Version): the inserted messages and the changes made to known ones.
+	// The events it returns are stored with the batch like those of
+	// Events, after them.
+	Announce func(r *SyncResult) ([]*Event, error)
 }
 
 // SyncResult says what a CommitSync did.
@@ -79,6 +98,13 @@ type SyncResult struct {
 	Updated int
 	// Deleted counts messages newly marked deleted.
 	Deleted int
+	// Changed reports, in no particular order, each known message whose
+	// flags, labels or folders this commit changed, that it newly marked
+	// deleted, that came back after a deletion, or that moved (ChangeMoved).
+	// A message the commit inserted is not in it, even when a change of
+	// the same commit touched it. A state already stored is not a change:
+	// a later commit that sees the same state reports nothing.
+	Changed []*MessageChange
 	// Resync reports a ChangeResync in the batch.
 	Resync bool
 	// Events are the events stored with the batch.

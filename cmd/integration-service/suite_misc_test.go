@@ -159,7 +159,7 @@ func (s *suite) metrics(t *testing.T) {
 }
 
 // suiteTenants are the tenants the API suite creates integrations for.
-var suiteTenants = []string{"tenant-crud", "tenant-custom", "tenant-pages", "tenant-mail", "tenant-a", "tenant-b", "tenant-bad", "tenant-hooks", "tenant-events", "tenant-google"}
+var suiteTenants = []string{"tenant-crud", "tenant-custom", "tenant-pages", "tenant-mail", "tenant-a", "tenant-b", "tenant-bad", "tenant-hooks", "tenant-events", "tenant-google", "tenant-actions", "tenant-actions-other"}
 
 func labels(ls []*dto.LabelPair) map[string]string {
 	m := map[string]string{}

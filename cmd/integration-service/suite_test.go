@@ -52,6 +52,7 @@ func runAPISuite(t *testing.T, in *instance, rc *eventReceiver) {
 		{"pagination and filters", s.pagination},
 		{"sync and messages", s.syncMessages},
 		{"send with idempotency", s.send},
+		{"message actions", s.messageActions},
 		{"tenant isolation", s.isolation},
 		{"bad input", s.badInput},
 		{"rate limit", s.rateLimit},

@@ -32,6 +32,16 @@ type Send struct {
 	Fingerprint string
 	// Message is what to send. An empty MessageID gets NewMessageID's.
 	Message connector.OutboundMessage
+	// Automated marks a send no person wrote (an auto-reply, an
+	// acknowledgement, a bot's answer): it goes with Auto-Submitted
+	// (RFC 3834 §5: auto-replied when it answers a message,
+	// auto-generated otherwise) and only if the Runner's LoopGuard lets
+	// it. A message whose Headers carry Auto-Submitted other than "no"
+	// is automated too.
+	Automated bool
+	// Answers is the stored message the send answers (Runner.Answering
+	// finds it), which the LoopGuard checks; nil when it answers none.
+	Answers *store.Message
 }
 
 // payload is the payload of a send job.
@@ -47,8 +57,11 @@ type payload struct {
 // lives, a recovery when the first call died before enqueueing); with
 // another fingerprint it is store.ErrIdempotencyConflict. A key that
 // CheckIdempotencyKey refuses is a *KeyError, an integration that does
-// not exist store.ErrNotFound. The message is not validated here
-// (connector.OutboundMessage.Validate): the send would fail for good.
+// not exist store.ErrNotFound. An automated send (Send.Automated) goes
+// with Auto-Submitted and only if the Runner's LoopGuard lets it: a
+// refusal is a *LoopError (ErrLoop) and nothing is stored or enqueued.
+// The message is not validated here (connector.OutboundMessage.Validate):
+// the send would fail for good.
 func (r *Runner) Enqueue(ctx context.Context, s *Send) (e *store.OutboxEntry, created bool, err error) {
 	if err := CheckIdempotencyKey(s.IdempotencyKey); err != nil {
 		return nil, false, err
@@ -62,6 +75,11 @@ func (r *Runner) Enqueue(ctx context.Context, s *Send) (e *store.OutboxEntry, cr
 		bare := s.Message
 		bare.MessageID = ""
 		fp = Fingerprint(s.IntegrationID, &bare)
+	}
+	if s.Automated || autoSubmitted(msg.Headers) != "" {
+		if err := r.guardAutomated(ctx, s, &msg); err != nil {
+			return nil, false, err
+		}
 	}
 	e, created, err = r.store.CreateOutbox(ctx, &store.OutboxEntry{
 		TenantID: s.TenantID, IntegrationID: s.IntegrationID, IdempotencyKey: s.IdempotencyKey,
@@ -145,16 +163,23 @@ var ErrNotAMessage = errors.New("sendrun: not a message of this integration")
 // integration (Thread), or returns ErrNotAMessage (wrapping the store's
 // error, store.ErrNotFound when there is none).
 func (r *Runner) ReplyTo(ctx context.Context, tenantID, integrationID, messageID string, msg *connector.OutboundMessage) error {
+	_, err := r.Answering(ctx, tenantID, integrationID, messageID, msg)
+	return err
+}
+
+// Answering is ReplyTo that also returns the message answered, for
+// Send.Answers.
+func (r *Runner) Answering(ctx context.Context, tenantID, integrationID, messageID string, msg *connector.OutboundMessage) (*store.Message, error) {
 	err := store.ErrNotFound
 	var orig *store.Message
 	if store.ValidID(messageID) {
 		orig, err = r.store.GetMessage(ctx, tenantID, integrationID, messageID)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrNotAMessage, err)
+		return nil, fmt.Errorf("%w: %w", ErrNotAMessage, err)
 	}
 	Thread(msg, orig)
-	return nil
+	return orig, nil
 }
 
 // Thread makes msg a reply to orig: In-Reply-To and References (when msg

@@ -61,6 +61,11 @@ type Options struct {
 	// DefaultMaxAttempts. The last failed attempt announces
 	// message.failed.
 	MaxAttempts int
+	// LoopGuard decides whether an automated send (Send.Automated) may
+	// go. nil means a guard of DefaultLoopWindow that remembers this
+	// process's sends only; a deployment of several processes passes one
+	// on a shared ratelimit.RedisLimiter.
+	LoopGuard *LoopGuard
 	// Logger receives the Runner's logs; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -80,6 +85,7 @@ type Runner struct {
 	failures    FailurePolicy
 	publish     func(ctx context.Context, events ...*store.Event)
 	maxAttempts int
+	guard       *LoopGuard
 	logger      *slog.Logger
 }
 
@@ -105,7 +111,14 @@ func New(st Store, broker queue.Broker, opts Options) (*Runner, error) {
 	}
 	r := &Runner{
 		store: st, broker: broker, connect: opts.Connect, failures: opts.Failures,
-		publish: opts.Publish, maxAttempts: opts.MaxAttempts, logger: opts.Logger,
+		publish: opts.Publish, maxAttempts: opts.MaxAttempts, guard: opts.LoopGuard, logger: opts.Logger,
+	}
+	if r.guard == nil {
+		g, err := NewLoopGuard(LoopGuardOptions{})
+		if err != nil {
+			return nil, err
+		}
+		r.guard = g
 	}
 	if r.failures == nil {
 		r.failures = Classify{}

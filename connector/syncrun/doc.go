@@ -67,13 +67,21 @@
 //
 // An EventPolicy decides what is announced. DefaultEvents announces one
 // message.received per new message a batch inserted (BatchInfo.Announced:
-// not the history), a sync.backfill_completed with the batch that
-// completes the history, and a sync.completed when the sync reaches the
-// end. A policy sees each batch as the
-// connector handed it over (its changes: deletions, flag changes, resync
-// markers) with the messages the commit inserted, inside the batch's
-// transaction, and so can announce changes too, or hold back history
-// that a first sync finds. Embed DefaultEvents to change one half.
+// not the history), one message.updated (what changed and the new state)
+// or message.deleted per change the batch made to a stored message, a
+// sync.backfill_completed with the batch that completes the history, and
+// a sync.completed when the sync reaches the end. A policy sees each
+// batch as the connector handed it over (its changes: deletions, flag
+// changes, moves, resync markers) with the messages the commit inserted
+// and the changes it really made (store.SyncResult.Changed: a state
+// already stored is no change), inside the batch's transaction. Embed
+// DefaultEvents to change one half.
+//
+// A change made through the API (a connector.Modifier's action) is
+// followed by the store with ApplyActionResult, which announces it with
+// source "api" in the same transaction; the sync that later sees that
+// state announces nothing, and one that got there first leaves the
+// action nothing to announce.
 //
 // # Errors
 //

@@ -49,6 +49,9 @@ type BatchInfo struct {
 	// Inserted are the messages this commit stored for the first time
 	// (store.SyncCommit.Events), in the batch's order.
 	Inserted []*store.Message
+	// Changed are the changes this commit made to messages stored
+	// before (store.SyncResult.Changed): only real ones.
+	Changed []*store.MessageChange
 	// Backfill are the sync's counts of history and new mail, this
 	// batch's included (for BackfillEvents).
 	Backfill BackfillStats
@@ -59,18 +62,25 @@ type BatchInfo struct {
 // DefaultEvents is the EventPolicy of a Runner whose Options.Events is
 // nil: one message.received per new message a batch inserted (not the
 // history, unless the integration's policy announces it: see
-// BatchInfo.Announced), a sync.backfill_completed with the batch that
-// completes the backfill, and a sync.completed with the counts when the
-// sync reaches the end. It announces neither changes to stored messages
-// nor deletions.
+// BatchInfo.Announced), one message.updated or message.deleted per
+// change the batch made to a stored message (ChangeEvents, SourceSync),
+// a sync.backfill_completed with the batch that completes the history,
+// and a sync.completed with the counts when the sync reaches the end.
 type DefaultEvents struct{}
 
 // BatchEvents returns ReceivedEvents of the messages b announces, then
-// BackfillEvents.
+// ChangeEvents of the changes it made, then BackfillEvents.
 func (DefaultEvents) BatchEvents(_ context.Context, b *BatchInfo) ([]*store.Event, error) {
 	events, err := ReceivedEvents(b.Announced())
 	if err != nil {
 		return nil, err
+	}
+	if len(b.Changed) > 0 {
+		changed, err := ChangeEvents(b.Changed, SourceSync)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, changed...)
 	}
 	done, err := BackfillEvents(b)
 	return append(events, done...), err
@@ -103,6 +113,10 @@ type ReceivedMessage struct {
 	Subject    string              `json:"subject"`
 	From       []connector.Address `json:"from"`
 	ReceivedAt time.Time           `json:"received_at"`
+	// Automated says whether a machine wrote the message (auto-reply,
+	// bounce, list mail; see connector/automated), so that the platform
+	// can decline to answer it; absent for a message not classified.
+	Automated *connector.Automated `json:"automated,omitempty"`
 }
 
 // SyncCompletedData is the payload of a sync.completed event.
@@ -124,6 +138,7 @@ func ReceivedEvents(msgs []*store.Message) ([]*store.Event, error) {
 			Message: ReceivedMessage{
 				ID: m.ID, ProviderID: m.ProviderID, MessageID: m.MessageID, ThreadID: m.ThreadID,
 				Subject: m.Subject, From: m.From, ReceivedAt: m.ReceivedAt,
+				Automated: automatedOf(&m.Message),
 			},
 		})
 		if err != nil {
@@ -132,4 +147,14 @@ func ReceivedEvents(msgs []*store.Message) ([]*store.Event, error) {
 		events = append(events, ev)
 	}
 	return events, nil
+}
+
+// automatedOf returns m's classification for an event or a view: nil
+// when m was not classified.
+func automatedOf(m *connector.Message) *connector.Automated {
+	if m.Automated.IsZero() {
+		return nil
+	}
+	a := m.Automated.Clone()
+	return &a
 }

@@ -75,32 +75,17 @@ func Example() {
 	// sync.completed
 }
 
-// deletionsAnnounced is DefaultEvents that also announces the messages a
-// batch deletes.
-type deletionsAnnounced struct{ syncrun.DefaultEvents }
+// newMailOnly is DefaultEvents without the announcements of changes to
+// stored messages: new mail only.
+type newMailOnly struct{ syncrun.DefaultEvents }
 
-func (p deletionsAnnounced) BatchEvents(ctx context.Context, b *syncrun.BatchInfo) ([]*store.Event, error) {
-	events, err := p.DefaultEvents.BatchEvents(ctx, b)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range b.Batch.Changes {
-		if c.Kind != connector.ChangeDeleted {
-			continue
-		}
-		in := b.Integration
-		ev, err := store.NewEvent(in.TenantID, in.ID, "message.deleted", map[string]string{"provider_id": c.ProviderID})
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, ev)
-	}
-	return events, nil
+func (newMailOnly) BatchEvents(_ context.Context, b *syncrun.BatchInfo) ([]*store.Event, error) {
+	return syncrun.ReceivedEvents(b.Inserted)
 }
 
 // An EventPolicy decides what a sync announces: here DefaultEvents'
-// announcements, and message.deleted for a deletion. Runner.Sync runs a
-// sync without a queue.
+// announcements but message.updated and message.deleted. Runner.Sync
+// runs a sync without a queue.
 func ExampleEventPolicy() {
 	ctx := context.Background()
 	mb := connectortest.NewMailbox(connectortest.MailboxOptions{})
@@ -117,7 +102,7 @@ func ExampleEventPolicy() {
 		Connect: func(context.Context, *store.Integration) (connector.Connector, error) {
 			return mb.Connect(connector.Credentials{}), nil
 		},
-		Events: deletionsAnnounced{},
+		Events: newMailOnly{},
 		Publish: func(_ context.Context, events ...*store.Event) {
 			for _, ev := range events {
 				fmt.Println("publish", ev.Type)
@@ -136,7 +121,6 @@ func ExampleEventPolicy() {
 	// Output:
 	// publish message.received
 	// publish sync.completed
-	// publish message.deleted
 	// publish sync.completed
 	// completed: 1 deleted
 }

@@ -121,8 +121,8 @@ func (r *Runner) Sync(ctx context.Context, tenant, integration string) (sum Summ
 		res, err := r.store.CommitSync(ctx, &store.SyncCommit{
 			TenantID: in.TenantID, IntegrationID: in.ID, Version: version,
 			Cursor: b.Cursor, Messages: b.Messages, Changes: b.Changes,
-			Events: func(inserted []*store.Message) ([]*store.Event, error) {
-				bi := &BatchInfo{Integration: in, Batch: b, Inserted: inserted}
+			Announce: func(res *store.SyncResult) ([]*store.Event, error) {
+				bi := &BatchInfo{Integration: in, Batch: b, Inserted: res.Inserted, Changed: res.Changed}
 				bi.Backfill = base // a retried transaction counts from the batch's start again
 				countInserted(bi, &bi.Backfill)
 				stats = bi.Backfill

@@ -33,10 +33,11 @@ func openOutbox(cfg config, st store.Store, broker queue.Broker) (*outbox.Outbox
 	return ob, nil
 }
 
-// announce is the example's event policy: with an outbox, one
-// message.received per new message (as syncrun's default, history
-// included only when the integration's policy announces it), stored in
-// the commit that stores the message; no sync.completed nor
+// announce is the example's event policy: with an outbox, syncrun's
+// default for a batch (one message.received per new message, the
+// history only when the integration's policy announces it; one
+// message.updated or message.deleted per change to a stored one),
+// stored in the commit that stores the message; no sync.completed nor
 // sync.backfill_completed; without an outbox, no events at all.
 type announce struct{ on bool }
 
@@ -44,7 +45,12 @@ func (p announce) BatchEvents(_ context.Context, b *syncrun.BatchInfo) ([]*store
 	if !p.on {
 		return nil, nil
 	}
-	return syncrun.ReceivedEvents(b.Announced())
+	events, err := syncrun.ReceivedEvents(b.Announced())
+	if err != nil || len(b.Changed) == 0 {
+		return events, err
+	}
+	changed, err := syncrun.ChangeEvents(b.Changed, syncrun.SourceSync)
+	return append(events, changed...), err
 }
 
 func (announce) SyncEvents(context.Context, *store.Integration, syncrun.Summary) ([]*store.Event, error) {

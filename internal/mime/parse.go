@@ -20,7 +20,9 @@ var ErrNoHeader = errors.New("mime: no header field: not a message")
 // Parse reads raw, an RFC 5322 message, into a connector.Message. It fills
 // the fields a message carries itself (addresses, subject, date,
 // Message-ID and threading ids, bodies, attachments, selected headers,
-// Size); ProviderID, ThreadID, ReceivedAt, folders, labels and flags are
+// Size, and Automated: whether a machine wrote it, classified by
+// connector/automated from all its top-level header fields and its
+// delivery-status part); ProviderID, ThreadID, ReceivedAt, folders, labels and flags are
 // the connector's to fill.
 //
 // Parse fails only when raw has no header field ([ErrNoHeader]) or opts is
@@ -83,6 +85,7 @@ func parse(raw []byte, opts ParseOptions, body bool) (*connector.Message, error)
 		p.message(hb.fields, msg[hb.body:], "", 0, false)
 	}
 	p.finish()
+	p.classify(hb.fields)
 	return p.msg, nil
 }
 
@@ -109,6 +112,10 @@ type parser struct {
 	// scratch holds transfer-decoded text bodies until they are
 	// converted to strings.
 	scratch []byte
+	// report says the message is a multipart/report; deliveryStatus is
+	// the content of its delivery-status part (see automated.go).
+	report         bool
+	deliveryStatus []byte
 }
 
 // newAddresses returns an empty slice with room for n addresses, carved

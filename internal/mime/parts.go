@@ -22,6 +22,9 @@ func (p *parser) message(h header, body []byte, prefix string, depth int, nested
 	}
 	where := partName(prefix)
 	ct := p.contentType(h, where, "text/plain")
+	if !nested {
+		p.report = ct.token == "multipart/report"
+	}
 	if strings.HasPrefix(ct.token, "multipart/") {
 		p.multipart(h, ct, body, prefix, true, depth, nested)
 		return
@@ -121,6 +124,9 @@ func (p *parser) leaf(h header, ct media, body []byte, id string, depth int, nes
 		filename = ct.params.get("name")
 	}
 	filename = cleanFilename(filename)
+	if p.report && depth == 1 && !nested {
+		p.reportPart(ct, enc, body)
+	}
 
 	switch {
 	case ct.token == "message/rfc822" || ct.token == "message/global":

@@ -21,6 +21,7 @@ func newStoredMessage(id string, m *connector.Message) *store.Message {
 	c := &s.Message
 	*c = *m
 	c.Headers = m.Headers.Clone()
+	c.Automated = m.Automated.Clone()
 
 	carve(&c.From, &c.To, &c.Cc, &c.Bcc, &c.ReplyTo)
 	carve(&c.InReplyTo, &c.References, &c.Folders, &c.Labels, &c.Flags, &c.Problems)

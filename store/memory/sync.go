@@ -34,20 +34,23 @@ func (s *Store) SyncState(ctx context.Context, tenantID, integrationID string) (
 // messages (deduplicated by provider id, the last copy in the batch
 // winning, at the place of the first; a ref taken from the message that
 // held it) and applies the changes to staged copies, resolving refs
-// against the messages as the batch leaves them, calls c.Events with copies of the messages it inserts, in batch
-// order, then stores the messages, the events, the cursor and the new
-// version at once, and sets the integration's LastSyncAt. Commits of one
+// against the messages as the batch leaves them, calls c.Events with
+// copies of the messages it inserts, in batch order, and c.Announce with
+// the result (those copies and the changes to known messages), then
+// stores the messages, the events, the cursor and the new version at
+// once, and sets the integration's LastSyncAt. Commits of one
 // integration run one after the other.
 //
-// c.Events runs without the store's lock: it may read the store, and sees
-// it as it was before this commit (neither this commit's messages nor its
-// cursor); it must not commit a sync of the same integration. The
-// messages it is given are the copies SyncResult.Inserted returns. Its error
-// is returned as it is. The events it returns are stored as InsertEvents
-// stores them; an empty TenantID or IntegrationID is filled with the
-// commit's, another tenant is store.ErrInvalid, and the events are filled
-// in place (ID, Status, NextAttemptAt, CreatedAt). SyncResult.Events
-// holds those the commit stored, leaving out ids already stored.
+// c.Events and c.Announce run without the store's lock: they may read
+// the store, and see it as it was before this commit (neither this
+// commit's messages nor its cursor); they must not commit a sync of the
+// same integration. The messages they are given are the copies
+// SyncResult.Inserted returns. Their errors are returned as they are.
+// The events they return are stored as InsertEvents stores them; an
+// empty TenantID or IntegrationID is filled with the commit's, another
+// tenant is store.ErrInvalid, and the events are filled in place (ID,
+// Status, NextAttemptAt, CreatedAt). SyncResult.Events holds those the
+// commit stored, leaving out ids already stored.
 func (s *Store) CommitSync(ctx context.Context, c *store.SyncCommit) (*store.SyncResult, error) {
 	if err := validateCommit(c); err != nil {
 		return nil, err
@@ -85,6 +88,17 @@ func (s *Store) CommitSync(ctx context.Context, c *store.SyncCommit) (*store.Syn
 			return nil, err
 		}
 	}
+	if c.Announce != nil {
+		r := &store.SyncResult{Updated: plan.updated, Deleted: plan.deleted, Resync: plan.resync, Changed: plan.changed}
+		if len(inserted) > 0 {
+			r.Inserted = inserted
+		}
+		more, err := c.Announce(r)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, more...)
+	}
 
 	// UpdateIntegration must not overwrite the LastSyncAt set here with
 	// the value its fn saw.
@@ -93,7 +107,7 @@ func (s *Store) CommitSync(ctx context.Context, c *store.SyncCommit) (*store.Syn
 	}
 	defer row.update.unlock()
 
-	res := &store.SyncResult{Updated: plan.updated, Deleted: plan.deleted, Resync: plan.resync, Version: c.Version + 1}
+	res := &store.SyncResult{Updated: plan.updated, Deleted: plan.deleted, Resync: plan.resync, Changed: plan.changed, Version: c.Version + 1}
 	err = s.write(ctx, func(t *tables) error {
 		if err := checkVersion(t, row, c.Version); err != nil {
 			return err
@@ -156,6 +170,14 @@ func validateCommit(c *store.SyncCommit) error {
 		case connector.ChangeDeleted, connector.ChangeFlags:
 			if ch.ProviderID == "" && ch.ProviderRef == "" {
 				return invalid(fmt.Sprintf("changes[%d].provider_id", i), "is required, or provider_ref")
+			}
+		case connector.ChangeMoved:
+			if ch.ProviderID == "" || ch.Target == "" {
+				return invalid(fmt.Sprintf("changes[%d].target", i), "and provider_id are required")
+			}
+		case connector.ChangeVanished:
+			if ch.ProviderRef == "" {
+				return invalid(fmt.Sprintf("changes[%d].provider_ref", i), "is required")
 			}
 		case connector.ChangeResync:
 		default:

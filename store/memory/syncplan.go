@@ -17,9 +17,11 @@ type syncPlan struct {
 	writes []planWrite
 	// inserted are the new messages, in batch order.
 	inserted []*store.Message
-	updated  int
-	deleted  int
-	resync   bool
+	// changed reports the changes to known messages.
+	changed []*store.MessageChange
+	updated int
+	deleted int
+	resync  bool
 }
 
 // planWrite is a message a commit stores; isNew says it is not stored
@@ -46,9 +48,16 @@ func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan 
 	// stored message it copies (nil for a new one).
 	staged := make(map[string]stagedMessage, len(c.Messages))
 	order := make([]string, 0, len(c.Messages))
+	// moves maps each Target of a move to the stored message moving
+	// there; movedFrom holds those messages' former provider ids, which
+	// name nothing once the batch is applied.
+	moves, movedFrom := planMoves(msgs, c)
 	stage := func(providerID string) *store.Message {
 		if s, ok := staged[providerID]; ok {
 			return s.m
+		}
+		if movedFrom[providerID] {
+			return nil
 		}
 		old := msgs.byProvider[providerID]
 		if old == nil {
@@ -65,6 +74,12 @@ func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan 
 		ref := in.ProviderRef
 		if holders[ref] != in.ProviderID {
 			ref = "" // a later message of the batch took it
+		}
+		if old := moves[in.ProviderID]; old != nil {
+			m := cloneMessage(old)
+			m.ProviderID = in.ProviderID
+			staged[in.ProviderID] = stagedMessage{m: m, old: old}
+			order = append(order, in.ProviderID)
 		}
 		if m := stage(in.ProviderID); m != nil {
 			m.ProviderRef = ref
@@ -89,7 +104,7 @@ func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan 
 	if len(holders) > 0 {
 		for _, ref := range slices.Sorted(maps.Keys(holders)) {
 			if old := msgs.byRef[ref]; old != nil && old.ProviderID != holders[ref] {
-				if m := stage(old.ProviderID); m.ProviderRef == ref {
+				if m := stage(old.ProviderID); m != nil && m.ProviderRef == ref {
 					m.ProviderRef = ""
 				}
 			}
@@ -105,7 +120,7 @@ func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan 
 			return stage(holder)
 		}
 		if old := msgs.byRef[ref]; old != nil {
-			if m := stage(old.ProviderID); m.ProviderRef == ref {
+			if m := stage(old.ProviderID); m != nil && m.ProviderRef == ref {
 				return m
 			}
 		}
@@ -126,7 +141,7 @@ func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan 
 		case connector.ChangeResync:
 			p.resync = true
 		case connector.ChangeDeleted:
-			if m := target(ch); m != nil && m.DeletedAt.IsZero() {
+			if m := target(ch); m != nil && m.DeletedAt.IsZero() && (ch.Folder == "" || slices.Contains(m.Folders, ch.Folder)) {
 				m.DeletedAt = now
 			}
 		case connector.ChangeFlags:
@@ -151,17 +166,19 @@ func planSync(msgs *messageTable, c *store.SyncCommit, now time.Time) *syncPlan 
 		if wasDeleted && isDeleted {
 			m.DeletedAt = old.DeletedAt
 		}
-		changed := m.ThreadID != old.ThreadID ||
-			!sameSet(m.Flags, old.Flags) ||
-			!sameSet(m.Labels, old.Labels) ||
-			!sameSet(m.Folders, old.Folders) ||
-			(wasDeleted && !isDeleted)
+		stateChanged := !sameSet(m.Flags, old.Flags) || !sameSet(m.Labels, old.Labels) || !sameSet(m.Folders, old.Folders)
+		moved := m.ProviderID != old.ProviderID
+		restored := wasDeleted && !isDeleted
+		changed := m.ThreadID != old.ThreadID || stateChanged || restored || moved
 		newlyDeleted := !wasDeleted && isDeleted
 		if changed {
 			p.updated++
 		}
 		if newlyDeleted {
 			p.deleted++
+		}
+		if stateChanged || restored || moved || newlyDeleted {
+			p.changed = append(p.changed, messageChange(old, m, newlyDeleted, restored))
 		}
 		switch {
 		case changed || newlyDeleted:

@@ -108,6 +108,11 @@ func (m *messageTable) put(msg *store.Message, isNew bool) {
 			delete(m.byRef, r)
 		}
 	}
+	if old := m.byID[msg.ID]; !isNew && old != nil && old.ProviderID != msg.ProviderID {
+		if h := m.byProvider[old.ProviderID]; h != nil && h.ID == msg.ID {
+			delete(m.byProvider, old.ProviderID) // a move: the old id names nothing now
+		}
+	}
 	m.byID[msg.ID] = msg
 	m.byProvider[msg.ProviderID] = msg
 	if msg.ProviderRef != "" {

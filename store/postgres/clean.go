@@ -33,6 +33,7 @@ func cleanMessage(m *connector.Message) connector.Message {
 	c.Flags = cleanTexts(c.Flags)
 	c.Headers = cleanHeader(c.Headers)
 	c.Problems = cleanTexts(c.Problems)
+	c.Automated = cleanAutomated(c.Automated)
 	normalizeMessage(&c)
 	return c
 }

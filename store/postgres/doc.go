@@ -110,20 +110,28 @@
 //     and nothing is written. Commits of one integration queue here, so
 //     what follows sees no other commit's messages arrive.
 //  2. One query finds which of the batch's messages are stored already
-//     (the unique index on provider ids). When the batch gives refs, a
-//     second statement, pipelined with it, takes them from the messages
-//     that hold them, so that steps 3 and 4 can give them.
+//     (the unique index on provider ids), with the state (flags, labels,
+//     folders, deletion) of those and of the messages the changes name
+//     (by id or by ref), which SyncResult.Changed reports as Before. When
+//     the batch gives refs, a second statement, pipelined with it, takes
+//     them from the messages that hold them, so that steps 3 and 4 can
+//     give them. The batch's moves (ChangeMoved) are picked from what it
+//     read.
 //  3. COPY writes the new messages, streamed in binary: no statement
 //     parameters of megabytes, no ON CONFLICT needed after step 2.
-//  4. One pipelined round trip: an UPDATE ... FROM unnest(...) of the
+//  4. One pipelined round trip: the moves (a stored message takes its
+//     Target's provider id), an UPDATE ... FROM unnest(...) of the
 //     ref, thread, flags, labels and folders of the known messages
 //     (writing only the rows that changed, and sending no bodies), the
 //     batch's deletions by provider id and by ref, and its flag changes
 //     (by id or ref, in one statement so that the later change to a
 //     message wins), one statement each.
-//  5. The events the caller makes for the inserted messages, in one
+//  5. When step 4 changed or deleted messages, one query reads their new
+//     state for SyncResult.Changed.
+//  6. The events the caller makes for the inserted messages and the
+//     changes, in one
 //     INSERT ... SELECT FROM unnest(...) ON CONFLICT (id) DO NOTHING.
-//  6. The commit.
+//  7. The commit.
 //
 // A mailbox's first sync is bound by the bytes of its bodies, which the
 // migration compresses with lz4 where the server has it; a sync that

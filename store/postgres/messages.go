@@ -12,7 +12,7 @@ import (
 )
 
 const messageColumns = `m.id, i.tenant_id, m.integration_id, m.provider_id, m.provider_ref, m.thread_id, m.message_id, m.subject,
-	m.flags, m.labels, m.folders, m.body_text, m.body_html, m.data, m.deleted_at, m.created_at, m.updated_at`
+	m.flags, m.labels, m.folders, m.body_text, m.body_html, m.data, m.automated, m.deleted_at, m.created_at, m.updated_at`
 
 // GetMessage returns a message of the tenant's integration by the
 // store's id.
@@ -124,17 +124,22 @@ func scanMessage(row pgx.Row) (*store.Message, error) {
 		subject                          string
 		text, html                       string
 		flags, labels, folders           []string
-		data                             []byte
+		data, automated                  []byte
 		deletedAt                        *time.Time
 	)
 	err := row.Scan(&m.ID, &m.TenantID, &m.IntegrationID, &providerID, &ref, &threadID, &msgID, &subject,
-		&flags, &labels, &folders, &text, &html, &data, &deletedAt, &m.CreatedAt, &m.UpdatedAt)
+		&flags, &labels, &folders, &text, &html, &data, &automated, &deletedAt, &m.CreatedAt, &m.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}
 	// data holds the fields that have no column; the others are set after.
 	if err := json.Unmarshal(data, &m.Message); err != nil {
 		return nil, fmt.Errorf("message %s: decode data: %w", m.ID, err)
+	}
+	if automated != nil {
+		if err := json.Unmarshal(automated, &m.Automated); err != nil {
+			return nil, fmt.Errorf("message %s: decode automated: %w", m.ID, err)
+		}
 	}
 	m.ProviderID, m.ProviderRef, m.ThreadID, m.MessageID, m.Subject = providerID, ref, threadID, msgID, subject
 	m.Text, m.HTML = text, html

@@ -58,8 +58,9 @@ const fenceSQL = `
 
 // CommitSync writes c in one transaction: the version fence first, then
 // a lookup of the messages already stored, then the messages, deletions
-// and flag changes in one round trip, then the events c.Events returns,
-// then the commit.
+// and flag changes in one round trip, then (when some changed) their new
+// state, then the events c.Events and c.Announce return, then the
+// commit.
 func (s *Store) CommitSync(ctx context.Context, c *store.SyncCommit) (*store.SyncResult, error) {
 	const op = "commit sync"
 	if c == nil {
@@ -110,12 +111,27 @@ func (s *Store) commitSync(ctx context.Context, tx pgx.Tx, c *store.SyncCommit, 
 		return nil, wrapErr(op, err)
 	}
 	res.Inserted = w.inserted(c, t, batch, res)
+	if res.Changed, err = w.report(ctx, tx, c.IntegrationID); err != nil {
+		return nil, wrapErr(op, err)
+	}
+	for _, ch := range res.Changed {
+		ch.TenantID, ch.IntegrationID = c.TenantID, c.IntegrationID
+	}
 
+	var events []*store.Event
 	if c.Events != nil {
-		events, err := c.Events(res.Inserted)
+		if events, err = c.Events(res.Inserted); err != nil {
+			return nil, err
+		}
+	}
+	if c.Announce != nil {
+		more, err := c.Announce(res)
 		if err != nil {
 			return nil, err
 		}
+		events = append(events, more...)
+	}
+	if c.Events != nil || c.Announce != nil {
 		if err := insertEvents(ctx, tx, t, events, c.TenantID, c.IntegrationID); err != nil {
 			return nil, fmt.Errorf("postgres: %s: events: %w", op, err)
 		}

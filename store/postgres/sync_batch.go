@@ -130,7 +130,7 @@ func (b *messageBatch) providerIDs() []string {
 var messageCopyColumns = []string{
 	"integration_id", "id", "provider_id", "provider_ref", "thread_id", "message_id", "subject", "from_email",
 	"sent_at", "received_at", "flags", "labels", "folders", "body_text", "body_html", "data",
-	"created_at", "updated_at",
+	"automated", "created_at", "updated_at",
 }
 
 // copyRows returns a source for COPY of the messages b.msgs[i] for i in
@@ -153,10 +153,17 @@ func (b *messageBatch) copyRows(integrationID pgtype.UUID, t time.Time, which []
 		if err := enc.Encode(messageData(m)); err != nil {
 			return nil, fmt.Errorf("encode message %d: %w", which[j], err) // checkMessage rules this out
 		}
+		var automated []byte // NULL: not classified
+		if !m.Automated.IsZero() {
+			var err error
+			if automated, err = json.Marshal(m.Automated); err != nil {
+				return nil, fmt.Errorf("encode message %d: %w", which[j], err)
+			}
+		}
 		return []any{
 			integrationID, ids[j], m.ProviderID, m.ProviderRef, m.ThreadID, m.MessageID, m.Subject, fromEmail,
 			nullTime(m.Date), nullTime(m.ReceivedAt), notNil(m.Flags), notNil(m.Labels), notNil(m.Folders),
-			m.Text, m.HTML, bytes.TrimRight(buf.Bytes(), "\n"), t, t,
+			m.Text, m.HTML, bytes.TrimRight(buf.Bytes(), "\n"), automated, t, t,
 		}, nil
 	})
 }
@@ -198,21 +205,42 @@ func messageData(m *connector.Message) *connector.Message {
 	d.ProviderID, d.ProviderRef, d.ThreadID, d.MessageID, d.Subject = "", "", "", "", ""
 	d.Flags, d.Labels, d.Folders = nil, nil, nil
 	d.Text, d.HTML = "", ""
+	d.Automated = connector.Automated{}
 	return &d
 }
 
 // changeSet is a SyncCommit's changes, ready for the bulk updates.
 type changeSet struct {
-	// deleted are the distinct provider ids to mark deleted, deletedRefs
-	// the distinct refs of the changes that name a message by ref only.
-	deleted, deletedRefs []string
+	// deleted are the provider ids to mark deleted, deletedRefs the refs
+	// of the changes that name a message by ref only; deletedIn and
+	// deletedRefsIn the folders the changes are scoped to, index by index
+	// ("" for none). Each pair is distinct.
+	deleted, deletedRefs     []string
+	deletedIn, deletedRefsIn []string
 	// flagged are the flag changes in the order given, each the last of
 	// those naming its message the same way: by provider id, or by ref
 	// when the id is empty ("" in the other). flags and labels hold the
 	// new sets as array literals.
 	flagged                          []connector.Change
 	flagIDs, flagRefs, flags, labels []string
-	resync                           bool
+	// moves are the ChangeMoved changes in the order given, vanished the
+	// refs of the ChangeVanished ones.
+	moves    []connector.Change
+	vanished []string
+	resync   bool
+}
+
+// lookupKeys returns the provider ids and refs of stored messages the
+// changes may touch, for readStates.
+func (cs *changeSet) lookupKeys() (ids, refs []string) {
+	ids = append(ids, cs.deleted...)
+	ids = append(ids, cs.flagIDs...)
+	for _, m := range cs.moves {
+		ids = append(ids, m.ProviderID)
+	}
+	refs = append(refs, cs.deletedRefs...)
+	refs = append(refs, cs.flagRefs...)
+	return ids, refs
 }
 
 // newChangeSet sorts changes by kind. A provider id or ref no stored
@@ -220,7 +248,7 @@ type changeSet struct {
 // ones are, and so is a change that names neither.
 func newChangeSet(changes []connector.Change) (*changeSet, error) {
 	cs := &changeSet{}
-	type key struct{ id, ref string }
+	type key struct{ id, ref, folder string }
 	keyOf := func(ch connector.Change) (key, bool) {
 		switch {
 		case ch.ProviderID != "":
@@ -236,13 +264,29 @@ func newChangeSet(changes []connector.Change) (*changeSet, error) {
 		switch ch.Kind {
 		case connector.ChangeResync:
 			cs.resync = true
+		case connector.ChangeMoved:
+			if ch.ProviderID == "" || ch.Target == "" {
+				return nil, store.Invalid(fmt.Sprintf("changes[%d].target", i), "and provider_id are required")
+			}
+			if storable(ch.ProviderID) && storable(ch.Target) {
+				cs.moves = append(cs.moves, ch)
+			}
+		case connector.ChangeVanished:
+			if ch.ProviderRef == "" {
+				return nil, store.Invalid(fmt.Sprintf("changes[%d].provider_ref", i), "is required")
+			}
+			if storable(ch.ProviderRef) {
+				cs.vanished = append(cs.vanished, ch.ProviderRef)
+			}
 		case connector.ChangeDeleted:
-			if k, ok := keyOf(ch); ok && !deleted[k] {
+			k, ok := keyOf(ch)
+			k.folder = cleanText(ch.Folder)
+			if ok && !deleted[k] {
 				deleted[k] = true
 				if k.id != "" {
-					cs.deleted = append(cs.deleted, k.id)
+					cs.deleted, cs.deletedIn = append(cs.deleted, k.id), append(cs.deletedIn, k.folder)
 				} else {
-					cs.deletedRefs = append(cs.deletedRefs, k.ref)
+					cs.deletedRefs, cs.deletedRefsIn = append(cs.deletedRefs, k.ref), append(cs.deletedRefsIn, k.folder)
 				}
 			}
 		case connector.ChangeFlags:

@@ -24,8 +24,14 @@ import (
 // through an index on its ids or refs, and so plan as the plain joins
 // they are.
 const (
+	// knownMessagesSQL reads the state of the stored messages the batch
+	// names: by provider id ($2: the batch's messages, the changes'
+	// targets) or by the ref they hold before the batch ($3). The state is
+	// what SyncResult.Changed reports as a change's Before.
 	knownMessagesSQL = `
-		SELECT provider_id FROM messages WHERE integration_id = $1 AND provider_id = ANY($2::text[])`
+		SELECT id, provider_id, provider_ref, flags, labels, folders, deleted_at IS NOT NULL FROM messages
+		WHERE integration_id = $1 AND (provider_id = ANY($2::text[])
+			OR (provider_ref = ANY($3::text[]) AND provider_ref <> ''))`
 
 	// takeRefsSQL takes each ref the batch gives, u.provider_ref, from any
 	// message but the one that is to hold it, u.provider_id, before COPY
@@ -62,15 +68,22 @@ const (
 				OR m.deleted_at IS NOT NULL OR m.provider_ref <> u.provider_ref)
 		RETURNING m.provider_id, m.updated_at = $2`
 
+	// deleteMessagesSQL and deleteRefsSQL mark messages deleted, each
+	// ($3) only when its change names no folder ($4: '') or one the
+	// message is in.
 	deleteMessagesSQL = `
-		UPDATE messages SET deleted_at = $2, updated_at = $2
-		WHERE integration_id = $1 AND provider_id = ANY($3::text[]) AND deleted_at IS NULL
-		RETURNING provider_id`
+		UPDATE messages AS m SET deleted_at = $2, updated_at = $2
+		FROM unnest($3::text[], $4::text[]) AS u(provider_id, folder)
+		WHERE m.integration_id = $1 AND m.provider_id = u.provider_id AND m.deleted_at IS NULL
+			AND (u.folder = '' OR u.folder = ANY(m.folders))
+		RETURNING m.provider_id`
 
 	deleteRefsSQL = `
-		UPDATE messages SET deleted_at = $2, updated_at = $2
-		WHERE integration_id = $1 AND provider_ref = ANY($3::text[]) AND provider_ref <> '' AND deleted_at IS NULL
-		RETURNING provider_id`
+		UPDATE messages AS m SET deleted_at = $2, updated_at = $2
+		FROM unnest($3::text[], $4::text[]) AS u(provider_ref, folder)
+		WHERE m.integration_id = $1 AND m.provider_ref = u.provider_ref AND m.provider_ref <> '' AND m.deleted_at IS NULL
+			AND (u.folder = '' OR u.folder = ANY(m.folders))
+		RETURNING m.provider_id`
 
 	// flagMessagesSQL applies the flag changes, each naming its message
 	// by provider id or, when that is empty, by ref. Where two name the
@@ -110,6 +123,11 @@ type written struct {
 	// id; changed holds the provider ids of known messages that changed.
 	insertedID map[string]string
 	changed    map[string]bool
+	// before holds the state of the stored messages the batch names, by
+	// id, as the commit found them; moves the moves, stored message id
+	// to Target.
+	before map[string]*storedState
+	moves  []move
 	// deleted are the provider ids the deletions marked; flagged maps
 	// those whose flags changed to the change (changeSet.flagged) applied.
 	deleted []string
@@ -121,10 +139,11 @@ type written struct {
 // changes in one round trip.
 func writeMessages(ctx context.Context, tx pgx.Tx, c *store.SyncCommit, t time.Time, batch *messageBatch, changes *changeSet) (*written, error) {
 	w := &written{insertedID: make(map[string]string), changed: make(map[string]bool)}
-	fresh, known, err := splitKnown(ctx, tx, c.IntegrationID, batch)
+	fresh, known, err := w.splitKnown(ctx, tx, c.IntegrationID, batch, changes)
 	if err != nil {
 		return nil, err
 	}
+	fresh, known = w.planMoves(batch, changes, fresh, known)
 	if err := w.insert(ctx, tx, c.IntegrationID, t, batch, fresh); err != nil {
 		return nil, err
 	}
@@ -137,21 +156,28 @@ func writeMessages(ctx context.Context, tx pgx.Tx, c *store.SyncCommit, t time.T
 // splitKnown tells the batch's messages already stored (known) from the
 // others (fresh), as indexes into batch.msgs, and, in the same round
 // trip, takes the refs the batch gives from the messages that hold them.
-func splitKnown(ctx context.Context, tx pgx.Tx, integrationID string, batch *messageBatch) (fresh, known []int, err error) {
-	if len(batch.msgs) == 0 {
+func (w *written) splitKnown(ctx context.Context, tx pgx.Tx, integrationID string, batch *messageBatch, changes *changeSet) (fresh, known []int, err error) {
+	ids, refs := changes.lookupKeys()
+	if len(batch.msgs) == 0 && len(ids) == 0 && len(refs) == 0 {
 		return nil, nil, nil
 	}
 	var qb pgx.Batch
-	qb.Queue(knownMessagesSQL, integrationID, batch.providerIDs())
+	qb.Queue(knownMessagesSQL, integrationID, nonEmpty(append(batch.providerIDs(), ids...)), nonEmpty(refs))
 	if len(batch.refs) > 0 {
 		qb.Queue(takeRefsSQL, integrationID, batch.refs, batch.holders)
 	}
 	results := tx.SendBatch(ctx, &qb)
 	defer results.Close()
 	rows, _ := results.Query()
-	stored, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	stored, err := pgx.CollectRows(rows, scanStoredState)
 	if err != nil {
 		return nil, nil, fmt.Errorf("look up messages: %w", err)
+	}
+	w.before = make(map[string]*storedState, len(stored))
+	isKnown := make(map[string]bool, len(stored))
+	for _, st := range stored {
+		w.before[st.id] = st
+		isKnown[st.providerID] = true
 	}
 	if len(batch.refs) > 0 {
 		if _, err := results.Exec(); err != nil {
@@ -160,10 +186,6 @@ func splitKnown(ctx context.Context, tx pgx.Tx, integrationID string, batch *mes
 	}
 	if err := results.Close(); err != nil {
 		return nil, nil, fmt.Errorf("look up messages: %w", err)
-	}
-	isKnown := make(map[string]bool, len(stored))
-	for _, id := range stored {
-		isKnown[id] = true
 	}
 	for i := range batch.msgs {
 		if isKnown[batch.msgs[i].ProviderID] {
@@ -200,15 +222,22 @@ func (w *written) insert(ctx context.Context, tx pgx.Tx, integrationID string, t
 // known, and the changes, in one round trip.
 func (w *written) update(ctx context.Context, tx pgx.Tx, integrationID string, t time.Time, batch *messageBatch, known []int, changes *changeSet) error {
 	var qb pgx.Batch
+	if len(w.moves) > 0 {
+		ids, targets := make([]string, len(w.moves)), make([]string, len(w.moves))
+		for i, m := range w.moves {
+			ids[i], targets[i] = m.id, m.target
+		}
+		qb.Queue(moveMessagesSQL, integrationID, t, ids, targets)
+	}
 	if len(known) > 0 {
 		r := batch.knownRows(known)
 		qb.Queue(updateMessagesSQL, integrationID, t, r.providerIDs, r.providerRefs, r.threadIDs, r.flags, r.labels, r.folders)
 	}
 	if len(changes.deleted) > 0 {
-		qb.Queue(deleteMessagesSQL, integrationID, t, changes.deleted)
+		qb.Queue(deleteMessagesSQL, integrationID, t, changes.deleted, changes.deletedIn)
 	}
 	if len(changes.deletedRefs) > 0 {
-		qb.Queue(deleteRefsSQL, integrationID, t, changes.deletedRefs)
+		qb.Queue(deleteRefsSQL, integrationID, t, changes.deletedRefs, changes.deletedRefsIn)
 	}
 	if len(changes.flagged) > 0 {
 		qb.Queue(flagMessagesSQL, integrationID, t, changes.flagIDs, changes.flagRefs, changes.flags, changes.labels)
@@ -220,6 +249,14 @@ func (w *written) update(ctx context.Context, tx pgx.Tx, integrationID string, t
 	defer results.Close()
 
 	// The results come in the order the statements were queued.
+	if len(w.moves) > 0 {
+		if _, err := results.Exec(); err != nil {
+			return fmt.Errorf("move messages: %w", err)
+		}
+		for _, m := range w.moves {
+			w.changed[m.target] = true
+		}
+	}
 	readIDs := func(what string) ([]string, error) {
 		rows, _ := results.Query()
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])

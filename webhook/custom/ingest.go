@@ -12,6 +12,7 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/connector/automated"
 	"github.com/ucsp/integration/internal/mime"
 	"github.com/ucsp/integration/store"
 	"github.com/ucsp/integration/webhook"
@@ -88,6 +89,9 @@ func (s *Sources) ingest(ctx context.Context, in *store.Integration, deliveryID 
 	// Cleaned as the MIME parser cleans mail: no line break or control
 	// character in names, subject or ids, no directory in file names.
 	mime.Sanitize(msg)
+	// Classified as mail is, from what the body has: no header fields,
+	// so a person unless its text is a mail server's bounce.
+	msg.Automated = automated.ClassifyMessage(msg)
 	stored, err := s.commit(ctx, in, &sc.item, deliveryID, msg)
 	switch {
 	case errors.Is(err, store.ErrConflict):

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ucsp/integration/connector"
@@ -60,7 +61,10 @@ func checkName(name string, errs []fieldError) (string, []fieldError) {
 type integrationInput struct {
 	registry *connector.Registry
 	hosts    *hostGuard
-	logger   *slog.Logger
+	// folderTimeout bounds listing the mailbox's folders to check those
+	// the config chooses (CONNECTOR_TEST_TIMEOUT); 0 means none.
+	folderTimeout time.Duration
+	logger        *slog.Logger
 }
 
 // checkProvider validates a provider name against those the API knows
@@ -106,7 +110,7 @@ func (ic *integrationInput) checkConfig(ctx context.Context, id, provider string
 		return config, errs
 	}
 	c, err := ic.registry.New(ctx, connector.Config{Provider: provider, IntegrationID: id, Settings: config, Credentials: creds, Logger: ic.logger})
-	closeConnector(c)
+	defer closeConnector(c)
 	var ve *connector.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -116,7 +120,13 @@ func (ic *integrationInput) checkConfig(ctx context.Context, id, provider string
 	case err != nil:
 		errs = append(errs, fieldError{Field: "config", Message: "is not valid for this provider"})
 	}
-	return config, append(errs, ic.hosts.check(ctx, endpoints(provider, config))...)
+	errs = append(errs, ic.hosts.check(ctx, endpoints(provider, config))...)
+	if len(errs) == 0 && c != nil {
+		// Only a config found good, whose servers the guard allows, is
+		// taken to the mailbox.
+		errs = ic.checkChosenFolders(ctx, provider, config, c)
+	}
+	return config, errs
 }
 
 // configField maps a connector factory's field name to the request's.

@@ -23,33 +23,34 @@ type messagesAPI struct {
 // messageView is a stored message as the API shows it. Listings leave
 // out the bodies; attachment contents are never included.
 type messageView struct {
-	ID            string              `json:"id"`
-	IntegrationID string              `json:"integration_id"`
-	ProviderID    string              `json:"provider_id"`
-	ThreadID      string              `json:"thread_id,omitempty"`
-	MessageID     string              `json:"message_id,omitempty"`
-	InReplyTo     []string            `json:"in_reply_to,omitempty"`
-	References    []string            `json:"references,omitempty"`
-	From          []connector.Address `json:"from,omitempty"`
-	To            []connector.Address `json:"to,omitempty"`
-	Cc            []connector.Address `json:"cc,omitempty"`
-	Bcc           []connector.Address `json:"bcc,omitempty"`
-	ReplyTo       []connector.Address `json:"reply_to,omitempty"`
-	Subject       string              `json:"subject"`
-	Date          *time.Time          `json:"date"`
-	ReceivedAt    *time.Time          `json:"received_at"`
-	Text          string              `json:"text,omitempty"`
-	HTML          string              `json:"html,omitempty"`
-	Attachments   []attachmentView    `json:"attachments,omitempty"`
-	Folders       []string            `json:"folders,omitempty"`
-	Labels        []string            `json:"labels,omitempty"`
-	Flags         []string            `json:"flags,omitempty"`
-	Size          int64               `json:"size,omitempty"`
-	Headers       map[string][]string `json:"headers,omitempty"`
-	Problems      []string            `json:"problems,omitempty"`
-	DeletedAt     *time.Time          `json:"deleted_at"`
-	CreatedAt     time.Time           `json:"created_at"`
-	UpdatedAt     time.Time           `json:"updated_at"`
+	ID            string               `json:"id"`
+	IntegrationID string               `json:"integration_id"`
+	ProviderID    string               `json:"provider_id"`
+	ThreadID      string               `json:"thread_id,omitempty"`
+	MessageID     string               `json:"message_id,omitempty"`
+	InReplyTo     []string             `json:"in_reply_to,omitempty"`
+	References    []string             `json:"references,omitempty"`
+	From          []connector.Address  `json:"from,omitempty"`
+	To            []connector.Address  `json:"to,omitempty"`
+	Cc            []connector.Address  `json:"cc,omitempty"`
+	Bcc           []connector.Address  `json:"bcc,omitempty"`
+	ReplyTo       []connector.Address  `json:"reply_to,omitempty"`
+	Subject       string               `json:"subject"`
+	Date          *time.Time           `json:"date"`
+	ReceivedAt    *time.Time           `json:"received_at"`
+	Text          string               `json:"text,omitempty"`
+	HTML          string               `json:"html,omitempty"`
+	Attachments   []attachmentView     `json:"attachments,omitempty"`
+	Folders       []string             `json:"folders,omitempty"`
+	Labels        []string             `json:"labels,omitempty"`
+	Flags         []string             `json:"flags,omitempty"`
+	Size          int64                `json:"size,omitempty"`
+	Headers       map[string][]string  `json:"headers,omitempty"`
+	Automated     *connector.Automated `json:"automated,omitempty"`
+	Problems      []string             `json:"problems,omitempty"`
+	DeletedAt     *time.Time           `json:"deleted_at"`
+	CreatedAt     time.Time            `json:"created_at"`
+	UpdatedAt     time.Time            `json:"updated_at"`
 }
 
 // attachmentView describes an attachment, without its content.
@@ -69,7 +70,7 @@ func viewMessage(m *store.Message, bodies bool) messageView {
 		From: m.From, To: m.To, Cc: m.Cc, Bcc: m.Bcc, ReplyTo: m.ReplyTo,
 		Subject: m.Subject, Date: timePtr(m.Date), ReceivedAt: timePtr(m.ReceivedAt),
 		Folders: m.Folders, Labels: m.Labels, Flags: m.Flags, Size: m.Size,
-		Headers: m.Headers, Problems: m.Problems,
+		Headers: m.Headers, Automated: automatedOf(m.Automated), Problems: m.Problems,
 		DeletedAt: timePtr(m.DeletedAt), CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
 	}
 	if bodies {
@@ -139,4 +140,13 @@ func (h *messagesAPI) getOutbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, viewOutbox(e))
+}
+
+// automatedOf is a message's classification as the API shows it: absent
+// for a message stored before classification existed.
+func automatedOf(a connector.Automated) *connector.Automated {
+	if a.IsZero() {
+		return nil
+	}
+	return &a
 }

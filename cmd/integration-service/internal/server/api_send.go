@@ -28,6 +28,9 @@ type sendRequest struct {
 	ThreadID    string              `json:"thread_id,omitempty"`
 	Headers     map[string][]string `json:"headers,omitempty"`
 	ReplyToMsg  string              `json:"reply_to_message_id,omitempty"`
+	// Automated marks a send no person wrote: it goes with
+	// Auto-Submitted and only if the loop guard lets it.
+	Automated bool `json:"automated,omitempty"`
 }
 
 // attachmentInput is a file to attach; Content is base64 in JSON.
@@ -96,8 +99,10 @@ func (h *sendAPI) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg, errs := outboundMessage(in, &req)
+	var answers *store.Message
 	if req.ReplyToMsg != "" {
-		if err := h.sends.ReplyTo(r.Context(), in.TenantID, in.ID, req.ReplyToMsg, msg); err != nil {
+		var err error
+		if answers, err = h.sends.Answering(r.Context(), in.TenantID, in.ID, req.ReplyToMsg, msg); err != nil {
 			errs = append(errs, fieldError{Field: "reply_to_message_id", Message: "is not a message of this integration"})
 		}
 	}
@@ -119,7 +124,14 @@ func (h *sendAPI) send(w http.ResponseWriter, r *http.Request) {
 	e, created, err := h.sends.Enqueue(r.Context(), &sendrun.Send{
 		TenantID: in.TenantID, IntegrationID: in.ID, IdempotencyKey: key,
 		Fingerprint: sendrun.Fingerprint(in.ID, &req), Message: *msg,
+		Automated: req.Automated, Answers: answers,
 	})
+	var loop *sendrun.LoopError
+	if errors.As(err, &loop) {
+		writeProblem(w, r, http.StatusUnprocessableEntity, probLoopGuard, "the automated send is refused by the loop guard: "+loop.Reason,
+			fieldError{Field: loop.Field, Message: loop.Reason})
+		return
+	}
 	if err != nil {
 		storeError(w, r, h.logger, err, "integration")
 		return

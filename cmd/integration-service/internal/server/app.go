@@ -13,6 +13,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/ucsp/integration/connector"
+	"github.com/ucsp/integration/connector/actionrun"
 	"github.com/ucsp/integration/connector/oauthtokens"
 	"github.com/ucsp/integration/connector/pushwatch"
 	"github.com/ucsp/integration/connector/sendrun"
@@ -102,6 +103,9 @@ type App struct {
 	checks *syncrun.Checks
 	// sends runs the outbox's send jobs (connector/sendrun).
 	sends *sendrun.Runner
+	// actions lists mailboxes' folders and acts on their messages at the
+	// provider (connector/actionrun).
+	actions *actionrun.Runner
 }
 
 // New opens what cfg's mode needs: in embedded mode memory
@@ -210,9 +214,22 @@ func New(ctx context.Context, cfg *Config, opts Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// The loop guard remembers automated sends in the rate limiter: Redis
+	// in production, so that every API replica sees every other's.
+	guard, err := sendrun.NewLoopGuard(sendrun.LoopGuardOptions{Limiter: a.limiter, Window: cfg.LoopGuardWindow})
+	if err != nil {
+		return nil, err
+	}
 	a.sends, err = sendrun.New(a.store, a.broker, sendrun.Options{
 		Connect: a.buildConnector, Failures: a.syncs, Publish: a.events.Enqueue,
-		MaxAttempts: sendMaxAttempts, Logger: a.logger,
+		MaxAttempts: sendMaxAttempts, LoopGuard: guard, Logger: a.logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.actions, err = actionrun.New(a.store, actionrun.Options{
+		Connect: a.buildConnector, Providers: []string{providerIMAP, providerGmail, providerOutlook},
+		Failures: a.syncs, Publish: a.events.Enqueue, Logger: a.logger,
 	})
 	if err != nil {
 		return nil, err

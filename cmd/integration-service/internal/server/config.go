@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ucsp/integration/connector/sendrun"
 	"github.com/ucsp/integration/connector/signin"
 	"github.com/ucsp/integration/gmail"
 	"github.com/ucsp/integration/imap"
@@ -143,6 +144,10 @@ type Config struct {
 	// sends, whose attachments come base64-encoded.
 	MaxBodyBytes     int64
 	MaxSendBodyBytes int64
+	// LoopGuardWindow (LOOP_GUARD_WINDOW, default 24h) is how long after
+	// an automated send to a recipient another one from the same
+	// integration is refused (sendrun.LoopGuard, RFC 3834 §2).
+	LoopGuardWindow time.Duration
 	// Ingress bounds slow clients and the unauthenticated routes (see
 	// IngressConfig).
 	Ingress IngressConfig
@@ -341,6 +346,7 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	c.IMAPMaxMessageBytes = int64(e.int("IMAP_MAX_MESSAGE_BYTES", imap.DefaultMaxMessageBytes, 1024, 1<<30))
 	c.MaxBodyBytes = int64(e.int("MAX_BODY_BYTES", 1<<20, 1024, 1<<30))
 	c.MaxSendBodyBytes = int64(e.int("MAX_SEND_BODY_BYTES", 50<<20, 1024, 1<<30))
+	c.LoopGuardWindow = e.duration("LOOP_GUARD_WINDOW", sendrun.DefaultLoopWindow)
 	c.loadIngress(e)
 	c.ShutdownTimeout = e.duration("SHUTDOWN_TIMEOUT", 25*time.Second)
 	c.ConnectorTestTimeout = e.duration("CONNECTOR_TEST_TIMEOUT", 30*time.Second)

@@ -73,7 +73,9 @@
 //     handler), ops_admin.go (AdminHandler: the admin listener).
 //   - Tenant API: api_integrations.go, api_integration_actions.go (test
 //     on connector/syncrun's Checks, sync on its Runner), api_messages.go,
-//     api_events.go (webhook/outbox redelivers), api_quota.go
+//     api_folders.go and api_actions.go (folders and message actions on
+//     connector/actionrun; api_folders_check.go checks the folders a
+//     config chooses), api_events.go (webhook/outbox redelivers), api_quota.go
 //     (store/quota), api_send.go (POST .../messages on connector/sendrun);
 //     api_auth.go verifies the JWTs.
 //   - Inbound webhooks: POST /webhooks/custom/{integrationId} in

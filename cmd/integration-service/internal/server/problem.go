@@ -16,6 +16,7 @@ const problemBase = "urn:ucsp:problem:"
 const (
 	probInvalidRequest  = problemBase + "invalid-request" // 400: malformed JSON, unknown or mistyped fields, bad parameters
 	probValidation      = problemBase + "validation"      // 422: well-formed but invalid values
+	probLoopGuard       = problemBase + "loop-guard"      // 422: an automated send the loop guard refuses
 	probUnauthorized    = problemBase + "unauthorized"    // 401
 	probForbidden       = problemBase + "forbidden"       // 403
 	probNotFound        = problemBase + "not-found"       // 404

@@ -26,6 +26,8 @@ type handlers struct {
 	integrations *integrationsAPI    // api_integrations.go
 	actions      *integrationActions // api_integration_actions.go
 	messages     *messagesAPI        // api_messages.go
+	folders      *foldersAPI         // api_folders.go
+	msgActions   *actionsAPI         // api_actions.go
 	send         *sendAPI            // api_send.go
 	events       *eventsAPI          // api_events.go
 	ops          *opsRoutes          // ops_routes.go
@@ -104,6 +106,10 @@ func (a *App) apiRoutes(r chi.Router) {
 		r.Get("/api/v1/integrations/{id}/messages", h.messages.list)
 		r.Post("/api/v1/integrations/{id}/messages", h.send.send)
 		r.Get("/api/v1/integrations/{id}/messages/{messageID}", h.messages.get)
+		r.Get("/api/v1/integrations/{id}/folders", h.folders.list)
+		r.Patch("/api/v1/integrations/{id}/messages/{messageID}", h.msgActions.patch)
+		r.Post("/api/v1/integrations/{id}/messages/{messageID}/move", h.msgActions.move)
+		r.Post("/api/v1/integrations/{id}/messages/actions", h.msgActions.batch)
 		r.Get("/api/v1/integrations/{id}/outbox/{outboxID}", h.messages.getOutbox)
 		r.Get("/api/v1/events", h.events.list)
 		r.Post("/api/v1/events/{id}/redeliver", h.events.redeliver)
@@ -123,7 +129,7 @@ func (a *App) newHandlers() error {
 	a.http = handlers{
 		integrations: &integrationsAPI{
 			store: st, quotas: a.quotas, syncs: a.syncs,
-			input:      &integrationInput{registry: a.registry, hosts: a.hosts, logger: lg},
+			input:      &integrationInput{registry: a.registry, hosts: a.hosts, folderTimeout: a.cfg.ConnectorTestTimeout, logger: lg},
 			publicBase: a.cfg.PublicBaseURL, maxBody: a.cfg.MaxBodyBytes, logger: lg,
 			sourceChanged: a.custom.Forget,
 			beforeDelete: func(ctx context.Context, tenant, id string) func(context.Context) {
@@ -136,9 +142,11 @@ func (a *App) newHandlers() error {
 			store: st, syncs: a.syncs, checks: a.checks, hosts: a.hosts,
 			publicBase: a.cfg.PublicBaseURL, logger: lg, sourceChanged: a.custom.Forget,
 		},
-		messages: &messagesAPI{store: st, logger: lg},
-		send:     &sendAPI{store: st, sends: a.sends, quotas: a.quotas, maxBody: a.cfg.MaxSendBodyBytes, logger: lg},
-		events:   &eventsAPI{store: st, outbox: a.events, logger: lg},
+		messages:   &messagesAPI{store: st, logger: lg},
+		folders:    &foldersAPI{runner: a.actions, logger: lg},
+		msgActions: &actionsAPI{runner: a.actions, maxBody: a.cfg.MaxBodyBytes, logger: lg},
+		send:       &sendAPI{store: st, sends: a.sends, quotas: a.quotas, maxBody: a.cfg.MaxSendBodyBytes, logger: lg},
+		events:     &eventsAPI{store: st, outbox: a.events, logger: lg},
 		ops: &opsRoutes{
 			readiness: a.readiness, operator: operatorToken(a.cfg.AdminToken),
 			stats: a.broker.Stats, metrics: a.metrics.handler(), logger: lg,
