@@ -1,4 +1,4 @@
--- 0006_backfill: an integration's history policy and mark
+-- 0007_backfill: an integration's history policy and mark
 -- (store.Backfill, as JSON). Integrations created before it keep the
 -- zero policy: all history stored, none announced, the mark taken by
 -- the first sync that finds none.
