@@ -31,7 +31,9 @@ import "context"
 //
 // A resync (an IMAP UIDVALIDITY change, a Gmail historyId Gmail no
 // longer has, a Graph delta link gone) reports as History what it
-// re-finds: on IMAP everything the folder held at the resync, on Gmail
+// re-finds: on IMAP what the folder holds that was received
+// (INTERNALDATE) before the mark, or everything it holds when the
+// cursor kept no mark time, on Gmail
 // what the resync's listing finds that no history record shows added
 // after it started, on Graph what was received before the mark.
 // BackfillDone is set once per mark, never by a resync.

@@ -3,6 +3,7 @@ package imap
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -15,11 +16,17 @@ var _ connector.Backfiller = (*Connector)(nil)
 // connector.Backfiller): each of Config.Folders' UIDVALIDITY and UIDNEXT
 // now, from EXAMINE (read-only, as a sync's). A Sync from it reports every message of the folders,
 // those below their UIDNEXT as History, and sets BackfillDone on the
-// batch after which every folder was synced past its mark. A folder
-// whose UIDVALIDITY changed before that sync starts over with the
-// UIDNEXT it has then as its mark.
+// batch after which every folder was synced past its mark. The cursor
+// keeps the mark's time too, for resyncs: a folder whose UIDVALIDITY
+// changes (before that sync or any time after) starts over with the
+// UIDNEXT it has then as its mark, and what it holds below it is
+// history only if its INTERNALDATE is before the mark's time.
 func (c *Connector) BackfillCursor(ctx context.Context) (connector.Cursor, error) {
 	const op = "imap: backfill mark"
+	// The mark's time, taken before any UIDNEXT is read, so that mail
+	// that gets a UID at or above a folder's mark has an INTERNALDATE at
+	// or after it (on one clock; see Sync).
+	at := time.Now().Unix()
 	cn, err := c.pool.get(ctx, op)
 	if err != nil {
 		return "", err
@@ -46,5 +53,5 @@ func (c *Connector) BackfillCursor(ctx context.Context) (connector.Cursor, error
 		}
 		states[i] = &folderState{name: f, uidValidity: sel.UIDValidity, mark: next}
 	}
-	return writeCursor(states, backfillRunning), nil
+	return writeCursor(states, cursorHead{backfill: backfillRunning, markTime: at}), nil
 }

@@ -61,8 +61,22 @@
 //
 // BackfillCursor (connector.Backfiller) marks each folder's UIDNEXT: a
 // Sync from that cursor reports the UIDs below it as history
-// (connector.Message.History), as it does what a folder holds when its
-// UIDVALIDITY changes or when it is first synced after the mark.
+// (connector.Message.History), as it does what a folder holds when it
+// is first synced after the mark (added to Config.Folders later). The
+// cursor keeps the mark's time too (its second, on this host's clock),
+// for resyncs: when a folder's UIDVALIDITY changes, what it holds then
+// is history if its INTERNALDATE is before the mark's time, whenever
+// the resync happens (during the first sync too: the mailbox's old
+// mail is never announced), and new mail otherwise. A store that has
+// that new mail already (the same ProviderID) neither stores nor
+// announces it again; mail that arrived after the last sync and before
+// the renumbering, which it never saw, it announces once. The rule
+// trusts INTERNALDATE: a message appended with an old date after the
+// mark and re-found by a resync before a sync saw it counts as history,
+// and a clock skew between the server and this host moves the cut by
+// as much. A cursor without the mark's time (a Sync from the zero
+// Cursor, a cursor written before the time was kept, one Sync cannot
+// read) reports everything a resynced folder holds as history.
 //
 // # Large messages and hostile servers
 //

@@ -104,12 +104,18 @@ func (pb *pendingBatch) messages() []*connector.Message {
 	return out
 }
 
-// markHistory sets History on the batch's messages below mark.
-func (pb *pendingBatch) markHistory(mark uint32) {
+// markHistory sets History on the batch's messages below the folder's
+// mark and, when the mark is a resync's (byTime), received (INTERNALDATE)
+// before markTime, the Unix time of the integration's mark. A message
+// without a date below the mark is history.
+func (pb *pendingBatch) markHistory(st *folderState, markTime int64) {
+	byTime := st.byTime && markTime > 0
 	for i, uid := range pb.uids {
-		if pb.msgs[i] != nil && uid < mark {
-			pb.msgs[i].History = true
+		m := pb.msgs[i]
+		if m == nil || uid >= st.mark {
+			continue
 		}
+		m.History = !byTime || m.ReceivedAt.IsZero() || m.ReceivedAt.Unix() < markTime
 	}
 }
 

@@ -19,7 +19,17 @@ import (
 // the server has it) and compares with the folder's part of the cursor:
 //   - a changed UIDVALIDITY starts the folder over: a
 //     connector.ChangeResync for the folder, then every message again,
-//     with the same ProviderIDs and new ProviderRefs;
+//     with the same ProviderIDs and new ProviderRefs. A message the
+//     folder holds at the resync is History if it was received
+//     (INTERNALDATE) before the integration's mark, whose time the
+//     cursor keeps (BackfillCursor); one received at or after it is
+//     not: it is new mail, which a store either has already (the same
+//     ProviderID: neither stored nor announced again) or never saw (it
+//     arrived after the last sync, before the renumbering) and
+//     announces once. A cursor without the mark's time (from the zero
+//     Cursor, or written before the time was kept) reports everything
+//     the folder holds at the resync as History, as does a cursor Sync
+//     cannot read;
 //   - UIDs the cursor holds that UID SEARCH ALL no longer finds have
 //     vanished: they are reported in the third pass;
 //   - with CONDSTORE, flag changes since the cursor's HIGHESTMODSEQ come
@@ -55,7 +65,7 @@ func (c *Connector) Sync(ctx context.Context, cursor connector.Cursor, fn connec
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	prev, backfill, cerr := readCursor(cursor)
+	prev, head, cerr := readCursor(cursor)
 	unreadable := cerr != nil
 	if unreadable {
 		c.log.Warn("imap: unreadable sync cursor, starting over", "error", cerr)
@@ -68,7 +78,7 @@ func (c *Connector) Sync(ctx context.Context, cursor connector.Cursor, fn connec
 	defer c.pool.put(cn)
 
 	s := &syncRun{c: c, cn: cn, fn: fn, states: make([]*folderState, len(c.cfg.Folders)),
-		plans: make([]*folderPlan, len(c.cfg.Folders)), last: cursor, backfill: backfill, marked: !cursor.IsZero()}
+		plans: make([]*folderPlan, len(c.cfg.Folders)), last: cursor, head: head, marked: !cursor.IsZero()}
 	for i, f := range c.cfg.Folders {
 		if st := prev[f]; st != nil {
 			s.states[i] = st.clone()
@@ -106,20 +116,20 @@ type syncRun struct {
 	last connector.Cursor
 	// selected is the folder the connection has selected, read-only.
 	selected string
-	// backfill is the cursor's backfill state; marked says the sync
-	// started from a cursor (not the zero one), so that a folder met
-	// for the first time, or resynced, gets a mark.
-	backfill uint8
-	marked   bool
+	// head is the cursor's backfill state and mark time; marked says
+	// the sync started from a cursor (not the zero one), so that a
+	// folder met for the first time, or resynced, gets a mark.
+	head   cursorHead
+	marked bool
 }
 
 // seal sets b's cursor, and BackfillDone when b completes the backfill:
 // every folder synced past its mark.
 func (s *syncRun) seal(b *connector.Batch) {
-	if s.backfill == backfillRunning && s.pastMarks() {
-		b.BackfillDone, s.backfill = true, backfillDone
+	if s.head.backfill == backfillRunning && s.pastMarks() {
+		b.BackfillDone, s.head.backfill = true, backfillDone
 	}
-	b.Cursor = writeCursor(s.states, s.backfill)
+	b.Cursor = writeCursor(s.states, s.head)
 }
 
 // pastMarks reports whether every folder was synced past its mark.
@@ -178,8 +188,11 @@ func (s *syncRun) examine(ctx context.Context, i int, folder string, unreadable 
 		st = &folderState{name: folder, uidValidity: sel.UIDValidity}
 		if s.marked || unreadable || len(changes) > 0 {
 			// Met for the first time after the mark, or resynced: what
-			// the folder holds now is history.
+			// the folder holds now is history; on a resync, when the
+			// cursor kept the mark's time, only what was received
+			// before it (the rest was new mail, announced when stored).
 			st.mark = uint32(sel.UIDNext)
+			st.byTime = len(changes) > 0 && s.head.markTime > 0
 		}
 	}
 	s.states[i] = st
@@ -247,7 +260,7 @@ func (s *syncRun) fetchNew(ctx context.Context, i int, folder string) error {
 	p := &pipeline{c: s.c, cn: s.cn, folder: folder, uidValidity: st.uidValidity}
 	n := 0
 	return p.run(ctx, plan.fresh.Chunks(s.c.cfg.BatchSize), func(ctx context.Context, pb *pendingBatch) error {
-		pb.markHistory(st.mark)
+		pb.markHistory(st, s.head.markTime)
 		b := &connector.Batch{Messages: pb.messages()}
 		b.Changes = s.moveHints(i, b.Messages)
 		n++
