@@ -30,6 +30,28 @@ func TestCursorRoundTrip(t *testing.T) {
 	require.Empty(t, empty)
 }
 
+// TestCursorKeepsTheMarkTime: the backfill state, the mark's time and a
+// resynced folder's time rule survive a round trip; a folder's time
+// rule without a mark time is dropped (the UID rule alone).
+func TestCursorKeepsTheMarkTime(t *testing.T) {
+	t.Parallel()
+	states := []*folderState{
+		{name: "INBOX", uidValidity: 9, lastUID: 4, uids: uidset.Of(1, 4), mark: 5, byTime: true},
+		{name: "Sent", uidValidity: 3, lastUID: 2, mark: 3},
+	}
+	head := cursorHead{backfill: backfillRunning, markTime: 1796688000}
+	got, gotHead, err := readCursor(writeCursor(states, head))
+	require.NoError(t, err)
+	require.Equal(t, head, gotHead)
+	require.True(t, got["INBOX"].equal(states[0]))
+	require.True(t, got["Sent"].equal(states[1]))
+
+	got, gotHead, err = readCursor(writeCursor(states, cursorHead{backfill: backfillDone}))
+	require.NoError(t, err)
+	require.Zero(t, gotHead.markTime)
+	require.False(t, got["INBOX"].byTime)
+}
+
 func TestCursorRejectsGarbage(t *testing.T) {
 	t.Parallel()
 	for _, c := range []connector.Cursor{

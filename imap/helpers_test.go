@@ -279,6 +279,18 @@ func (a *admin) appendMsg(folder string, raw []byte, flags ...imap.Flag) imap.UI
 	return uid
 }
 
+// appendAt appends a message with INTERNALDATE at.
+func (a *admin) appendAt(folder string, raw []byte, at time.Time) imap.UID {
+	a.t.Helper()
+	cmd := a.c.Append(folder, int64(len(raw)), &imap.AppendOptions{Time: at})
+	_, err := cmd.Write(raw)
+	require.NoError(a.t, err)
+	require.NoError(a.t, cmd.Close())
+	data, err := cmd.Wait()
+	require.NoError(a.t, err)
+	return data.UID
+}
+
 func appendRaw(c *imapclient.Client, folder string, raw []byte, flags ...imap.Flag) (imap.UID, error) {
 	cmd := c.Append(folder, int64(len(raw)), &imap.AppendOptions{Flags: flags})
 	if _, err := cmd.Write(raw); err != nil {

@@ -24,6 +24,19 @@ func deliverN(a *admin, folder, prefix string, n int) []string {
 	return ids
 }
 
+// deliverOld appends n messages received (INTERNALDATE) an hour ago,
+// before any mark a test takes, and returns their Message-IDs.
+func deliverOld(a *admin, folder, prefix string, n int) []string {
+	at := time.Now().Add(-time.Hour)
+	ids := make([]string, n)
+	for i := range n {
+		id := fmt.Sprintf("%s-%03d", prefix, i)
+		a.appendAt(folder, testMessage(id), at)
+		ids[i] = id + "@example.test"
+	}
+	return ids
+}
+
 func messageIDs(ms []*connector.Message) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
