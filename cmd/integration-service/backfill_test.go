@@ -33,8 +33,9 @@ func eventCounts(t *testing.T, db *pgx.Conn, integration string) map[string]int 
 // sync.backfill_completed ends the history; 3 messages appended while
 // the first batches commit and 2 after are announced, exactly 5
 // message.received; the folder renumbered (a new UIDVALIDITY, the same
-// messages) announces nothing. It logs the time from the POST to the
-// last history message stored.
+// messages plus 2 that arrived just before, which no sync saw) announces
+// those 2 only: exactly 7 message.received. It logs the time from the
+// POST to the last history message stored.
 func TestBackfillDovecot(t *testing.T) {
 	t.Parallel()
 	dc := newDovecotAccount(t)
@@ -98,25 +99,41 @@ func TestBackfillDovecot(t *testing.T) {
 	require.Equal(t, "all", data.Mode)
 	require.Equal(t, int(count), data.Stored)
 
-	// A new UIDVALIDITY: the folder replaced by a copy of itself.
+	// A new UIDVALIDITY: the folder replaced by a copy of itself, plus 2
+	// messages that arrived before the renumbering and that no sync saw
+	// (appended to the copy, which the IDLE watch does not see).
 	syncs := eventCounts(t, db, created.ID)["sync.completed"]
-	renumber(t, dc, folder)
+	renumber(t, dc, folder, "Arrived before the renumbering", "Arrived before the renumbering")
 	r := c.do(t, call{method: http.MethodPost, path: "/api/v1/integrations/" + created.ID + "/sync", token: tok})
 	require.Equal(t, http.StatusAccepted, r.status, "%s", r.body)
 	require.Eventually(t, func() bool {
-		return eventCounts(t, db, created.ID)["sync.completed"] > syncs && stored() == int(count)+5
+		return eventCounts(t, db, created.ID)["sync.completed"] > syncs && stored() == int(count)+7
 	}, 2*time.Minute, 50*time.Millisecond, "the resync completes")
 	time.Sleep(time.Second)
 	events = eventCounts(t, db, created.ID)
-	require.Equal(t, 5, events["message.received"], "a resync announces nothing: %v", events)
+	require.Equal(t, 7, events["message.received"], "a resync announces only the 2 messages no sync saw: %v", events)
 	require.Equal(t, 1, events["sync.backfill_completed"])
-	require.Equal(t, int(count)+5, stored())
+	require.Equal(t, int(count)+7, stored())
+	require.Equal(t, 2, receivedWithSubject(t, db, created.ID, "Arrived before the renumbering"))
+}
+
+// receivedWithSubject counts the integration's message.received events
+// for a message with subject.
+func receivedWithSubject(t *testing.T, db *pgx.Conn, integration, subject string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, db.QueryRow(context.Background(),
+		`SELECT count(*) FROM events WHERE integration_id = $1 AND type = 'message.received' AND payload->'message'->>'subject' = $2`,
+		integration, subject).Scan(&n))
+	return n
 }
 
 // renumber replaces folder by a copy of itself, which has another
 // UIDVALIDITY: the copy is made beside it, then the folder is deleted
-// and the copy renamed in its place.
-func renumber(t *testing.T, d *dovecotAccount, folder string) {
+// and the copy renamed in its place. A message per subject in extra is
+// appended to the copy first: mail that arrived just before the
+// renumbering, which no sync of the old folder can have seen.
+func renumber(t *testing.T, d *dovecotAccount, folder string, extra ...string) {
 	t.Helper()
 	c := d.login(t)
 	sel, err := c.Select(folder, &goimap.SelectOptions{ReadOnly: true}).Wait()
@@ -128,11 +145,14 @@ func renumber(t *testing.T, d *dovecotAccount, folder string) {
 	_, err = c.Copy(all, copyName).Wait()
 	require.NoError(t, err)
 	require.NoError(t, c.Unselect().Wait())
+	for _, subject := range extra {
+		appendTo(t, d, copyName, subject)
+	}
 	require.NoError(t, c.Delete(folder).Wait())
 	require.NoError(t, c.Rename(copyName, folder, nil).Wait())
 	again, err := c.Select(folder, &goimap.SelectOptions{ReadOnly: true}).Wait()
 	require.NoError(t, err)
 	require.NotEqual(t, sel.UIDValidity, again.UIDValidity, "the folder has a new UIDVALIDITY")
-	require.Equal(t, sel.NumMessages, again.NumMessages)
+	require.Equal(t, sel.NumMessages+uint32(len(extra)), again.NumMessages)
 	require.NoError(t, c.Unselect().Wait())
 }
