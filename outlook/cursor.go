@@ -21,7 +21,7 @@ import (
 // first round of every folder runs, 2 once it is over. r holds the
 // "@removed" entries found in this sync's rounds and not reported yet,
 // as [{"i":"<message id>","f":"<folder>"}, ...] (at most
-// maxHeldRemovals; see heldRemovals).
+// maxHeldRemovals; see removal).
 type cursor struct {
 	Folders  []folderCursor `json:"f"`
 	Mark     int64          `json:"m,omitempty"`

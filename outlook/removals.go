@@ -6,11 +6,22 @@ import "github.com/ucsp/integration/connector"
 // an immutable id is about 150 characters, so a cursor holding them all
 // stays under about 250 KB. Removals found beyond it are not held: they
 // are reported in the batch of the delta page that found them, still
-// scoped to their folder (see heldRemovals).
+// scoped to their folder (see removal).
 const maxHeldRemovals = 1000
 
 // A removal is an "@removed" entry of a folder's delta round that Sync
 // holds until every folder's round of the sync has been handed out.
+//
+// A message moved by someone from one synced folder to another keeps
+// its immutable id: the source folder's round reports it removed, the
+// target's reports it again. Reported at once, the removal of a source
+// synced before the target would delete the message, which
+// the target's round would then bring back: a deletion and a new
+// message instead of one change of folders. So removals are held in the
+// cursor (crash-safe: a sync interrupted after the source's delta link
+// was committed still has them) and reported, folder-scoped, in a last
+// batch once every folder's round has been handed out; a message a
+// later page reports again drops its held removals.
 type removal struct {
 	ID     string `json:"i"`
 	Folder string `json:"f"`
@@ -23,20 +34,9 @@ func (r removal) change() connector.Change {
 	return connector.Change{Kind: connector.ChangeDeleted, ProviderID: r.ID, Folder: r.Folder, Reason: "removed from " + r.Folder}
 }
 
-// heldRemovals is how a sync treats a delta page's "@removed" entries
-// and messages. A message moved by someone from one synced folder to
-// another keeps its immutable id: the source folder's round reports it
-// removed, the target's reports it again. Reported at once, the removal
-// of a source synced before the target would delete the message, which
-// the target's round would then bring back: a deletion and a new
-// message instead of one change of folders. So removals are held in the
-// cursor (crash-safe: a sync interrupted after the source's delta link
-// was committed still has them) and reported, folder-scoped, in a last
-// batch once every folder's round has been handed out; a message a
-// later page reports again drops its held removals.
-//
 // hold records the removals of a page whose messages are msgs, and
 // returns those beyond maxHeldRemovals, to report in the page's batch.
+// The page's messages first drop the held removals of their ids.
 func (c *cursor) hold(removed []removal, msgs []*connector.Message) []connector.Change {
 	if len(c.Removed) > 0 && len(msgs) > 0 {
 		back := make(map[string]bool, len(msgs))

@@ -28,7 +28,7 @@ var deltaSelect = []string{"id", "internetMessageId", "conversationId", "receive
 // ChangeDeleted scoped to their folder (Change.Folder) in a last batch,
 // after every folder's round: a message moved between synced folders
 // keeps its immutable id and is reported in its new folder first, so
-// the caller keeps it (see heldRemovals; beyond maxHeldRemovals they
+// the caller keeps it (see removal; beyond maxHeldRemovals they
 // are reported in their page's batch).
 //
 // A delta link Graph no longer knows (410 Gone, or code
