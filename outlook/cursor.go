@@ -18,11 +18,15 @@ import (
 // false); a folder without l has not been synced yet. A cursor with a
 // backfill mark (BackfillCursor, or a resync) adds m, the mark's Unix
 // time (a message received before it is history), and b: 1 while the
-// first round of every folder runs, 2 once it is over.
+// first round of every folder runs, 2 once it is over. r holds the
+// "@removed" entries found in this sync's rounds and not reported yet,
+// as [{"i":"<message id>","f":"<folder>"}, ...] (at most
+// maxHeldRemovals; see removal).
 type cursor struct {
 	Folders  []folderCursor `json:"f"`
 	Mark     int64          `json:"m,omitempty"`
 	Backfill uint8          `json:"b,omitempty"`
+	Removed  []removal      `json:"r,omitempty"`
 }
 
 // The backfill states of a cursor.
@@ -65,9 +69,10 @@ func parseCursor(c connector.Cursor) (cursor, error) {
 
 // align returns c's state for each of folders, in their order: a folder
 // c does not know starts from scratch, one c has but folders do not is
-// dropped.
+// dropped. Held removals are kept, also those of a dropped folder (its
+// messages are still gone from it).
 func (c cursor) align(folders []string) cursor {
-	out := cursor{Folders: make([]folderCursor, len(folders)), Mark: c.Mark, Backfill: c.Backfill}
+	out := cursor{Folders: make([]folderCursor, len(folders)), Mark: c.Mark, Backfill: c.Backfill, Removed: c.Removed}
 	for i, f := range folders {
 		out.Folders[i] = folderCursor{ID: f}
 		for _, have := range c.Folders {

@@ -13,11 +13,36 @@
 // the @odata.deltaLink, which the cursor keeps per folder. Bodies come
 // from each message's MIME ($value) through the module's MIME parser,
 // so an Outlook message normalises exactly as the same message over
-// IMAP or Gmail. "@removed" entries are deletions; a delta link Graph
-// lost (410 Gone, syncStateNotFound) starts the folder over with a
-// ChangeResync. Every request asks for immutable ids (Prefer:
-// IdType="ImmutableId"), so a message keeps its ProviderID when it moves
-// between folders.
+// IMAP or Gmail. "@removed" entries are deletions (see Moves); a delta
+// link Graph lost (410 Gone, syncStateNotFound) starts the folder over
+// with a ChangeResync.
+//
+// # Moves
+//
+// Every request asks for immutable ids (Prefer: IdType="ImmutableId"),
+// so a message keeps its ProviderID when it moves between folders: the
+// source folder's delta round reports it "@removed", the target's
+// reports it again, in its new folder. For a move between two synced
+// folders to be one change of the stored message's folders (one
+// message.updated, the same store id), never a deletion, Sync holds the
+// "@removed" entries of its rounds in the cursor and reports them, as
+// connector.ChangeDeleted scoped to the folder the message left
+// (Change.Folder, the name Message.Folders uses), in a last batch once
+// every folder's round has been handed out. The caller deletes a
+// message only if it is still recorded in that folder: a message moved
+// to a synced folder has been reported there by then, whichever folder
+// is synced first, and stays; one moved to a folder not synced, or
+// deleted, is deleted. A message a later page reports again drops its
+// held removals.
+//
+// Held removals are in the cursor of every batch until the last one
+// commits, so a sync interrupted after the batch that took the source
+// folder's delta link still reports them when it resumes. A cursor
+// holds at most 1,000 of them (about 250 KB): removals found beyond
+// that in one sync are reported in their page's batch, still scoped to
+// their folder; a message among them moved to a synced folder that
+// comes later in Config.Folders is then seen deleted, and back when the
+// target's round reports it.
 //
 // BackfillCursor (connector.Backfiller) marks the time, as Graph has no
 // watermark: a message received before the mark's second is history

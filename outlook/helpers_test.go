@@ -72,6 +72,15 @@ func (r *syncResult) kinds(k connector.ChangeKind) []connector.Change {
 	return out
 }
 
+// providerIDs returns the changes' ProviderIDs.
+func providerIDs(changes []connector.Change) []string {
+	var out []string
+	for _, c := range changes {
+		out = append(out, c.ProviderID)
+	}
+	return out
+}
+
 func syncAll(t testing.TB, c *Connector, from connector.Cursor) *syncResult {
 	t.Helper()
 	r, err := trySync(c, from)

@@ -20,10 +20,16 @@ var deltaSelect = []string{"id", "internetMessageId", "conversationId", "receive
 // delta query per folder (GET /me/mailFolders/{id}/messages/delta,
 // Prefer: odata.maxpagesize=BatchSize), one batch per page: the page's
 // new or changed messages, fetched as MIME ($value) and parsed by the
-// module's parser, and its "@removed" entries as ChangeDeleted. Each
-// batch's cursor holds the page's @odata.nextLink, or at the end of a
-// folder its @odata.deltaLink, so a sync interrupted after any batch
-// resumes from the next page.
+// module's parser. Each batch's cursor holds the page's
+// @odata.nextLink, or at the end of a folder its @odata.deltaLink, so a
+// sync interrupted after any batch resumes from the next page.
+//
+// A page's "@removed" entries are held in the cursor and reported as
+// ChangeDeleted scoped to their folder (Change.Folder) in a last batch,
+// after every folder's round: a message moved between synced folders
+// keeps its immutable id and is reported in its new folder first, so
+// the caller keeps it (see removal; beyond maxHeldRemovals they
+// are reported in their page's batch).
 //
 // A delta link Graph no longer knows (410 Gone, or code
 // syncStateNotFound) starts that folder over; the first batch of the
@@ -47,7 +53,12 @@ func (c *Connector) Sync(ctx context.Context, cur connector.Cursor, fn connector
 			return err
 		}
 	}
-	return nil
+	if len(st.Removed) == 0 {
+		return nil
+	}
+	b := &connector.Batch{Changes: append(pending, st.release()...)}
+	b.Cursor = st.encode()
+	return fn(ctx, b)
 }
 
 // syncFolder runs folder i's delta round to its delta link.
@@ -69,9 +80,10 @@ func (c *Connector) syncFolder(ctx context.Context, st *cursor, i int, pending *
 		}
 		b := &connector.Batch{Changes: *pending}
 		var fetch []models.Messageable
+		var removed []removal
 		for _, m := range page.GetValue() {
-			if _, removed := m.GetAdditionalData()["@removed"]; removed {
-				b.Changes = append(b.Changes, connector.Change{Kind: connector.ChangeDeleted, ProviderID: deref(m.GetId()), Reason: "removed from " + f.ID})
+			if _, gone := m.GetAdditionalData()["@removed"]; gone {
+				removed = append(removed, removal{ID: deref(m.GetId()), Folder: f.ID})
 				continue
 			}
 			fetch = append(fetch, m)
@@ -80,6 +92,7 @@ func (c *Connector) syncFolder(ctx context.Context, st *cursor, i int, pending *
 			return err
 		}
 		st.markHistory(b.Messages)
+		b.Changes = append(b.Changes, st.hold(removed, b.Messages)...)
 		if next := deref(page.GetOdataNextLink()); next != "" {
 			f.Link, f.Done = next, false
 		} else if delta := deref(page.GetOdataDeltaLink()); delta != "" {

@@ -30,6 +30,13 @@ type actionServer struct {
 
 func newActionServer(t *testing.T, password string) *actionServer {
 	t.Helper()
+	return newActionServerWith(t, password, goimap.CapSet{goimap.CapIMAP4rev1: {}, goimap.CapMove: {}, goimap.CapUIDPlus: {}, goimap.CapSpecialUse: {}}, nil)
+}
+
+// newActionServerWith is newActionServer advertising caps, with wrap
+// (when not nil) put around each session.
+func newActionServerWith(t *testing.T, password string, caps goimap.CapSet, wrap func(imapserver.Session) imapserver.Session) *actionServer {
+	t.Helper()
 	s := &actionServer{email: "actions@example.com", password: password}
 	mem := imapmemserver.New()
 	s.user = imapmemserver.NewUser(s.email, s.password)
@@ -40,9 +47,12 @@ func newActionServer(t *testing.T, password string) *actionServer {
 	mem.AddUser(s.user)
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			if wrap != nil {
+				return wrap(mem.NewSession()), nil, nil
+			}
 			return mem.NewSession(), nil, nil
 		},
-		Caps:         goimap.CapSet{goimap.CapIMAP4rev1: {}, goimap.CapMove: {}, goimap.CapUIDPlus: {}, goimap.CapSpecialUse: {}},
+		Caps:         caps,
 		InsecureAuth: true,
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
