@@ -43,6 +43,12 @@ type ActionSupport struct {
 	// MaxBatch is the most messages one Modify call takes; 0 means no
 	// limit of the connector's own.
 	MaxBatch int
+	// ChecksTargets: Modify itself refuses, with a *ValidationError
+	// naming folder, role, add_labels or remove_labels and before any
+	// message is changed, a destination or label the mailbox does not
+	// have. A caller then need not list the folders first (on Gmail that
+	// listing, with counts, costs 1 + N quota units).
+	ChecksTargets bool
 }
 
 // Action is what to do to messages. Set at least one field. Labels apply

@@ -37,7 +37,7 @@ var locationLabels = []string{labelInbox, labelSpam, labelTrash}
 // ActionSupport says what Modify does: seen (the UNREAD label), flagged
 // (STARRED), labels, and moves, up to MaxModifyBatch messages a call.
 func (c *Connector) ActionSupport() connector.ActionSupport {
-	return connector.ActionSupport{Seen: true, Flagged: true, Labels: true, Move: true, MaxBatch: MaxModifyBatch}
+	return connector.ActionSupport{Seen: true, Flagged: true, Labels: true, Move: true, MaxBatch: MaxModifyBatch, ChecksTargets: true}
 }
 
 // Modify changes the labels of msgs (ProviderID: the Gmail message id)

@@ -21,7 +21,7 @@ var ErrMoveUnsafe = errors.New("the server has neither MOVE (RFC 6851) nor UIDPL
 // moves them; IMAP has no labels. There is no batch limit of the
 // connector's own: Modify sends one command per folder and change.
 func (c *Connector) ActionSupport() connector.ActionSupport {
-	return connector.ActionSupport{Seen: true, Flagged: true, Move: true}
+	return connector.ActionSupport{Seen: true, Flagged: true, Move: true, ChecksTargets: true}
 }
 
 // Modify applies a to msgs at the server (see connector.Modifier).

@@ -19,7 +19,7 @@ var _ connector.Modifier = (*Connector)(nil)
 // colours messages with, not places a message is in, and are not
 // offered as labels.
 func (c *Connector) ActionSupport() connector.ActionSupport {
-	return connector.ActionSupport{Seen: true, Flagged: true, Move: true}
+	return connector.ActionSupport{Seen: true, Flagged: true, Move: true, ChecksTargets: true}
 }
 
 // Modify changes msgs (ProviderID: the Graph message id) as a says,

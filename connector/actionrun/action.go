@@ -189,12 +189,13 @@ func (r *Runner) loadMessages(ctx context.Context, req *Request) ([]*store.Messa
 }
 
 // checkTargets checks the folder and labels an action names against the
-// mailbox's folders, when the connector lists them. A role is checked
+// mailbox's folders, when the connector lists them and its Modify does
+// not check them itself (ActionSupport.ChecksTargets). A role is checked
 // when no folder has it, except archiving where labels are folders
 // (Gmail archives by removing INBOX).
 func (r *Runner) checkTargets(ctx context.Context, in *store.Integration, c connector.Connector, a connector.Action, s connector.ActionSupport) error {
 	fl, ok := c.(connector.FolderLister)
-	if !ok || (a.MoveTo == "" && a.MoveToRole == connector.RoleNone && len(a.AddLabels) == 0 && len(a.RemoveLabels) == 0) {
+	if !ok || s.ChecksTargets || (a.MoveTo == "" && a.MoveToRole == connector.RoleNone && len(a.AddLabels) == 0 && len(a.RemoveLabels) == 0) {
 		return nil
 	}
 	fs, err := fl.Folders(ctx)

@@ -374,3 +374,34 @@ func TestRefusedMessage(t *testing.T) {
 	require.Empty(t, f.message(t, f.msgs[0].ID).Flags)
 	require.Len(t, f.events(t, syncrun.EventMessageUpdated), 1)
 }
+
+// TestConnectorChecksTargets: a connector whose Modify checks the
+// destination itself (ActionSupport.ChecksTargets) is not asked for its
+// folders first — on Gmail that listing costs 1 + N quota units — and
+// its refusal of an unknown folder or role still names the field and
+// changes nothing.
+func TestConnectorChecksTargets(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, stores()["memory"](t), "imap", 2, actionrun.Options{})
+	f.box.support.ChecksTargets = true
+	id := f.msgs[0].ID
+	for _, tc := range []struct {
+		action connector.Action
+		field  string
+	}{
+		{connector.Action{MoveTo: "Nowhere"}, "folder"},
+		{connector.Action{Seen: ptr(true), MoveToRole: connector.RoleJunk}, "role"},
+	} {
+		_, err := f.do(t, tc.action, id)
+		require.Error(t, err)
+		require.Equal(t, []string{tc.field}, fields(t, err), "%v", err)
+	}
+	require.Empty(t, f.events(t), "a refused action announces nothing")
+	require.Equal(t, f.msgs[0], f.message(t, id), "the stored message is unchanged")
+
+	res, err := f.do(t, connector.Action{MoveTo: "Archive"}, id)
+	require.NoError(t, err)
+	require.Equal(t, actionrun.OutcomeUpdated, res.Messages[0].Outcome)
+	require.Equal(t, []string{"Archive"}, res.Messages[0].Message.Folders)
+	require.Zero(t, f.box.listedCount(), "the folders were never listed")
+}

@@ -170,6 +170,11 @@ func (c *boxConn) Modify(_ context.Context, refs []connector.MessageRef, a conne
 	if err := a.Validate(b.support); err != nil {
 		return nil, err
 	}
+	if b.support.ChecksTargets {
+		if err := b.checkTargetLocked(a); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]connector.ActionResult, len(refs))
 	for i, ref := range refs {
 		out[i].Ref = ref
@@ -321,4 +326,30 @@ func fields(t *testing.T, err error) []string {
 		out = append(out, f.Field)
 	}
 	return out
+}
+
+// checkTargetLocked refuses a move to a folder or role the box does not
+// have, as a connector with ActionSupport.ChecksTargets does. b.mu is
+// held.
+func (b *box) checkTargetLocked(a connector.Action) error {
+	v := &connector.ValidationError{Context: "box: invalid action"}
+	if a.MoveTo != "" && !slices.ContainsFunc(b.folders, func(f connector.Folder) bool { return f.ID == a.MoveTo && f.Selectable }) {
+		v.Addf("folder", "no folder %q", a.MoveTo)
+	}
+	if a.MoveToRole != connector.RoleNone {
+		if _, ok := connector.FolderByRole(b.folders, a.MoveToRole); !ok {
+			v.Addf("role", "no folder has the role %q", string(a.MoveToRole))
+		}
+	}
+	if len(v.Fields) > 0 {
+		return v
+	}
+	return nil
+}
+
+// listedCount is how many times Folders was called.
+func (b *box) listedCount() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.listed
 }
