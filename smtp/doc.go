@@ -64,6 +64,7 @@
 //
 //	failure                                        kind
 //	invalid OutboundMessage, message too large     ErrPermanent (ValidationError)
+//	larger than the server's EHLO SIZE             ErrPermanent + ErrTooLarge (before MAIL FROM)
 //	reply 530, 534, 535 (AUTH failed or required)  ErrAuth
 //	OAuth 2.0 grant refused, token expired/empty   ErrAuth (nothing dialled)
 //	OAuth 2.0 token endpoint 5xx, 429, unreachable ErrTemporary (nothing dialled)

@@ -42,6 +42,11 @@ var (
 	// whoever named the server without revealing other services'
 	// banners.
 	ErrNotSMTP = errors.New("smtp: the server did not answer as an SMTP server")
+	// ErrTooLarge: the message is larger than the server's SIZE (RFC
+	// 1870, from its EHLO reply). The error names both sizes; nothing
+	// of the message was sent (no MAIL FROM), and a Session stays
+	// usable.
+	ErrTooLarge = errors.New("smtp: message larger than the server accepts")
 )
 
 // greetings are how an SMTP server's first reply begins (RFC 5321 §4.2:

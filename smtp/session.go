@@ -83,6 +83,7 @@ func (ss *Session) sendBuilt(ctx context.Context, gm *gomail.Msg, msg *connector
 	if ss.closed {
 		return nil, false, connector.PermanentError(op, ErrClosed)
 	}
+	size := int64(-1) // measured when a server states a SIZE
 	for retried := false; ; retried = true {
 		if ss.c == nil {
 			c, err := ss.s.dial(ctx)
@@ -92,6 +93,10 @@ func (ss *Session) sendBuilt(ctx context.Context, gm *gomail.Msg, msg *connector
 			ss.c = c
 		}
 		c := ss.c
+		if err := c.checkSize(gm, &size, ss.s.cfg.addr()); err != nil {
+			// No transaction was started: the connection stays usable.
+			return nil, false, connector.PermanentError(op, err)
+		}
 		reused := c.sent > 0
 		aborted, err := c.send(ctx, gm)
 		if err == nil || gm.IsDelivered() {
