@@ -1,0 +1,107 @@
+package safehtml
+
+import (
+	"slices"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+// rewrite walks the sanitiser's output and applies what bluemonday cannot
+// express: cid: resolution, remote image blocking, data: only on images,
+// and the same rel and target on every link. Tokens it does not change are
+// copied byte for byte.
+func rewrite(clean string, opts Options) Result {
+	var (
+		res  Result
+		out  strings.Builder
+		seen = map[string]bool{}
+	)
+	out.Grow(len(clean) + len(clean)/8)
+	z := html.NewTokenizer(strings.NewReader(clean))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			out.Write(z.Raw())
+			continue
+		}
+		raw := string(z.Raw())
+		tok := z.Token()
+		changed := false
+		switch tok.Data {
+		case "img":
+			changed = rewriteImg(&tok, opts, &res, seen)
+		case "a", "area":
+			changed = rewriteLink(&tok)
+		}
+		if changed {
+			out.WriteString(tok.String())
+		} else {
+			out.WriteString(raw)
+		}
+	}
+	res.HTML = out.String()
+	return res
+}
+
+// rewriteImg resolves or drops an img's src and counts what it did.
+func rewriteImg(tok *html.Token, opts Options, res *Result, seen map[string]bool) bool {
+	i := slices.IndexFunc(tok.Attr, func(a html.Attribute) bool { return a.Key == "src" })
+	if i < 0 {
+		return false
+	}
+	src := tok.Attr[i].Val
+	lower := strings.ToLower(src)
+	switch {
+	case contentIDRef.MatchString(src):
+		id := contentID(src)
+		if opts.CID != nil {
+			if u, ok := opts.CID(id); ok && acceptableTarget(u) {
+				tok.Attr[i].Val = u
+				res.InlineImages++
+				return true
+			}
+		}
+		if !seen[id] {
+			seen[id] = true
+			res.MissingCIDs = append(res.MissingCIDs, id)
+		}
+	case strings.HasPrefix(lower, "http:") || strings.HasPrefix(lower, "https:"):
+		res.RemoteImages++
+		if !opts.BlockRemoteImages {
+			return false
+		}
+		res.RemoteImagesBlocked++
+		if opts.RemoteImagePlaceholder != "" {
+			tok.Attr[i].Val = opts.RemoteImagePlaceholder
+			return true
+		}
+	case strings.HasPrefix(lower, "data:"):
+		return false // bluemonday let only base64 png, gif, jpeg and webp through
+	}
+	tok.Attr = slices.Delete(tok.Attr, i, i+1)
+	return true
+}
+
+// rewriteLink gives a link rel="noopener noreferrer nofollow" and
+// target="_blank", whatever the sanitiser or the sender set, and removes
+// an href that is a cid: or data: URL (only images may use those).
+func rewriteLink(tok *html.Token) bool {
+	tok.Attr = slices.DeleteFunc(tok.Attr, func(a html.Attribute) bool {
+		if a.Key == "rel" || a.Key == "target" {
+			return true
+		}
+		l := strings.ToLower(a.Val)
+		return a.Key == "href" && (strings.HasPrefix(l, "cid:") || strings.HasPrefix(l, "data:"))
+	})
+	if !slices.ContainsFunc(tok.Attr, func(a html.Attribute) bool { return a.Key == "href" }) {
+		return true
+	}
+	tok.Attr = append(tok.Attr,
+		html.Attribute{Key: "rel", Val: "noopener noreferrer nofollow"},
+		html.Attribute{Key: "target", Val: "_blank"})
+	return true
+}
