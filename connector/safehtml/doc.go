@@ -36,8 +36,8 @@
 // with additions for mail. Removed: script, style, title, noscript and their
 // content; every on* event handler; form, input, button, select, textarea;
 // iframe, frame, object, embed, applet; meta (refresh included), base, link;
-// svg and math; any attribute not on the allow list (class and id are kept;
-// data-* is not).
+// svg and math; any attribute not on the allow list (class and data-* are
+// not on it); id and name, which would clobber the UI page's globals.
 //
 // URLs must parse and have an allowed scheme: http, https, mailto and tel
 // on links; http, https, cid: and base64 data:image/png, gif, jpeg or webp

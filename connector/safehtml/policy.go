@@ -33,6 +33,9 @@ var (
 	fontFace     = regexp.MustCompile(`^[a-zA-Z0-9 ,'"-]{1,200}$`)
 	fontSize     = regexp.MustCompile(`^[+-]?[1-7]$`)
 	contentIDRef = regexp.MustCompile(`(?i)^cid:`)
+	// rasterDataURI is the data: URLs kept on images: raster formats only
+	// (bluemonday would also pass image/svg+xml).
+	rasterDataURI = regexp.MustCompile(`^data:image/(png|gif|jpeg|jpg|webp);base64,`)
 )
 
 // newPolicy builds the email policy. It starts from bluemonday's UGC

@@ -30,12 +30,12 @@ func rewrite(clean string, opts Options) Result {
 		}
 		raw := string(z.Raw())
 		tok := z.Token()
-		changed := false
+		changed := dropClobbering(&tok)
 		switch tok.Data {
 		case "img":
-			changed = rewriteImg(&tok, opts, &res, seen)
+			changed = rewriteImg(&tok, opts, &res, seen) || changed
 		case "a", "area":
-			changed = rewriteLink(&tok)
+			changed = rewriteLink(&tok) || changed
 		}
 		if changed {
 			out.WriteString(tok.String())
@@ -79,8 +79,8 @@ func rewriteImg(tok *html.Token, opts Options, res *Result, seen map[string]bool
 			tok.Attr[i].Val = opts.RemoteImagePlaceholder
 			return true
 		}
-	case strings.HasPrefix(lower, "data:"):
-		return false // bluemonday let only base64 png, gif, jpeg and webp through
+	case rasterDataURI.MatchString(lower):
+		return false // bluemonday checked the base64
 	}
 	tok.Attr = slices.Delete(tok.Attr, i, i+1)
 	return true
@@ -104,4 +104,13 @@ func rewriteLink(tok *html.Token) bool {
 		html.Attribute{Key: "rel", Val: "noopener noreferrer nofollow"},
 		html.Attribute{Key: "target", Val: "_blank"})
 	return true
+}
+
+// dropClobbering removes id and name attributes: inserted into the UI's
+// page they would become properties of window and document (DOM
+// clobbering) and could collide with the UI's own ids.
+func dropClobbering(tok *html.Token) bool {
+	n := len(tok.Attr)
+	tok.Attr = slices.DeleteFunc(tok.Attr, func(a html.Attribute) bool { return a.Key == "id" || a.Key == "name" })
+	return len(tok.Attr) != n
 }
