@@ -16,6 +16,9 @@ func rewrite(clean string, opts Options) Result {
 		res  Result
 		out  strings.Builder
 		seen = map[string]bool{}
+		// droppedA says, for each open a element, whether its start tag
+		// was dropped, so that its end tag is dropped too.
+		droppedA []bool
 	)
 	out.Grow(len(clean) + len(clean)/8)
 	z := html.NewTokenizer(strings.NewReader(clean))
@@ -23,6 +26,15 @@ func rewrite(clean string, opts Options) Result {
 		tt := z.Next()
 		if tt == html.ErrorToken {
 			break
+		}
+		if tt == html.EndTagToken {
+			if name, _ := z.TagName(); string(name) == "a" && len(droppedA) > 0 {
+				dropped := droppedA[len(droppedA)-1]
+				droppedA = droppedA[:len(droppedA)-1]
+				if dropped {
+					continue
+				}
+			}
 		}
 		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
 			out.Write(z.Raw())
@@ -37,9 +49,17 @@ func rewrite(clean string, opts Options) Result {
 		case "a", "area":
 			changed = rewriteLink(&tok) || changed
 		}
-		if changed {
+		// An a or img left with no attribute is dropped, as the sanitiser
+		// drops them, so that the output sanitises to itself.
+		empty := changed && len(tok.Attr) == 0 && (tok.Data == "a" || tok.Data == "img")
+		if tok.Data == "a" && tt == html.StartTagToken {
+			droppedA = append(droppedA, empty)
+		}
+		switch {
+		case empty:
+		case changed:
 			out.WriteString(tok.String())
-		} else {
+		default:
 			out.WriteString(raw)
 		}
 	}
