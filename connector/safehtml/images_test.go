@@ -61,6 +61,13 @@ func TestBlockRemoteImagesPlaceholder(t *testing.T) {
 	}
 }
 
+func TestBadPlaceholderIgnored(t *testing.T) {
+	res := safehtml.Sanitize(`<img src="https://t.example/x.gif" alt="x">`, safehtml.Options{BlockRemoteImages: true, RemoteImagePlaceholder: "javascript:alert(1)"})
+	if res.HTML != `<img alt="x">` || res.RemoteImagesBlocked != 1 {
+		t.Errorf("got %q, blocked %d", res.HTML, res.RemoteImagesBlocked)
+	}
+}
+
 func TestCIDTargetChecked(t *testing.T) {
 	for _, target := range []string{"javascript:alert(1)", "//evil.example/x", "data:text/html,x", "relative/path", "/a b", ""} {
 		res := safehtml.Sanitize(`<img src="cid:a@b" alt="a">`, safehtml.Options{CID: func(string) (string, bool) { return target, true }})

@@ -95,7 +95,7 @@ func rewriteImg(tok *html.Token, opts Options, res *Result, seen map[string]bool
 			return false
 		}
 		res.RemoteImagesBlocked++
-		if opts.RemoteImagePlaceholder != "" {
+		if acceptableTarget(opts.RemoteImagePlaceholder) {
 			tok.Attr[i].Val = opts.RemoteImagePlaceholder
 			return true
 		}

@@ -27,8 +27,9 @@ type Options struct {
 	BlockRemoteImages bool
 
 	// RemoteImagePlaceholder, if set with BlockRemoteImages, replaces the
-	// src of a blocked image instead of removing it. It is the caller's
-	// own URL and is used as given.
+	// src of a blocked image instead of removing it. Like a CID URL it
+	// must be absolute http(s) or a path beginning with a single "/";
+	// otherwise the src is removed.
 	RemoteImagePlaceholder string
 }
 
