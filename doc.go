@@ -30,6 +30,8 @@
 //   - connector/automated: tells mail a machine wrote (auto-replies,
 //     bounces, list mail) from a person's, so that nothing answers a
 //     machine; connector/sendrun's LoopGuard holds automated sends to it.
+//   - connector/safehtml: a message's HTML made safe to show in an agent
+//     UI, its cid: images pointed where the caller serves them.
 //   - gmail: the Gmail API connector and the Google OAuth flow.
 //   - outlook: the Microsoft Graph connector and the Microsoft OAuth flow.
 //   - imap: the IMAP connector (UID/CONDSTORE sync, IDLE).
