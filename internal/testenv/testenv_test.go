@@ -51,3 +51,19 @@ func TestLookupReturnsValues(t *testing.T) {
 	t.Setenv("TESTENV_B", "b")
 	require.Equal(t, []string{"a", "b"}, testenv.Lookup(t, "needs a and b", "TESTENV_A", "TESTENV_B"))
 }
+
+// TestDepsSeeSDK: the listing RequireLight reads shows a provider SDK
+// where there is one, so a light package that gained one would fail.
+func TestDepsSeeSDK(t *testing.T) {
+	t.Parallel()
+	deps := testenv.Deps(t, "github.com/ucsp/integration/gmail")
+	found := false
+	for _, d := range deps {
+		for _, h := range testenv.Heavy {
+			found = found || strings.Contains(d, h)
+		}
+	}
+	if !found {
+		t.Fatalf("gmail's dependencies show none of %v: %d listed", testenv.Heavy, len(deps))
+	}
+}

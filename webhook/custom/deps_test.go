@@ -1,32 +1,15 @@
 package custom_test
 
 import (
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/require"
+	"github.com/ucsp/integration/internal/testenv"
 )
 
 // TestLight: custom-source ingestion pulls in no provider SDK and no tracing,
 // metrics or routing library.
 func TestLight(t *testing.T) {
 	t.Parallel()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("needs the go command on PATH to list dependencies")
-	}
-	cmd := exec.CommandContext(t.Context(), goBin, "list", "-deps", "github.com/ucsp/integration/webhook/custom")
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	deps := strings.Fields(string(out))
-	require.Contains(t, deps, "github.com/ucsp/integration/webhook/custom", "go list saw the package")
-	require.Contains(t, deps, "github.com/ucsp/integration/queue", "the listing holds the dependencies")
-	for _, d := range deps {
-		for _, banned := range []string{"go.opentelemetry.io", "prometheus", "go-chi", "msgraph", "google.golang.org/api"} {
-			require.NotContains(t, d, banned, "custom depends on %s", d)
-		}
-	}
+	testenv.RequireLight(t, "github.com/ucsp/integration/webhook/custom",
+		[]string{"github.com/ucsp/integration/queue"}, testenv.Heavy)
 }

@@ -1,32 +1,15 @@
 package outbox_test
 
 import (
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/require"
+	"github.com/ucsp/integration/internal/testenv"
 )
 
 // TestLight: the outbox pulls in no tracing, metrics or routing library
 // (Hooks are how a deployment plugs those in) and no provider SDK.
 func TestLight(t *testing.T) {
 	t.Parallel()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("needs the go command on PATH to list dependencies")
-	}
-	cmd := exec.CommandContext(t.Context(), goBin, "list", "-deps", "github.com/ucsp/integration/webhook/outbox")
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	deps := strings.Fields(string(out))
-	require.Contains(t, deps, "github.com/ucsp/integration/webhook/outbox", "go list saw the package")
-	require.Contains(t, deps, "github.com/ucsp/integration/queue", "the listing holds the dependencies")
-	for _, d := range deps {
-		for _, banned := range []string{"go.opentelemetry.io", "prometheus", "go-chi", "msgraph", "google.golang.org/api"} {
-			require.NotContains(t, d, banned, "outbox depends on %s", d)
-		}
-	}
+	testenv.RequireLight(t, "github.com/ucsp/integration/webhook/outbox",
+		[]string{"github.com/ucsp/integration/queue"}, testenv.Heavy)
 }
